@@ -1,0 +1,63 @@
+/**
+ * Audit events are written inside the transaction of the change they describe, so a change
+ * and its record commit or roll back together.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { DB, NewAuditEventRow } from '../store/schema.ts';
+import type { Actor } from '../core/context.ts';
+import { nowIso } from '../core/context.ts';
+
+export type Changes = Record<string, [unknown, unknown]>;
+
+const SECRET_FIELDS = new Set(['password', 'password_hash', 'key_hash', 'token_hash', 'csrf_token', 'secret']);
+
+export function redact(changes: Changes): Changes {
+  const out: Changes = {};
+  for (const [field, pair] of Object.entries(changes)) {
+    out[field] = SECRET_FIELDS.has(field) ? ['[redacted]', '[redacted]'] : pair;
+  }
+  return out;
+}
+
+/** Field-by-field difference of two records, for the fields in `next`. */
+export function diff(before: Record<string, unknown> | null, next: Record<string, unknown>): Changes {
+  const changes: Changes = {};
+  for (const [field, value] of Object.entries(next)) {
+    const old = before ? before[field] : null;
+    if (JSON.stringify(old ?? null) !== JSON.stringify(value ?? null)) {
+      changes[field] = [old ?? null, value ?? null];
+    }
+  }
+  return changes;
+}
+
+export interface AuditInput {
+  action: string;
+  targetType: string;
+  targetId?: string | number | null;
+  targetLabel?: string | null;
+  changes?: Changes | null;
+  outcome?: 'success' | 'failure';
+  at?: string;
+}
+
+export function auditRow(actor: Actor, e: AuditInput): NewAuditEventRow {
+  return {
+    at: e.at ?? nowIso(),
+    actor_id: actor.personId,
+    actor_label: actor.label,
+    gate: actor.gate,
+    action: e.action,
+    target_type: e.targetType,
+    target_id: e.targetId === undefined || e.targetId === null ? null : String(e.targetId),
+    target_label: e.targetLabel ?? null,
+    changes: e.changes && Object.keys(e.changes).length > 0 ? JSON.stringify(redact(e.changes)) : null,
+    request_id: actor.requestId ?? null,
+    ip: actor.ip ?? null,
+    outcome: e.outcome ?? 'success',
+  };
+}
+
+export async function recordAudit(db: Kysely<DB> | Transaction<DB>, actor: Actor, e: AuditInput): Promise<void> {
+  await db.insertInto('audit_events').values(auditRow(actor, e)).execute();
+}

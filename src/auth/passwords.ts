@@ -1,0 +1,65 @@
+/**
+ * Password hashing: argon2id at OWASP's parameters for new passwords; existing argon2 and
+ * bcrypt hashes (from migrations and imports) verify as they are.
+ */
+import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
+import bcrypt from 'bcryptjs';
+
+export interface Argon2Params {
+  memoryKib: number;
+  iterations: number;
+}
+
+export const OWASP_ARGON2: Argon2Params = { memoryKib: 19456, iterations: 2 };
+
+// Algorithm.Argon2id is a const enum in the typings; its value is 2.
+const ARGON2ID = 2;
+
+export function hashPassword(plain: string, params: Argon2Params = OWASP_ARGON2): Promise<string> {
+  return argon2Hash(plain, {
+    algorithm: ARGON2ID,
+    memoryCost: params.memoryKib,
+    timeCost: params.iterations,
+    parallelism: 1,
+  });
+}
+
+const ARGON2_HASH = /^\$argon2(id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
+const BCRYPT_HASH = /^\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}$/;
+
+/** Whether a string is a password hash we can verify (for imports that carry hashes). */
+export function isSupportedHash(s: string): boolean {
+  return ARGON2_HASH.test(s) || BCRYPT_HASH.test(s);
+}
+
+/** A hash of a random password: verifying against it costs as much as a real one. */
+let dummyHash: Promise<string> | null = null;
+function dummy(params: Argon2Params): Promise<string> {
+  dummyHash ??= hashPassword('gatehouse-timing-equaliser-' + Math.random(), params);
+  return dummyHash;
+}
+
+/**
+ * Verifies a password. With a null hash (unknown user, no local password) it still does the
+ * full work against a dummy hash, so timing does not tell whether the account exists.
+ */
+export async function verifyPassword(storedHash: string | null, plain: string, params: Argon2Params = OWASP_ARGON2): Promise<boolean> {
+  if (storedHash === null) {
+    await argon2Verify(await dummy(params), plain).catch(() => false);
+    return false;
+  }
+  try {
+    if (storedHash.startsWith('$argon2')) return await argon2Verify(storedHash, plain);
+    if (BCRYPT_HASH.test(storedHash)) return await bcrypt.compare(plain, storedHash);
+  } catch {
+    return false;
+  }
+  return false;
+}
+
+/** Whether a stored hash should be replaced by a fresh argon2id hash after a successful sign-in. */
+export function needsRehash(storedHash: string, params: Argon2Params = OWASP_ARGON2): boolean {
+  const m = /^\$argon2id\$v=\d+\$m=(\d+),t=(\d+),p=\d+\$/.exec(storedHash);
+  if (!m) return true;
+  return Number(m[1]) < params.memoryKib || Number(m[2]) < params.iterations;
+}

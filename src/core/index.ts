@@ -1,0 +1,45 @@
+/** The provisioning core, assembled: every gate holds one of these and calls nothing else to write. */
+import type { Store } from '../store/database.ts';
+import type { Argon2Params } from '../auth/passwords.ts';
+import { PeopleService } from './people.ts';
+import { SettingsService } from './settings.ts';
+import { ProfileFieldsService } from './profile-fields.ts';
+import { CollectionService } from './collections.ts';
+import { GrantsService } from './grants.ts';
+import { DirectoriesService } from './directories.ts';
+import { AuditQuery } from '../audit/query.ts';
+import { PeopleBatch } from './people-batch.ts';
+
+export interface CoreOptions {
+  emailUnique: boolean;
+  argon2: Argon2Params;
+}
+
+export class Core {
+  readonly settings: SettingsService;
+  readonly profileFields: ProfileFieldsService;
+  readonly people: PeopleService;
+  readonly batch: PeopleBatch;
+  readonly groups: CollectionService;
+  readonly roles: CollectionService;
+  readonly extranets: CollectionService;
+  readonly grants: GrantsService;
+  readonly directories: DirectoriesService;
+  readonly audit: AuditQuery;
+
+  constructor(
+    readonly store: Store,
+    readonly options: CoreOptions,
+  ) {
+    this.settings = new SettingsService(store);
+    this.profileFields = new ProfileFieldsService(store);
+    this.people = new PeopleService(store, options, this.settings, this.profileFields);
+    this.groups = new CollectionService(store, 'group');
+    this.roles = new CollectionService(store, 'role');
+    this.extranets = new CollectionService(store, 'extranet');
+    this.batch = new PeopleBatch(store, options, this.settings, this.profileFields);
+    this.grants = new GrantsService(store);
+    this.directories = new DirectoriesService(store);
+    this.audit = new AuditQuery(store);
+  }
+}

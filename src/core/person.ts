@@ -1,0 +1,190 @@
+/**
+ * The person record as the core and every gate see it, and the field rules that apply to
+ * input from any gate.
+ */
+import type { PersonRow, PersonState, PasswordAuthority, Origin, BlockedBy } from '../store/schema.ts';
+import type { FieldError } from './errors.ts';
+import type { ProfileValue } from './profile-field-types.ts';
+
+export interface Person {
+  id: number;
+  username: string;
+  user_code: string | null;
+  firstname: string;
+  surname: string;
+  email: string;
+  job_title: string;
+  department: string;
+  office: string;
+  phone: string;
+  mobile: string;
+  manager_id: number | null;
+  extranet_id: number | null;
+  state: PersonState;
+  frozen_until: string | null;
+  blocked_by: BlockedBy | null;
+  blocked_reason: string | null;
+  directory_id: number | null;
+  password_authority: PasswordAuthority;
+  must_change_password: boolean;
+  origin: Origin;
+  origin_source: string | null;
+  profile: Record<string, ProfileValue>;
+  has_photo: boolean;
+  last_login_at: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+/** Plain fields a gate may set; each may be owned by a directory. */
+export const TEXT_FIELDS = [
+  'username',
+  'firstname',
+  'surname',
+  'email',
+  'job_title',
+  'department',
+  'office',
+  'phone',
+  'mobile',
+] as const;
+export type TextField = (typeof TEXT_FIELDS)[number];
+
+/** Every field a directory's mapping may own, besides `state` and `password` which it always owns. */
+export const OWNABLE_FIELDS = [...TEXT_FIELDS, 'user_code', 'manager_id', 'extranet_id'] as const;
+
+export interface PersonFields {
+  username?: string;
+  user_code?: string | null;
+  firstname?: string;
+  surname?: string;
+  email?: string;
+  job_title?: string;
+  department?: string;
+  office?: string;
+  phone?: string;
+  mobile?: string;
+  manager_id?: number | null;
+  extranet_id?: number | null;
+  must_change_password?: boolean;
+  /** Custom profile fields by symbolic name; null clears one. */
+  profile?: Record<string, unknown>;
+}
+
+export interface NewPerson extends PersonFields {
+  username: string;
+  firstname: string;
+  surname: string;
+  email: string;
+  /** Plain password to hash, or an existing argon2/bcrypt hash to keep (migrations). */
+  password?: string | undefined;
+  password_hash?: string | undefined;
+  state?: 'active' | 'blocked';
+  /** Set by directory and SSO gates. */
+  directory_id?: number | null;
+  password_authority?: PasswordAuthority;
+  origin_source?: string | null;
+}
+
+export function effectiveState(row: Pick<PersonRow, 'state' | 'frozen_until'>, now = Date.now()): PersonState {
+  if (row.state === 'frozen' && row.frozen_until !== null && Date.parse(row.frozen_until) <= now) return 'active';
+  return row.state;
+}
+
+export function toPerson(row: PersonRow): Person {
+  const state = effectiveState(row);
+  return {
+    id: row.id,
+    username: row.username,
+    user_code: row.user_code,
+    firstname: row.firstname,
+    surname: row.surname,
+    email: row.email,
+    job_title: row.job_title,
+    department: row.department,
+    office: row.office,
+    phone: row.phone,
+    mobile: row.mobile,
+    manager_id: row.manager_id,
+    extranet_id: row.extranet_id,
+    state,
+    frozen_until: state === 'frozen' ? row.frozen_until : null,
+    blocked_by: row.blocked_by,
+    blocked_reason: row.blocked_reason,
+    directory_id: row.directory_id,
+    password_authority: row.password_authority,
+    must_change_password: row.must_change_password === 1,
+    origin: row.origin,
+    origin_source: row.origin_source,
+    profile: JSON.parse(row.profile) as Record<string, ProfileValue>,
+    has_photo: row.has_photo === 1,
+    last_login_at: row.last_login_at,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    version: row.version,
+  };
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const LIMITS: Record<TextField, number> = {
+  username: 100,
+  firstname: 100,
+  surname: 100,
+  email: 254,
+  job_title: 200,
+  department: 200,
+  office: 200,
+  phone: 50,
+  mobile: 50,
+};
+
+// Control characters make usernames ambiguous in logs and CSV files.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Checks the plain fields present in `input`; `creating` makes the required ones required. */
+export function checkPersonFields(input: PersonFields, creating: boolean): FieldError[] {
+  const errors: FieldError[] = [];
+  const required = ['username', 'firstname', 'surname', 'email'] as const;
+  for (const f of required) {
+    const v = input[f];
+    if ((creating && v === undefined) || (v !== undefined && v.trim() === '')) {
+      errors.push({ field: f, message: `${labelOf(f)} is required.` });
+    }
+  }
+  for (const f of TEXT_FIELDS) {
+    const v = input[f];
+    if (v === undefined) continue;
+    if (v.length > LIMITS[f]) errors.push({ field: f, message: `At most ${LIMITS[f]} characters.` });
+    if (CONTROL.test(v)) errors.push({ field: f, message: 'Must not contain control characters.' });
+  }
+  if (input.username !== undefined && /\s/.test(input.username.trim())) {
+    errors.push({ field: 'username', message: 'Must not contain spaces.' });
+  }
+  if (input.email !== undefined && input.email.trim() !== '' && !EMAIL.test(input.email.trim())) {
+    errors.push({ field: 'email', message: 'Must be an email address such as jo@example.org.' });
+  }
+  if (input.user_code !== undefined && input.user_code !== null) {
+    if (input.user_code.length > 100) errors.push({ field: 'user_code', message: 'At most 100 characters.' });
+  }
+  return errors;
+}
+
+function labelOf(f: string): string {
+  return ({ username: 'Username', firstname: 'First name', surname: 'Surname', email: 'Email' } as Record<string, string>)[f] ?? f;
+}
+
+/** Trims the text fields the way they are stored. */
+export function tidy<T extends PersonFields>(input: T): T {
+  const out = { ...input };
+  for (const f of TEXT_FIELDS) {
+    const v = out[f];
+    if (typeof v === 'string') (out as PersonFields)[f] = v.normalize('NFC').trim();
+  }
+  if (typeof out.user_code === 'string') {
+    const code = out.user_code.trim();
+    out.user_code = code === '' ? null : code;
+  }
+  return out;
+}

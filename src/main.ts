@@ -1,0 +1,39 @@
+/** Start: configuration → store → server. */
+import { loadConfig, ConfigError } from './config.ts';
+import { createApp } from './app.ts';
+import { buildServer } from './server.ts';
+import { ensureFirstAdministrator } from './bootstrap.ts';
+
+export async function serve(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`gatehouse: configuration error: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const app = await createApp(config);
+  const server = await buildServer(app);
+  const note = await ensureFirstAdministrator(app);
+  server.log.info(`Database: ${app.store.location}`);
+  if (note) server.log.warn(note);
+  const stop = async (signal: string) => {
+    server.log.info(`${signal}: shutting down`);
+    await server.close();
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', (s) => void stop(s));
+  process.once('SIGTERM', (s) => void stop(s));
+  await server.listen({ port: config.port, host: config.host });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  serve().catch((err: unknown) => {
+    console.error('gatehouse: could not start:', err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,46 @@
+/** SQL for reading the audit log. */
+import type { Executor } from './people-repo.ts';
+import type { AuditEventRow } from './schema.ts';
+
+export interface AuditFilter {
+  targetType?: string | undefined;
+  targetId?: string | undefined;
+  actorId?: number | undefined;
+  gate?: string | undefined;
+  action?: string | undefined;
+  outcome?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+function filtered(db: Executor, f: AuditFilter) {
+  let q = db.selectFrom('audit_events');
+  if (f.targetType !== undefined) q = q.where('target_type', '=', f.targetType);
+  if (f.targetId !== undefined) q = q.where('target_id', '=', f.targetId);
+  if (f.actorId !== undefined) q = q.where('actor_id', '=', f.actorId);
+  if (f.gate !== undefined) q = q.where('gate', '=', f.gate);
+  if (f.action !== undefined) q = q.where('action', '=', f.action);
+  if (f.outcome !== undefined) q = q.where('outcome', '=', f.outcome);
+  if (f.from !== undefined) q = q.where('at', '>=', f.from);
+  if (f.to !== undefined) q = q.where('at', '<', f.to);
+  return q;
+}
+
+export async function listAudit(db: Executor, f: AuditFilter, offset: number, limit: number): Promise<{ rows: AuditEventRow[]; total: number }> {
+  const [rows, c] = await Promise.all([
+    filtered(db, f).selectAll().orderBy('id', 'desc').offset(offset).limit(limit).execute(),
+    filtered(db, f).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(c.n) };
+}
+
+/** Pages through matching events newest first, `size` at a time, without holding them all. */
+export async function* iterateAudit(db: Executor, f: AuditFilter, size = 2000): AsyncGenerator<AuditEventRow[]> {
+  let before = Number.MAX_SAFE_INTEGER;
+  for (;;) {
+    const rows = await filtered(db, f).selectAll().where('id', '<', before).orderBy('id', 'desc').limit(size).execute();
+    if (rows.length === 0) return;
+    yield rows;
+    before = rows[rows.length - 1]!.id;
+  }
+}

@@ -1,0 +1,103 @@
+/** SQL for grants, API keys and sessions. */
+import type { Executor } from './people-repo.ts';
+import type { ApiKeyRow, SessionRow } from './schema.ts';
+
+export async function grantsOf(db: Executor, personId: number): Promise<string[]> {
+  const rows = await db.selectFrom('admin_grants').select('grant').where('person_id', '=', personId).execute();
+  return rows.map((r) => r.grant);
+}
+
+export async function addGrant(db: Executor, personId: number, grant: string, at: string): Promise<boolean> {
+  const r = await db
+    .insertInto('admin_grants')
+    .values({ person_id: personId, grant, created_at: at })
+    .onConflict((oc) => oc.columns(['person_id', 'grant']).doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+export async function removeGrant(db: Executor, personId: number, grant: string): Promise<boolean> {
+  const r = await db.deleteFrom('admin_grants').where('person_id', '=', personId).where('grant', '=', grant).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+export async function countGrantHolders(db: Executor, grant: string): Promise<number> {
+  const r = await db
+    .selectFrom('admin_grants')
+    .innerJoin('people', 'people.id', 'admin_grants.person_id')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('grant', '=', grant)
+    .where('people.state', '!=', 'blocked')
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function insertApiKey(db: Executor, values: Omit<ApiKeyRow, 'id'>): Promise<ApiKeyRow> {
+  return db.insertInto('api_keys').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+/** A key and what authentication needs of its owner, in one query. */
+export function findApiKeyForAuth(db: Executor, keyHash: string) {
+  return db
+    .selectFrom('api_keys')
+    .innerJoin('people', 'people.id', 'api_keys.owner_id')
+    .select([
+      'api_keys.id as key_id',
+      'api_keys.expires_at',
+      'api_keys.revoked_at',
+      'api_keys.last_used_at',
+      'people.id as person_id',
+      'people.username',
+      'people.state',
+      'people.frozen_until',
+    ])
+    .where('api_keys.key_hash', '=', keyHash)
+    .executeTakeFirst();
+}
+
+export function findApiKeyByHash(db: Executor, keyHash: string): Promise<ApiKeyRow | undefined> {
+  return db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash).executeTakeFirst();
+}
+
+export function findApiKey(db: Executor, id: number): Promise<ApiKeyRow | undefined> {
+  return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listApiKeys(db: Executor, ownerId: number | null, offset: number, limit: number): Promise<{ rows: ApiKeyRow[]; total: number }> {
+  let q = db.selectFrom('api_keys').selectAll();
+  let c = db.selectFrom('api_keys').select((eb) => eb.fn.countAll<number>().as('n'));
+  if (ownerId !== null) {
+    q = q.where('owner_id', '=', ownerId);
+    c = c.where('owner_id', '=', ownerId);
+  }
+  const [rows, count] = await Promise.all([q.orderBy('id', 'desc').offset(offset).limit(limit).execute(), c.executeTakeFirstOrThrow()]);
+  return { rows, total: Number(count.n) };
+}
+
+export async function setApiKeyRevoked(db: Executor, id: number, at: string): Promise<void> {
+  await db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+}
+
+export async function touchApiKey(db: Executor, id: number, at: string): Promise<void> {
+  await db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
+}
+
+export async function insertSession(db: Executor, values: Omit<SessionRow, 'id'>): Promise<void> {
+  await db.insertInto('sessions').values(values).execute();
+}
+
+export function findSession(db: Executor, tokenHash: string): Promise<SessionRow | undefined> {
+  return db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+export async function deleteSession(db: Executor, tokenHash: string): Promise<void> {
+  await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
+}
+
+export async function touchSession(db: Executor, id: number, lastSeen: string, expires: string): Promise<void> {
+  await db.updateTable('sessions').set({ last_seen_at: lastSeen, expires_at: expires }).where('id', '=', id).execute();
+}
+
+export async function deleteExpiredSessions(db: Executor, now: string): Promise<void> {
+  await db.deleteFrom('sessions').where('expires_at', '<', now).execute();
+}

@@ -1,0 +1,63 @@
+/**
+ * The few places where SQLite and PostgreSQL differ, named as capabilities so that no code
+ * outside store/ ever asks which engine it runs on.
+ */
+import type { ColumnDefinitionBuilder, ColumnDataType } from 'kysely';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface UniqueViolation {
+  /** Column or constraint name that was violated, lower case. */
+  target: string;
+}
+
+export interface Capabilities {
+  engine: Engine;
+  /** Column type and modifiers for an auto-incremented id that is never reused. */
+  idColumn: { type: ColumnDataType; modify: (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder };
+  /** Type for binary data. */
+  blobType: ColumnDataType;
+  /** Largest number of bound parameters one statement may carry. */
+  maxParameters: number;
+  /** Recognises a unique-constraint violation and says what it was on. */
+  uniqueViolation(err: unknown): UniqueViolation | null;
+  /** Whether a trigram index can accelerate substring search (PostgreSQL with pg_trgm). */
+  trigramSearch: boolean;
+}
+
+function errorField(err: unknown, key: string): unknown {
+  return typeof err === 'object' && err !== null ? (err as Record<string, unknown>)[key] : undefined;
+}
+
+export const sqliteCapabilities: Capabilities = {
+  engine: 'sqlite',
+  idColumn: { type: 'integer', modify: (c) => c.primaryKey().autoIncrement() },
+  blobType: 'blob',
+  maxParameters: 32_000,
+  uniqueViolation(err) {
+    const code = errorField(err, 'code');
+    if (code !== 'SQLITE_CONSTRAINT_UNIQUE' && code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return null;
+    // "UNIQUE constraint failed: people.username_key"
+    const message = String(errorField(err, 'message') ?? '');
+    const target = message.split(':')[1]?.split(',')[0]?.trim().split('.').pop() ?? '';
+    return { target: target.toLowerCase() };
+  },
+  trigramSearch: false,
+};
+
+export function postgresCapabilities(trigramSearch: boolean): Capabilities {
+  return {
+    engine: 'postgres',
+    idColumn: { type: 'integer', modify: (c) => c.primaryKey().generatedByDefaultAsIdentity() },
+    blobType: 'bytea',
+    maxParameters: 65_000,
+    uniqueViolation(err) {
+      if (errorField(err, 'code') !== '23505') return null;
+      // Our unique indexes are named <table>_<column>_unique; the column is what callers need.
+      const constraint = String(errorField(err, 'constraint') ?? '');
+      const m = /^[a-z]+_(.+)_unique$/.exec(constraint);
+      return { target: (m?.[1] ?? constraint).toLowerCase() };
+    },
+    trigramSearch,
+  };
+}

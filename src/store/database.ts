@@ -1,0 +1,101 @@
+/**
+ * Opens the database (embedded SQLite by default, PostgreSQL with DATABASE_URL), applies
+ * engine settings, and runs migrations with Kysely's migrator.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type Migration,
+  type MigrationProvider,
+} from 'kysely';
+import type { DB } from './schema.ts';
+import { postgresCapabilities, sqliteCapabilities, type Capabilities } from './capabilities.ts';
+import * as m0001 from './migrations/0001_initial.ts';
+
+export interface Store {
+  db: Kysely<DB>;
+  caps: Capabilities;
+  /** Where the data lives, for logs (never includes a password). */
+  location: string;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  /** For tests and benchmarks: a file name inside dataDir (default gatehouse.db). */
+  sqliteFile?: string;
+  poolSize?: number;
+}
+
+// int8 (COUNT(*), bigint) as a JS number: our ids and counts stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    let trigram = false;
+    try {
+      await sql`CREATE EXTENSION IF NOT EXISTS pg_trgm`.execute(db);
+      trigram = true;
+    } catch {
+      trigram = false; // search still works, without the trigram index
+    }
+    const url = new URL(opts.databaseUrl);
+    url.password = url.password ? '***' : '';
+    return {
+      db,
+      caps: postgresCapabilities(trigram),
+      location: url.toString(),
+      close: () => db.destroy(),
+    };
+  }
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  const file = path.join(opts.dataDir, opts.sqliteFile ?? 'gatehouse.db');
+  const database = new SQLite(file);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('cache_size = -65536');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database }) });
+  return { db, caps: sqliteCapabilities, location: file, close: () => db.destroy() };
+}
+
+class StaticMigrations implements MigrationProvider {
+  constructor(private readonly caps: Capabilities) {}
+  getMigrations(): Promise<Record<string, Migration>> {
+    const caps = this.caps;
+    return Promise.resolve({
+      '0001_initial': { up: (db) => m0001.up(db, caps) },
+    });
+  }
+}
+
+/** Brings the schema up to date; returns the names of migrations applied now. */
+export async function migrate(store: Store): Promise<string[]> {
+  const migrator = new Migrator({ db: store.db, provider: new StaticMigrations(store.caps) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`Database migration ${failed} failed: ${String(error)}`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+export async function ping(store: Store): Promise<boolean> {
+  try {
+    await sql`SELECT 1`.execute(store.db);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,187 @@
+/** SQL for people. Callers pass the executor: the database or an open transaction. */
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import type { DB, NewPersonRow, PersonRow, PersonRowUpdate, PersonState } from './schema.ts';
+import { likeEscape } from '../core/normalize.ts';
+
+export type Executor = Kysely<DB>;
+
+export interface PeopleFilter {
+  q?: string | undefined;
+  state?: PersonState | undefined;
+  /** 'local' for accounts no directory syncs, or a directory id. */
+  directory?: 'local' | number | undefined;
+  origin?: string | undefined;
+  department?: string | undefined;
+  /** 'primary' for the primary area, or an extranet id. */
+  extranet?: 'primary' | number | undefined;
+  managerId?: number | undefined;
+  /** Hide blocked (and frozen) accounts, for readers who are not administrators. */
+  activeOnly?: boolean | undefined;
+}
+
+export const SORTABLE = ['id', 'username', 'surname', 'firstname', 'created_at', 'last_login_at', 'department'] as const;
+export type SortField = (typeof SORTABLE)[number];
+
+export interface PageRequest {
+  offset: number;
+  limit: number;
+  sort?: SortField | undefined;
+  order?: 'asc' | 'desc' | undefined;
+}
+
+function applyFilter<O>(
+  qb: SelectQueryBuilder<DB, 'people', O>,
+  f: PeopleFilter,
+  now: string,
+): SelectQueryBuilder<DB, 'people', O> {
+  let q = qb;
+  if (f.q !== undefined && f.q.trim() !== '') {
+    const needle = `%${likeEscape(f.q.normalize('NFKC').trim().toLowerCase())}%`;
+    q = q.where(sql<boolean>`search_text LIKE ${needle} ESCAPE '\\'`);
+  }
+  const state = f.activeOnly ? 'active' : f.state;
+  if (state === 'active') {
+    q = q.where((eb) =>
+      eb.or([eb('state', '=', 'active'), eb.and([eb('state', '=', 'frozen'), eb('frozen_until', '<=', now)])]),
+    );
+  } else if (state === 'frozen') {
+    q = q.where('state', '=', 'frozen').where('frozen_until', '>', now);
+  } else if (state === 'blocked') {
+    q = q.where('state', '=', 'blocked');
+  }
+  if (f.directory === 'local') q = q.where('directory_id', 'is', null);
+  else if (typeof f.directory === 'number') q = q.where('directory_id', '=', f.directory);
+  if (f.origin !== undefined) q = q.where('origin', '=', f.origin as PersonRow['origin']);
+  if (f.department !== undefined) q = q.where('department', '=', f.department);
+  if (f.extranet === 'primary') q = q.where('extranet_id', 'is', null);
+  else if (typeof f.extranet === 'number') q = q.where('extranet_id', '=', f.extranet);
+  if (f.managerId !== undefined) q = q.where('manager_id', '=', f.managerId);
+  return q;
+}
+
+export async function listPeople(
+  db: Executor,
+  filter: PeopleFilter,
+  page: PageRequest,
+): Promise<{ rows: PersonRow[]; total: number }> {
+  const now = new Date().toISOString();
+  const order = page.order ?? 'asc';
+  const sort = page.sort ?? 'id';
+  let rowsQ = applyFilter(db.selectFrom('people').selectAll(), filter, now);
+  if (sort === 'surname') rowsQ = rowsQ.orderBy('surname', order).orderBy('firstname', order);
+  else if (sort !== 'id') rowsQ = rowsQ.orderBy(sort, order);
+  rowsQ = rowsQ.orderBy('id', order).limit(page.limit).offset(page.offset);
+  const countQ = applyFilter(
+    db.selectFrom('people').select((eb) => eb.fn.countAll<number>().as('n')),
+    filter,
+    now,
+  );
+  const [rows, count] = await Promise.all([rowsQ.execute(), countQ.executeTakeFirstOrThrow()]);
+  return { rows, total: Number(count.n) };
+}
+
+export function findPerson(db: Executor, id: number): Promise<PersonRow | undefined> {
+  return db.selectFrom('people').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findPersonByUsernameKey(db: Executor, key: string): Promise<PersonRow | undefined> {
+  return db.selectFrom('people').selectAll().where('username_key', '=', key).executeTakeFirst();
+}
+
+export async function findPeopleByUsernameKeys(db: Executor, keys: string[]): Promise<PersonRow[]> {
+  if (keys.length === 0) return [];
+  return db.selectFrom('people').selectAll().where('username_key', 'in', keys).execute();
+}
+
+export async function findTakenValues(
+  db: Executor,
+  column: 'user_code' | 'email_key',
+  values: string[],
+): Promise<Set<string>> {
+  if (values.length === 0) return new Set();
+  const rows = await db.selectFrom('people').select(column).where(column, 'in', values).execute();
+  return new Set(rows.map((r) => String(r[column])));
+}
+
+export async function insertPerson(db: Executor, row: NewPersonRow): Promise<PersonRow> {
+  return db.insertInto('people').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Inserts many rows in as few statements as the engine's parameter limit allows; returns ids in order. */
+export async function insertPeople(db: Executor, rows: NewPersonRow[], maxParameters: number): Promise<number[]> {
+  if (rows.length === 0) return [];
+  const perRow = Object.keys(rows[0] as object).length;
+  const chunk = Math.max(1, Math.floor(maxParameters / perRow));
+  const ids: number[] = [];
+  for (let i = 0; i < rows.length; i += chunk) {
+    const part = rows.slice(i, i + chunk);
+    const inserted = await db.insertInto('people').values(part).returning('id').execute();
+    for (const r of inserted) ids.push(r.id);
+  }
+  return ids;
+}
+
+/** Updates a person if its version is still `version`; returns the new row or undefined. */
+export async function updatePersonIfVersion(
+  db: Executor,
+  id: number,
+  version: number,
+  values: PersonRowUpdate,
+): Promise<PersonRow | undefined> {
+  return db
+    .updateTable('people')
+    .set({ ...values, version: version + 1 })
+    .where('id', '=', id)
+    .where('version', '=', version)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function deletePersonRow(db: Executor, id: number): Promise<void> {
+  await db.deleteFrom('people').where('id', '=', id).execute();
+}
+
+export async function managerOf(db: Executor, id: number): Promise<number | null> {
+  const r = await db.selectFrom('people').select('manager_id').where('id', '=', id).executeTakeFirst();
+  return r?.manager_id ?? null;
+}
+
+export async function subordinateIds(db: Executor, managerId: number): Promise<number[]> {
+  const rows = await db.selectFrom('people').select('id').where('manager_id', '=', managerId).orderBy('id').execute();
+  return rows.map((r) => r.id);
+}
+
+export async function existingPersonIds(db: Executor, ids: number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.selectFrom('people').select('id').where('id', 'in', ids).execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+export async function countPeople(db: Executor): Promise<number> {
+  const r = await db.selectFrom('people').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Sign-in bookkeeping: not an edit of the record, so the version (ETag) does not change. */
+export async function recordLoginSuccess(db: Executor, id: number, at: string, newHash: string | null, forceChange: boolean): Promise<void> {
+  await db
+    .updateTable('people')
+    .set({ last_login_at: at, failed_logins: 0, ...(newHash ? { password_hash: newHash } : {}), ...(forceChange ? { must_change_password: 1 } : {}) })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Counts a failed sign-in; freezes the account when `freezeAt` attempts are reached. Returns the count. */
+export async function recordLoginFailure(db: Executor, id: number, freezeAt: number, frozenUntil: string): Promise<number> {
+  const r = await db
+    .updateTable('people')
+    .set((eb) => ({ failed_logins: eb('failed_logins', '+', 1) }))
+    .where('id', '=', id)
+    .returning('failed_logins')
+    .executeTakeFirst();
+  const count = r?.failed_logins ?? 0;
+  if (count >= freezeAt) {
+    await db.updateTable('people').set({ state: 'frozen', frozen_until: frozenUntil }).where('id', '=', id).where('state', '!=', 'blocked').execute();
+  }
+  return count;
+}

@@ -1,0 +1,6 @@
+import type { Executor } from './people-repo.ts';
+import type { ProfileFieldRow } from './schema.ts';
+
+export function listProfileFieldRows(db: Executor): Promise<ProfileFieldRow[]> {
+  return db.selectFrom('profile_fields').selectAll().orderBy('id').execute();
+}

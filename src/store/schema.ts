@@ -1,0 +1,207 @@
+/**
+ * Table types for Kysely. One schema on both engines: timestamps are ISO-8601 UTC text,
+ * booleans are 0/1 integers, JSON is text. This keeps every query identical on SQLite
+ * and PostgreSQL; the few real differences are named in capabilities.ts.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export type PersonState = 'active' | 'blocked' | 'frozen';
+export type PasswordAuthority = 'local' | 'directory' | 'idp';
+export type Origin = 'console' | 'csv' | 'api' | 'cli' | 'ldap' | 'scim' | 'sso' | 'system';
+export type BlockedBy = 'admin' | 'directory' | 'system';
+
+export interface PeopleTable {
+  id: Generated<number>;
+  username: string;
+  username_key: string;
+  user_code: string | null;
+  firstname: string;
+  surname: string;
+  email: string;
+  /** Lower-cased email when emails must be unique, else null (the unique index ignores nulls). */
+  email_key: string | null;
+  job_title: string;
+  department: string;
+  office: string;
+  phone: string;
+  mobile: string;
+  manager_id: number | null;
+  extranet_id: number | null;
+  state: PersonState;
+  frozen_until: string | null;
+  blocked_by: BlockedBy | null;
+  blocked_reason: string | null;
+  blocked_by_person_id: number | null;
+  directory_id: number | null;
+  password_authority: PasswordAuthority;
+  password_hash: string | null;
+  password_changed_at: string | null;
+  must_change_password: number;
+  failed_logins: number;
+  origin: Origin;
+  origin_source: string | null;
+  profile: string;
+  has_photo: number;
+  last_login_at: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+  search_text: string;
+}
+
+export interface PhotosTable {
+  person_id: number;
+  content_type: string;
+  data: Buffer;
+  updated_at: string;
+}
+
+export interface DirectoriesTable {
+  id: Generated<number>;
+  name: string;
+  kind: string;
+  owned_fields: string;
+  created_at: string;
+}
+
+export interface ExternalIdentitiesTable {
+  provider: string;
+  external_id: string;
+  person_id: number;
+  created_at: string;
+}
+
+export interface GroupsTable {
+  id: Generated<number>;
+  name: string;
+  name_key: string;
+  description: string;
+  parent_id: number | null;
+  directory_id: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface GroupMembersTable {
+  group_id: number;
+  person_id: number;
+}
+
+export interface RolesTable {
+  id: Generated<number>;
+  name: string;
+  name_key: string;
+  description: string;
+  extranet_id: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RoleMembersTable {
+  role_id: number;
+  person_id: number;
+}
+
+export interface ExtranetsTable {
+  id: Generated<number>;
+  name: string;
+  name_key: string;
+  description: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProfileFieldsTable {
+  id: Generated<number>;
+  name: string;
+  label: string;
+  type: string;
+  options: string;
+  required: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AdminGrantsTable {
+  person_id: number;
+  grant: string;
+  created_at: string;
+}
+
+export interface ApiKeysTable {
+  id: Generated<number>;
+  owner_id: number;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  created_at: string;
+  created_by: number | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface SessionsTable {
+  id: Generated<number>;
+  token_hash: string;
+  csrf_token: string;
+  person_id: number;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: string;
+  actor_id: number | null;
+  actor_label: string;
+  gate: string;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  target_label: string | null;
+  changes: string | null;
+  request_id: string | null;
+  ip: string | null;
+  outcome: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+export interface DB {
+  people: PeopleTable;
+  photos: PhotosTable;
+  directories: DirectoriesTable;
+  external_identities: ExternalIdentitiesTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  roles: RolesTable;
+  role_members: RoleMembersTable;
+  extranets: ExtranetsTable;
+  profile_fields: ProfileFieldsTable;
+  admin_grants: AdminGrantsTable;
+  api_keys: ApiKeysTable;
+  sessions: SessionsTable;
+  audit_events: AuditEventsTable;
+  settings: SettingsTable;
+}
+
+export type PersonRow = Selectable<PeopleTable>;
+export type NewPersonRow = Insertable<PeopleTable>;
+export type PersonRowUpdate = Updateable<PeopleTable>;
+export type GroupRow = Selectable<GroupsTable>;
+export type RoleRow = Selectable<RolesTable>;
+export type ExtranetRow = Selectable<ExtranetsTable>;
+export type ProfileFieldRow = Selectable<ProfileFieldsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
+export type NewAuditEventRow = Insertable<AuditEventsTable>;
+export type DirectoryRow = Selectable<DirectoriesTable>;
