@@ -32,27 +32,42 @@ interface AjvIssue {
   params?: Record<string, unknown>;
 }
 
-/** Turns Ajv's errors into field errors a person can act on. */
+/** Turns Ajv's errors into one field error per field, in words a person can act on. */
 export function fieldErrors(issues: AjvIssue[], part: string): FieldError[] {
-  const out: FieldError[] = [];
+  const prefix = part === 'body' ? '' : `${part}.`;
+  const byField = new Map<string, { types: string[]; messages: string[] }>();
+  const add = (field: string, kind: 'types' | 'messages', text: string) => {
+    const entry = byField.get(field) ?? { types: [], messages: [] };
+    if (!entry[kind].includes(text)) entry[kind].push(text);
+    byField.set(field, entry);
+  };
   for (const e of issues) {
     const base = (e.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
-    const prefix = part === 'body' ? '' : `${part}.`;
-    if (e.keyword === 'additionalProperties') {
-      const name = String(e.params?.additionalProperty);
-      out.push({ field: prefix + (base ? `${base}.${name}` : name), message: 'Unknown property; remove it (see the API documentation for the allowed ones).' });
-    } else if (e.keyword === 'required') {
-      const name = String(e.params?.missingProperty);
-      out.push({ field: prefix + (base ? `${base}.${name}` : name), message: 'Required.' });
-    } else if (e.keyword === 'type') {
-      out.push({ field: prefix + (base || part), message: `Must be ${String(e.params?.type)}.` });
-    } else if (e.keyword === 'enum') {
-      out.push({ field: prefix + (base || part), message: `Must be one of: ${(e.params?.allowedValues as unknown[]).join(', ')}.` });
-    } else {
-      out.push({ field: prefix + (base || part), message: e.message ? e.message.charAt(0).toUpperCase() + e.message.slice(1) + '.' : 'Not valid.' });
+    const at = (name?: string) => prefix + [base, name].filter(Boolean).join('.') || prefix + part;
+    switch (e.keyword) {
+      case 'additionalProperties':
+        add(at(String(e.params?.additionalProperty)), 'messages', 'Unknown property; remove it (the API documentation lists the allowed ones).');
+        break;
+      case 'required':
+        add(at(String(e.params?.missingProperty)), 'messages', 'Required.');
+        break;
+      case 'type':
+        add(at(), 'types', String(e.params?.type));
+        break;
+      case 'const':
+        add(at(), 'types', JSON.stringify(e.params?.allowedValue));
+        break;
+      case 'enum':
+        add(at(), 'messages', `Must be one of: ${(e.params?.allowedValues as unknown[]).join(', ')}.`);
+        break;
+      case 'anyOf':
+        break; // the branches' own errors say what was expected
+      default:
+        add(at(), 'messages', e.message ? e.message.charAt(0).toUpperCase() + e.message.slice(1) + '.' : 'Not valid.');
     }
   }
-  // anyOf/nullable produce one error per branch; keep the first per field.
-  const seen = new Set<string>();
-  return out.filter((f) => (seen.has(f.field + f.message) ? false : (seen.add(f.field + f.message), true)));
+  return [...byField.entries()].map(([field, { types, messages }]) => ({
+    field,
+    message: messages.length > 0 ? messages.join(' ') : `Must be ${types.join(' or ')}.`,
+  }));
 }

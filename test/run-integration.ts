@@ -1,0 +1,31 @@
+/**
+ * Runs the integration suite (test/**\/*.test.ts) once on SQLite and once on PostgreSQL,
+ * and fails if either fails. GATEHOUSE_TEST_ENGINES=sqlite limits it to one engine.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'helpers' ? [] : testFiles(p);
+    return e.name.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+const engines = (process.env.GATEHOUSE_TEST_ENGINES ?? 'sqlite,postgres').split(',').map((e) => e.trim()).filter(Boolean);
+const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : testFiles('test').sort();
+let failed = false;
+for (const engine of engines) {
+  console.log(`\n=== Integration tests on ${engine} (${files.length} files) ===`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
+    stdio: 'inherit',
+    env: { ...process.env, GATEHOUSE_TEST_DB: engine },
+  });
+  if (r.status !== 0) {
+    failed = true;
+    console.log(`=== ${engine}: FAILED ===`);
+  }
+}
+process.exit(failed ? 1 : 0);
