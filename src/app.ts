@@ -17,10 +17,20 @@ export interface App {
   close(): Promise<void>;
 }
 
-export async function createApp(config: Config, opts: { migrate?: boolean; sqliteFile?: string } = {}): Promise<App> {
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...(opts.sqliteFile ? { sqliteFile: opts.sqliteFile } : {}) });
+export async function createApp(
+  config: Config,
+  opts: { migrate?: boolean; sqliteFile?: string } = {},
+): Promise<App> {
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    ...(opts.sqliteFile ? { sqliteFile: opts.sqliteFile } : {}),
+  });
   if (opts.migrate !== false) await migrate(store);
-  const argon2: Argon2Params = { memoryKib: config.argon2MemoryKib, iterations: config.argon2Iterations };
+  const argon2: Argon2Params = {
+    memoryKib: config.argon2MemoryKib,
+    iterations: config.argon2Iterations,
+  };
   const core = new Core(store, { emailUnique: config.emailUnique, argon2 });
   return {
     config,

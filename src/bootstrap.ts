@@ -3,7 +3,13 @@ import type { App } from './app.ts';
 import { SYSTEM_ACTOR, type Actor } from './core/context.ts';
 import { countPeople } from './store/people-repo.ts';
 
-export async function createAdministrator(app: App, actor: Actor, username: string, password: string, names: { firstname?: string; surname?: string; email?: string } = {}): Promise<number> {
+export async function createAdministrator(
+  app: App,
+  actor: Actor,
+  username: string,
+  password: string,
+  names: { firstname?: string; surname?: string; email?: string } = {},
+): Promise<number> {
   const person = await app.core.people.create(actor, {
     username,
     password,

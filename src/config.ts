@@ -24,8 +24,18 @@ const str = { kind: 'string' as const };
 const bool = { kind: 'bool' as const };
 
 export const SETTINGS = {
-  port: { env: 'PORT', description: 'TCP port the server listens on.', default: '8080', type: int(0, 65535) },
-  host: { env: 'HOST', description: 'Address the server binds to.', default: '127.0.0.1', type: str },
+  port: {
+    env: 'PORT',
+    description: 'TCP port the server listens on.',
+    default: '8080',
+    type: int(0, 65535),
+  },
+  host: {
+    env: 'HOST',
+    description: 'Address the server binds to.',
+    default: '127.0.0.1',
+    type: str,
+  },
   dataDir: {
     env: 'GATEHOUSE_DATA_DIR',
     description: 'Folder for the embedded SQLite database (used when DATABASE_URL is not set).',
@@ -59,7 +69,8 @@ export const SETTINGS = {
   },
   emailUnique: {
     env: 'GATEHOUSE_EMAIL_UNIQUE',
-    description: 'Whether two accounts may not share an email address (compared case-insensitively).',
+    description:
+      'Whether two accounts may not share an email address (compared case-insensitively).',
     default: 'true',
     type: bool,
   },
@@ -169,7 +180,9 @@ function parseOne(setting: Setting, raw: string): string | number | boolean {
       try {
         u = new URL(raw);
       } catch {
-        throw new ConfigError(`${setting.env} must be a URL such as ${t.protocols[0]}//…, not "${raw}".`);
+        throw new ConfigError(
+          `${setting.env} must be a URL such as ${t.protocols[0]}//…, not "${raw}".`,
+        );
       }
       if (!t.protocols.includes(u.protocol)) {
         throw new ConfigError(
@@ -191,7 +204,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const config = out as Config;
   if (!LOG_LEVELS.includes(config.logLevel)) {
-    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not "${config.logLevel}".`);
+    throw new ConfigError(
+      `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not "${config.logLevel}".`,
+    );
   }
   if (config.adminPassword !== undefined && config.adminPassword.length < 8) {
     throw new ConfigError('GATEHOUSE_ADMIN_PASSWORD must be at least 8 characters long.');
@@ -203,7 +218,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** The settings table in Markdown, for the README. */
 export function settingsMarkdown(): string {
   const rows = (Object.values(SETTINGS) as Setting[]).map(
-    (s) => `| \`${s.env}\` | ${s.default === undefined ? '—' : `\`${s.default}\``} | ${s.description} |`,
+    (s) =>
+      `| \`${s.env}\` | ${s.default === undefined ? '—' : `\`${s.default}\``} | ${s.description} |`,
   );
   return ['| Variable | Default | Meaning |', '|---|---|---|', ...rows].join('\n');
 }

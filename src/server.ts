@@ -26,10 +26,16 @@ import { consoleRoutes } from './gates/console/static.ts';
 export const API_PREFIX = '/api/people/v2';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
-export async function buildServer(app: App, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
+export async function buildServer(
+  app: App,
+  opts: { logger?: boolean } = {},
+): Promise<FastifyInstance> {
   const { config } = app;
   const server = Fastify({
-    logger: opts.logger === false ? false : { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    logger:
+      opts.logger === false
+        ? false
+        : { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     genReqId: (req) => {
@@ -41,7 +47,16 @@ export async function buildServer(app: App, opts: { logger?: boolean } = {}): Pr
 
   server.setValidatorCompiler(validatorCompiler);
   server.setErrorHandler(errorHandler);
-  server.setNotFoundHandler((req, reply) => errorHandler(new GatehouseError('route_not_found', `There is no ${req.method} ${req.url.split('?')[0]}. See ${API_PREFIX}/openapi.json for the API.`), req, reply));
+  server.setNotFoundHandler((req, reply) =>
+    errorHandler(
+      new GatehouseError(
+        'route_not_found',
+        `There is no ${req.method} ${req.url.split('?')[0]}. See ${API_PREFIX}/openapi.json for the API.`,
+      ),
+      req,
+      reply,
+    ),
+  );
   server.addHook('onSend', async (req, reply) => {
     void reply.header('x-request-id', req.id);
   });
@@ -64,18 +79,43 @@ export async function buildServer(app: App, opts: { logger?: boolean } = {}): Pr
   await server.register(multipart, { limits: { fileSize: config.photoLimitBytes, files: 1 } });
   await server.register(rateLimit, {
     global: false,
-    ...(config.redisUrl ? { redis: new Redis(config.redisUrl, { connectTimeout: 2000, maxRetriesPerRequest: 1, lazyConnect: false }), nameSpace: 'gatehouse-rl-' } : {}),
+    ...(config.redisUrl
+      ? {
+          redis: new Redis(config.redisUrl, {
+            connectTimeout: 2000,
+            maxRetriesPerRequest: 1,
+            lazyConnect: false,
+          }),
+          nameSpace: 'gatehouse-rl-',
+        }
+      : {}),
     errorResponseBuilder: () => new GatehouseError('rate_limited'),
   });
   await server.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Gatehouse People API', version: '2.0.0', description: 'People API v2: people, groups, roles, extranet areas, profile fields, API keys and the audit log. Authenticate with `Authorization: Bearer <API key>`.' },
+      info: {
+        title: 'Gatehouse People API',
+        version: '2.0.0',
+        description:
+          'People API v2: people, groups, roles, extranet areas, profile fields, API keys and the audit log. Authenticate with `Authorization: Bearer <API key>`.',
+      },
       servers: config.publicUrl ? [{ url: config.publicUrl }] : [],
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key made in the console or with `gatehouse apikey create`.' } } },
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key made in the console or with `gatehouse apikey create`.',
+          },
+        },
+      },
       security: [{ apiKey: [] }],
     },
-    refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _base, _frag, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
   });
   await server.register(swaggerUi, { routePrefix: `${API_PREFIX}/docs`, staticCSP: true });
 

@@ -14,15 +14,22 @@ function testFiles(dir: string): string[] {
   });
 }
 
-const engines = (process.env.GATEHOUSE_TEST_ENGINES ?? 'sqlite,postgres').split(',').map((e) => e.trim()).filter(Boolean);
+const engines = (process.env.GATEHOUSE_TEST_ENGINES ?? 'sqlite,postgres')
+  .split(',')
+  .map((e) => e.trim())
+  .filter(Boolean);
 const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : testFiles('test').sort();
 let failed = false;
 for (const engine of engines) {
   console.log(`\n=== Integration tests on ${engine} (${files.length} files) ===`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
-    stdio: 'inherit',
-    env: { ...process.env, GATEHOUSE_TEST_DB: engine },
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, GATEHOUSE_TEST_DB: engine },
+    },
+  );
   if (r.status !== 0) {
     failed = true;
     console.log(`=== ${engine}: FAILED ===`);

@@ -30,7 +30,8 @@ export function toAuditEvent(r: AuditEventRow): AuditEvent {
     target_type: r.target_type,
     target_id: r.target_id,
     target: r.target_label,
-    changes: r.changes === null ? null : (JSON.parse(r.changes) as Record<string, [unknown, unknown]>),
+    changes:
+      r.changes === null ? null : (JSON.parse(r.changes) as Record<string, [unknown, unknown]>),
     request_id: r.request_id,
     ip: r.ip,
     outcome: r.outcome,
@@ -40,13 +41,18 @@ export function toAuditEvent(r: AuditEventRow): AuditEvent {
 export class AuditQuery {
   constructor(private readonly store: Store) {}
 
-  async list(filter: AuditFilter, offset: number, limit: number): Promise<{ data: AuditEvent[]; total: number }> {
+  async list(
+    filter: AuditFilter,
+    offset: number,
+    limit: number,
+  ): Promise<{ data: AuditEvent[]; total: number }> {
     const { rows, total } = await listAudit(this.store.db, filter, offset, limit);
     return { data: rows.map(toAuditEvent), total };
   }
 
   async *all(filter: AuditFilter): AsyncGenerator<AuditEvent> {
-    for await (const page of iterateAudit(this.store.db, filter)) for (const r of page) yield toAuditEvent(r);
+    for await (const page of iterateAudit(this.store.db, filter))
+      for (const r of page) yield toAuditEvent(r);
   }
 }
 

@@ -9,7 +9,14 @@ import { nowIso } from '../core/context.ts';
 
 export type Changes = Record<string, [unknown, unknown]>;
 
-const SECRET_FIELDS = new Set(['password', 'password_hash', 'key_hash', 'token_hash', 'csrf_token', 'secret']);
+const SECRET_FIELDS = new Set([
+  'password',
+  'password_hash',
+  'key_hash',
+  'token_hash',
+  'csrf_token',
+  'secret',
+]);
 
 export function redact(changes: Changes): Changes {
   const out: Changes = {};
@@ -20,7 +27,10 @@ export function redact(changes: Changes): Changes {
 }
 
 /** Field-by-field difference of two records, for the fields in `next`. */
-export function diff(before: Record<string, unknown> | null, next: Record<string, unknown>): Changes {
+export function diff(
+  before: Record<string, unknown> | null,
+  next: Record<string, unknown>,
+): Changes {
   const changes: Changes = {};
   for (const [field, value] of Object.entries(next)) {
     const old = before ? before[field] : null;
@@ -51,13 +61,18 @@ export function auditRow(actor: Actor, e: AuditInput): NewAuditEventRow {
     target_type: e.targetType,
     target_id: e.targetId === undefined || e.targetId === null ? null : String(e.targetId),
     target_label: e.targetLabel ?? null,
-    changes: e.changes && Object.keys(e.changes).length > 0 ? JSON.stringify(redact(e.changes)) : null,
+    changes:
+      e.changes && Object.keys(e.changes).length > 0 ? JSON.stringify(redact(e.changes)) : null,
     request_id: actor.requestId ?? null,
     ip: actor.ip ?? null,
     outcome: e.outcome ?? 'success',
   };
 }
 
-export async function recordAudit(db: Kysely<DB> | Transaction<DB>, actor: Actor, e: AuditInput): Promise<void> {
+export async function recordAudit(
+  db: Kysely<DB> | Transaction<DB>,
+  actor: Actor,
+  e: AuditInput,
+): Promise<void> {
   await db.insertInto('audit_events').values(auditRow(actor, e)).execute();
 }

@@ -28,17 +28,39 @@ const KEY_PREFIX = 'ghk_';
 const TOUCH_EVERY_MS = 60_000;
 
 function toApiKey(r: ApiKeyRow): ApiKey {
-  return { id: r.id, owner_id: r.owner_id, name: r.name, prefix: r.prefix, created_at: r.created_at, expires_at: r.expires_at, revoked_at: r.revoked_at, last_used_at: r.last_used_at };
+  return {
+    id: r.id,
+    owner_id: r.owner_id,
+    name: r.name,
+    prefix: r.prefix,
+    created_at: r.created_at,
+    expires_at: r.expires_at,
+    revoked_at: r.revoked_at,
+    last_used_at: r.last_used_at,
+  };
 }
 
 export class ApiKeysService {
   constructor(private readonly store: Store) {}
 
-  async create(actor: Actor, ownerId: number, name: string, expiresAt: string | null): Promise<{ key: string; record: ApiKey }> {
+  async create(
+    actor: Actor,
+    ownerId: number,
+    name: string,
+    expiresAt: string | null,
+  ): Promise<{ key: string; record: ApiKey }> {
     const trimmed = name.trim();
-    if (trimmed === '' || trimmed.length > 100) throw new GatehouseError('validation_failed', undefined, [{ field: 'name', message: 'Required, at most 100 characters.' }]);
-    if (expiresAt !== null && (Number.isNaN(Date.parse(expiresAt)) || Date.parse(expiresAt) <= Date.now())) {
-      throw new GatehouseError('validation_failed', undefined, [{ field: 'expires_at', message: 'Must be a date and time in the future.' }]);
+    if (trimmed === '' || trimmed.length > 100)
+      throw new GatehouseError('validation_failed', undefined, [
+        { field: 'name', message: 'Required, at most 100 characters.' },
+      ]);
+    if (
+      expiresAt !== null &&
+      (Number.isNaN(Date.parse(expiresAt)) || Date.parse(expiresAt) <= Date.now())
+    ) {
+      throw new GatehouseError('validation_failed', undefined, [
+        { field: 'expires_at', message: 'Must be a date and time in the future.' },
+      ]);
     }
     const key = randomToken(KEY_PREFIX);
     const record = await this.store.db.transaction().execute(async (tx) => {
@@ -56,13 +78,28 @@ export class ApiKeysService {
         revoked_at: null,
         last_used_at: null,
       });
-      await recordAudit(tx, actor, { action: 'api_key.create', targetType: 'api_key', targetId: r.id, targetLabel: `${trimmed} (${owner.username})`, changes: { name: [null, trimmed], owner_id: [null, ownerId], expires_at: [null, r.expires_at] }, at });
+      await recordAudit(tx, actor, {
+        action: 'api_key.create',
+        targetType: 'api_key',
+        targetId: r.id,
+        targetLabel: `${trimmed} (${owner.username})`,
+        changes: {
+          name: [null, trimmed],
+          owner_id: [null, ownerId],
+          expires_at: [null, r.expires_at],
+        },
+        at,
+      });
       return r;
     });
     return { key, record: toApiKey(record) };
   }
 
-  async list(ownerId: number | null, offset: number, limit: number): Promise<{ data: ApiKey[]; total: number }> {
+  async list(
+    ownerId: number | null,
+    offset: number,
+    limit: number,
+  ): Promise<{ data: ApiKey[]; total: number }> {
     const { rows, total } = await repo.listApiKeys(this.store.db, ownerId, offset, limit);
     return { data: rows.map(toApiKey), total };
   }
@@ -80,7 +117,14 @@ export class ApiKeysService {
       if (r.revoked_at === null) {
         const at = nowIso();
         await repo.setApiKeyRevoked(tx, id, at);
-        await recordAudit(tx, actor, { action: 'api_key.revoke', targetType: 'api_key', targetId: id, targetLabel: r.name, changes: { revoked_at: [null, at] }, at });
+        await recordAudit(tx, actor, {
+          action: 'api_key.revoke',
+          targetType: 'api_key',
+          targetId: id,
+          targetLabel: r.name,
+          changes: { revoked_at: [null, at] },
+          at,
+        });
         return toApiKey({ ...r, revoked_at: at });
       }
       return toApiKey(r);
@@ -88,7 +132,9 @@ export class ApiKeysService {
   }
 
   /** The key's owner, if the key is valid and the owner may act now; otherwise null. */
-  async authenticate(key: string): Promise<{ personId: number; username: string; keyId: number } | null> {
+  async authenticate(
+    key: string,
+  ): Promise<{ personId: number; username: string; keyId: number } | null> {
     if (!key.startsWith(KEY_PREFIX) || key.length > 200) return null;
     const row = await repo.findApiKeyForAuth(this.store.db, tokenHash(key));
     if (!row) return null;

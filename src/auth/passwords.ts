@@ -43,7 +43,11 @@ function dummy(params: Argon2Params): Promise<string> {
  * Verifies a password. With a null hash (unknown user, no local password) it still does the
  * full work against a dummy hash, so timing does not tell whether the account exists.
  */
-export async function verifyPassword(storedHash: string | null, plain: string, params: Argon2Params = OWASP_ARGON2): Promise<boolean> {
+export async function verifyPassword(
+  storedHash: string | null,
+  plain: string,
+  params: Argon2Params = OWASP_ARGON2,
+): Promise<boolean> {
   if (storedHash === null) {
     await argon2Verify(await dummy(params), plain).catch(() => false);
     return false;

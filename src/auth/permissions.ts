@@ -28,7 +28,8 @@ const RULES: Record<Permission, (g: ReadonlySet<string>) => boolean> = {
   'api_keys:any': (g) => g.has('sysadmin'),
   'grants:manage': (g) => g.has('sysadmin'),
   'settings:write': (g) => g.has('sysadmin'),
-  'settings:read': (g) => g.has('sysadmin') || g.has('people_admin') || g.has('login_handler_admin'),
+  'settings:read': (g) =>
+    g.has('sysadmin') || g.has('people_admin') || g.has('login_handler_admin'),
 };
 
 export interface Principal {

@@ -14,7 +14,10 @@ export class SessionsService {
     private readonly ttlHours: number,
   ) {}
 
-  async create(personId: number, meta: { ip?: string | undefined; userAgent?: string | undefined }): Promise<{ token: string; csrfToken: string; expiresAt: string }> {
+  async create(
+    personId: number,
+    meta: { ip?: string | undefined; userAgent?: string | undefined },
+  ): Promise<{ token: string; csrfToken: string; expiresAt: string }> {
     const token = randomToken('ghs_');
     const csrfToken = randomToken('', 24);
     const now = new Date();
@@ -45,7 +48,12 @@ export class SessionsService {
     const person = await findPerson(this.store.db, s.person_id);
     if (!person || effectiveState(person, now) !== 'active') return null;
     if (now - Date.parse(s.last_seen_at) > TOUCH_EVERY_MS) {
-      await repo.touchSession(this.store.db, s.id, new Date(now).toISOString(), new Date(now + this.ttlHours * 3_600_000).toISOString());
+      await repo.touchSession(
+        this.store.db,
+        s.id,
+        new Date(now).toISOString(),
+        new Date(now + this.ttlHours * 3_600_000).toISOString(),
+      );
     }
     return {
       personId: person.id,

@@ -4,7 +4,11 @@
  * learns that the account is blocked.
  */
 import type { Store } from '../store/database.ts';
-import { findPersonByUsernameKey, recordLoginFailure, recordLoginSuccess } from '../store/people-repo.ts';
+import {
+  findPersonByUsernameKey,
+  recordLoginFailure,
+  recordLoginSuccess,
+} from '../store/people-repo.ts';
 import { recordAudit } from '../audit/record.ts';
 import type { Actor } from '../core/context.ts';
 import { GatehouseError } from '../core/errors.ts';
@@ -27,50 +31,95 @@ export class SignInService {
     private readonly argon2: Argon2Params,
   ) {}
 
-  async signIn(username: string, password: string, actor: Omit<Actor, 'personId' | 'label'>): Promise<SignInResult> {
+  async signIn(
+    username: string,
+    password: string,
+    actor: Omit<Actor, 'personId' | 'label'>,
+  ): Promise<SignInResult> {
     const key = usernameKey(username);
     const person = key === '' ? undefined : await findPersonByUsernameKey(this.store.db, key);
     const usable = person && person.password_authority === 'local' ? person : undefined;
     const state = usable ? effectiveState(usable) : 'active';
     // A frozen account's password is not tested (that would let guessing go on), but the
     // same work is done so the answer takes as long.
-    const ok = await verifyPassword(usable && state !== 'frozen' ? usable.password_hash : null, password, this.argon2);
+    const ok = await verifyPassword(
+      usable && state !== 'frozen' ? usable.password_hash : null,
+      password,
+      this.argon2,
+    );
     const audit = (outcome: 'success' | 'failure', reason: string) =>
-      recordAudit(this.store.db, { ...actor, personId: person?.id ?? null, label: person?.username ?? username.slice(0, 100) }, {
-        action: 'session.sign_in',
-        targetType: 'person',
-        targetId: person?.id ?? null,
-        targetLabel: person?.username ?? username.slice(0, 100),
-        changes: { reason: [null, reason] },
-        outcome,
-      });
+      recordAudit(
+        this.store.db,
+        {
+          ...actor,
+          personId: person?.id ?? null,
+          label: person?.username ?? username.slice(0, 100),
+        },
+        {
+          action: 'session.sign_in',
+          targetType: 'person',
+          targetId: person?.id ?? null,
+          targetLabel: person?.username ?? username.slice(0, 100),
+          changes: { reason: [null, reason] },
+          outcome,
+        },
+      );
 
     if (!usable || !ok) {
       const policy = await this.settings.passwordPolicy();
-      let reason = !person ? 'unknown username' : !usable ? `password managed by ${person.password_authority}` : state === 'frozen' ? 'account frozen' : 'wrong password';
+      let reason = !person
+        ? 'unknown username'
+        : !usable
+          ? `password managed by ${person.password_authority}`
+          : state === 'frozen'
+            ? 'account frozen'
+            : 'wrong password';
       if (usable && state === 'active') {
-        const count = await recordLoginFailure(this.store.db, usable.id, policy.attemptsAllowed, new Date(Date.now() + policy.lockoutMinutes * 60_000).toISOString());
-        if (count >= policy.attemptsAllowed) reason += `; account frozen for ${policy.lockoutMinutes} minutes`;
+        const count = await recordLoginFailure(
+          this.store.db,
+          usable.id,
+          policy.attemptsAllowed,
+          new Date(Date.now() + policy.lockoutMinutes * 60_000).toISOString(),
+        );
+        if (count >= policy.attemptsAllowed)
+          reason += `; account frozen for ${policy.lockoutMinutes} minutes`;
       }
       await audit('failure', reason);
-      throw new GatehouseError('invalid_credentials', `The username or password is not correct. After ${policy.attemptsAllowed} failed attempts an account is locked for ${policy.lockoutMinutes} minutes.`);
+      throw new GatehouseError(
+        'invalid_credentials',
+        `The username or password is not correct. After ${policy.attemptsAllowed} failed attempts an account is locked for ${policy.lockoutMinutes} minutes.`,
+      );
     }
     if (state === 'blocked') {
       await audit('failure', 'account blocked');
       throw new GatehouseError('account_blocked');
     }
     const policy = await this.settings.passwordPolicy();
-    const newHash = usable.password_hash && needsRehash(usable.password_hash, this.argon2) ? await hashPassword(password, this.argon2) : null;
+    const newHash =
+      usable.password_hash && needsRehash(usable.password_hash, this.argon2)
+        ? await hashPassword(password, this.argon2)
+        : null;
     const expired = passwordExpired(policy, usable.password_changed_at);
     await recordLoginSuccess(this.store.db, usable.id, new Date().toISOString(), newHash, expired);
     await audit('success', expired ? 'password (expired: must be changed)' : 'password');
-    return { personId: usable.id, username: usable.username, mustChangePassword: usable.must_change_password === 1 || expired };
+    return {
+      personId: usable.id,
+      username: usable.username,
+      mustChangePassword: usable.must_change_password === 1 || expired,
+    };
   }
 
   /** Confirms a signed-in person's current password (before they change it). */
   async checkPassword(username: string, password: string): Promise<void> {
     const person = await findPersonByUsernameKey(this.store.db, usernameKey(username));
-    const ok = await verifyPassword(person?.password_authority === 'local' ? person.password_hash : null, password, this.argon2);
-    if (!ok) throw new GatehouseError('invalid_credentials', 'The current password is not correct.', [{ field: 'current_password', message: 'Not correct.' }]);
+    const ok = await verifyPassword(
+      person?.password_authority === 'local' ? person.password_hash : null,
+      password,
+      this.argon2,
+    );
+    if (!ok)
+      throw new GatehouseError('invalid_credentials', 'The current password is not correct.', [
+        { field: 'current_password', message: 'Not correct.' },
+      ]);
   }
 }

@@ -4,7 +4,12 @@
  */
 import type { Store } from '../store/database.ts';
 import * as repo from '../store/collection-repo.ts';
-import { existingPersonIds, updatePersonIfVersion, findPerson, type Executor } from '../store/people-repo.ts';
+import {
+  existingPersonIds,
+  updatePersonIfVersion,
+  findPerson,
+  type Executor,
+} from '../store/people-repo.ts';
 import { recordAudit, diff } from '../audit/record.ts';
 import { type Actor, nowIso } from './context.ts';
 import { GatehouseError, fail, type FieldError } from './errors.ts';
@@ -31,14 +36,23 @@ export interface CollectionInput {
   extranet_id?: number | null;
 }
 
-const TABLES: Record<CollectionKind, { table: repo.CollectionTable; members: repo.MemberTable | null; label: string }> = {
+const TABLES: Record<
+  CollectionKind,
+  { table: repo.CollectionTable; members: repo.MemberTable | null; label: string }
+> = {
   group: { table: 'groups', members: 'group_members', label: 'group' },
   role: { table: 'roles', members: 'role_members', label: 'role' },
   extranet: { table: 'extranets', members: null, label: 'extranet area' },
 };
 
 function toItem(kind: CollectionKind, r: repo.CollectionRow): CollectionItem {
-  const item: CollectionItem = { id: r.id, name: r.name, description: r.description, created_at: r.created_at, updated_at: r.updated_at };
+  const item: CollectionItem = {
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+  };
   if (kind === 'group') {
     item.parent_id = r.parent_id ?? null;
     item.directory_id = r.directory_id ?? null;
@@ -56,8 +70,18 @@ export class CollectionService {
     this.t = TABLES[kind];
   }
 
-  async list(offset: number, limit: number, q?: string): Promise<{ data: CollectionItem[]; total: number }> {
-    const { rows, total } = await repo.listCollection(this.store.db, this.t.table, offset, limit, q);
+  async list(
+    offset: number,
+    limit: number,
+    q?: string,
+  ): Promise<{ data: CollectionItem[]; total: number }> {
+    const { rows, total } = await repo.listCollection(
+      this.store.db,
+      this.t.table,
+      offset,
+      limit,
+      q,
+    );
     return { data: rows.map((r) => toItem(this.kind, r)), total };
   }
 
@@ -69,7 +93,9 @@ export class CollectionService {
 
   /** Finds items by name (case-insensitive); returns them keyed by name key. */
   async byNames(names: string[]): Promise<Map<string, CollectionItem>> {
-    const rows = await repo.findCollectionByNameKeys(this.store.db, this.t.table, [...new Set(names.map(nameKey))]);
+    const rows = await repo.findCollectionByNameKeys(this.store.db, this.t.table, [
+      ...new Set(names.map(nameKey)),
+    ]);
     return new Map(rows.map((r) => [r.name_key, toItem(this.kind, r)]));
   }
 
@@ -77,19 +103,33 @@ export class CollectionService {
     const errors: FieldError[] = [];
     if (creating || input.name !== undefined) {
       const name = input.name?.trim() ?? '';
-      if (name === '' || name.length > 200) errors.push({ field: 'name', message: 'Required, at most 200 characters.' });
-      if (name.includes(',')) errors.push({ field: 'name', message: 'Must not contain commas (CSV files list names with them).' });
+      if (name === '' || name.length > 200)
+        errors.push({ field: 'name', message: 'Required, at most 200 characters.' });
+      if (name.includes(','))
+        errors.push({
+          field: 'name',
+          message: 'Must not contain commas (CSV files list names with them).',
+        });
     }
-    if (input.description !== undefined && input.description.length > 2000) errors.push({ field: 'description', message: 'At most 2,000 characters.' });
-    if (this.kind !== 'group' && input.parent_id !== undefined) errors.push({ field: 'parent_id', message: `Only groups have a parent.` });
-    if (this.kind !== 'role' && input.extranet_id !== undefined) errors.push({ field: 'extranet_id', message: `Only roles have an extranet area.` });
+    if (input.description !== undefined && input.description.length > 2000)
+      errors.push({ field: 'description', message: 'At most 2,000 characters.' });
+    if (this.kind !== 'group' && input.parent_id !== undefined)
+      errors.push({ field: 'parent_id', message: `Only groups have a parent.` });
+    if (this.kind !== 'role' && input.extranet_id !== undefined)
+      errors.push({ field: 'extranet_id', message: `Only roles have an extranet area.` });
     return errors;
   }
 
-  private async checkRefs(db: Executor, input: CollectionInput, selfId: number | null): Promise<void> {
+  private async checkRefs(
+    db: Executor,
+    input: CollectionInput,
+    selfId: number | null,
+  ): Promise<void> {
     if (input.parent_id !== undefined && input.parent_id !== null) {
       if (!(await repo.findCollectionItem(db, 'groups', input.parent_id))) {
-        throw new GatehouseError('validation_failed', undefined, [{ field: 'parent_id', message: `No group has id ${input.parent_id}.` }]);
+        throw new GatehouseError('validation_failed', undefined, [
+          { field: 'parent_id', message: `No group has id ${input.parent_id}.` },
+        ]);
       }
       let cursor: number | null = input.parent_id;
       for (let depth = 0; cursor !== null && depth < 1000; depth++) {
@@ -99,12 +139,18 @@ export class CollectionService {
     }
     if (input.extranet_id !== undefined && input.extranet_id !== null) {
       if (!(await repo.findCollectionItem(db, 'extranets', input.extranet_id))) {
-        throw new GatehouseError('validation_failed', undefined, [{ field: 'extranet_id', message: `No extranet area has id ${input.extranet_id}.` }]);
+        throw new GatehouseError('validation_failed', undefined, [
+          { field: 'extranet_id', message: `No extranet area has id ${input.extranet_id}.` },
+        ]);
       }
     }
   }
 
-  async create(actor: Actor, input: CollectionInput, directoryId: number | null = null): Promise<CollectionItem> {
+  async create(
+    actor: Actor,
+    input: CollectionInput,
+    directoryId: number | null = null,
+  ): Promise<CollectionItem> {
     const errors = this.check(input, true);
     if (errors.length > 0) throw new GatehouseError('validation_failed', undefined, errors);
     const at = nowIso();
@@ -116,12 +162,21 @@ export class CollectionService {
           name,
           name_key: nameKey(name),
           description: input.description ?? '',
-          ...(this.kind === 'group' ? { parent_id: input.parent_id ?? null, directory_id: directoryId } : {}),
+          ...(this.kind === 'group'
+            ? { parent_id: input.parent_id ?? null, directory_id: directoryId }
+            : {}),
           ...(this.kind === 'role' ? { extranet_id: input.extranet_id ?? null } : {}),
           created_at: at,
           updated_at: at,
         });
-        await recordAudit(tx, actor, { action: `${this.kind}.create`, targetType: this.kind, targetId: r.id, targetLabel: r.name, changes: diff(null, { ...toItem(this.kind, r) }), at });
+        await recordAudit(tx, actor, {
+          action: `${this.kind}.create`,
+          targetType: this.kind,
+          targetId: r.id,
+          targetLabel: r.name,
+          changes: diff(null, { ...toItem(this.kind, r) }),
+          at,
+        });
         return r;
       }),
     );
@@ -130,7 +185,11 @@ export class CollectionService {
 
   private assertWritable(item: repo.CollectionRow, actor: Actor): void {
     if (item.directory_id != null && actor.directoryId !== item.directory_id) {
-      fail('field_owned_by_directory', `This ${this.t.label} is synced from a directory; change it there.`, { details: { fields: ['name', 'members'] } });
+      fail(
+        'field_owned_by_directory',
+        `This ${this.t.label} is synced from a directory; change it there.`,
+        { details: { fields: ['name', 'members'] } },
+      );
     }
   }
 
@@ -145,12 +204,20 @@ export class CollectionService {
         await this.checkRefs(tx, input, id);
         const at = nowIso();
         const values: Partial<repo.CollectionRow> = { updated_at: at };
-        if (input.name !== undefined) Object.assign(values, { name: input.name.trim(), name_key: nameKey(input.name) });
+        if (input.name !== undefined)
+          Object.assign(values, { name: input.name.trim(), name_key: nameKey(input.name) });
         if (input.description !== undefined) values.description = input.description;
         if (input.parent_id !== undefined) values.parent_id = input.parent_id;
         if (input.extranet_id !== undefined) values.extranet_id = input.extranet_id;
         const r = await repo.updateCollectionItem(tx, this.t.table, id, values);
-        await recordAudit(tx, actor, { action: `${this.kind}.update`, targetType: this.kind, targetId: id, targetLabel: r.name, changes: diff({ ...toItem(this.kind, before) }, { ...toItem(this.kind, r) }), at });
+        await recordAudit(tx, actor, {
+          action: `${this.kind}.update`,
+          targetType: this.kind,
+          targetId: id,
+          targetLabel: r.name,
+          changes: diff({ ...toItem(this.kind, before) }, { ...toItem(this.kind, r) }),
+          at,
+        });
         return r;
       }),
     );
@@ -165,11 +232,22 @@ export class CollectionService {
       this.assertWritable(before, actor);
       if (this.kind === 'extranet') {
         const uses = await repo.countReferences(tx, 'extranet_id', id);
-        if (uses > 0) fail('in_use', `This extranet area is used by ${uses} people or roles. Move them to another area first.`);
+        if (uses > 0)
+          fail(
+            'in_use',
+            `This extranet area is used by ${uses} people or roles. Move them to another area first.`,
+          );
       }
       const members = this.t.members ? await repo.memberIds(tx, this.t.members, id) : [];
       await repo.deleteCollectionItem(tx, this.t.table, id);
-      await recordAudit(tx, actor, { action: `${this.kind}.delete`, targetType: this.kind, targetId: id, targetLabel: before.name, changes: { ...diff({ ...toItem(this.kind, before) }, {}), members: [members, []] }, at: nowIso() });
+      await recordAudit(tx, actor, {
+        action: `${this.kind}.delete`,
+        targetType: this.kind,
+        targetId: id,
+        targetLabel: before.name,
+        changes: { ...diff({ ...toItem(this.kind, before) }, {}), members: [members, []] },
+        at: nowIso(),
+      });
     });
   }
 
@@ -188,8 +266,15 @@ export class CollectionService {
       this.assertWritable(item, actor);
       const found = await existingPersonIds(tx, wanted);
       const missing = wanted.filter((p) => !found.has(p));
-      if (missing.length > 0) throw new GatehouseError('validation_failed', `No person has id ${missing.slice(0, 10).join(', ')}.`, [{ field: 'ids', message: `Unknown person ids: ${missing.slice(0, 10).join(', ')}.` }]);
-      const current = this.t.members ? await repo.memberIds(tx, this.t.members, id) : await repo.peopleInExtranet(tx, id);
+      if (missing.length > 0)
+        throw new GatehouseError(
+          'validation_failed',
+          `No person has id ${missing.slice(0, 10).join(', ')}.`,
+          [{ field: 'ids', message: `Unknown person ids: ${missing.slice(0, 10).join(', ')}.` }],
+        );
+      const current = this.t.members
+        ? await repo.memberIds(tx, this.t.members, id)
+        : await repo.peopleInExtranet(tx, id);
       const add = wanted.filter((p) => !current.includes(p));
       const remove = current.filter((p) => !wanted.includes(p));
       if (this.t.members) {
@@ -197,13 +282,27 @@ export class CollectionService {
         await repo.removeMembers(tx, this.t.members, id, remove);
       } else {
         const at = nowIso();
-        for (const [pid, extranet] of [...add.map((p) => [p, id] as const), ...remove.map((p) => [p, null] as const)]) {
+        for (const [pid, extranet] of [
+          ...add.map((p) => [p, id] as const),
+          ...remove.map((p) => [p, null] as const),
+        ]) {
           const person = await findPerson(tx, pid);
-          if (person) await updatePersonIfVersion(tx, pid, person.version, { extranet_id: extranet, updated_at: at });
+          if (person)
+            await updatePersonIfVersion(tx, pid, person.version, {
+              extranet_id: extranet,
+              updated_at: at,
+            });
         }
       }
       if (add.length + remove.length > 0) {
-        await recordAudit(tx, actor, { action: `${this.kind}.set_members`, targetType: this.kind, targetId: id, targetLabel: item.name, changes: { added: [null, add], removed: [remove, null] }, at: nowIso() });
+        await recordAudit(tx, actor, {
+          action: `${this.kind}.set_members`,
+          targetType: this.kind,
+          targetId: id,
+          targetLabel: item.name,
+          changes: { added: [null, add], removed: [remove, null] },
+          at: nowIso(),
+        });
       }
       return wanted.sort((a, b) => a - b);
     });
@@ -212,6 +311,8 @@ export class CollectionService {
   /** The groups or roles of a person. */
   async ofPerson(personId: number): Promise<CollectionItem[]> {
     if (!this.t.members) return [];
-    return (await repo.itemsOfPerson(this.store.db, this.t.members, personId)).map((r) => toItem(this.kind, r));
+    return (await repo.itemsOfPerson(this.store.db, this.t.members, personId)).map((r) =>
+      toItem(this.kind, r),
+    );
   }
 }

@@ -22,17 +22,37 @@ export class DirectoriesService {
   constructor(private readonly store: Store) {}
 
   async list(): Promise<Directory[]> {
-    return (await listDirectories(this.store.db)).map((d) => ({ ...d, owned_fields: JSON.parse(d.owned_fields) as string[] }));
+    return (await listDirectories(this.store.db)).map((d) => ({
+      ...d,
+      owned_fields: JSON.parse(d.owned_fields) as string[],
+    }));
   }
 
-  async create(actor: Actor, input: { name: string; kind: 'ldap' | 'scim'; owned_fields: string[] }): Promise<Directory> {
+  async create(
+    actor: Actor,
+    input: { name: string; kind: 'ldap' | 'scim'; owned_fields: string[] },
+  ): Promise<Directory> {
     const allowed = new Set<string>(OWNABLE_FIELDS);
     const bad = input.owned_fields.filter((f) => !allowed.has(f) && !f.startsWith('profile.'));
-    if (bad.length > 0) throw new GatehouseError('validation_failed', undefined, [{ field: 'owned_fields', message: `Unknown fields: ${bad.join(', ')}.` }]);
+    if (bad.length > 0)
+      throw new GatehouseError('validation_failed', undefined, [
+        { field: 'owned_fields', message: `Unknown fields: ${bad.join(', ')}.` },
+      ]);
     const at = nowIso();
     const row = await this.store.db.transaction().execute(async (tx) => {
       const d = await insertDirectory(tx, input.name.trim(), input.kind, input.owned_fields, at);
-      await recordAudit(tx, actor, { action: 'directory.create', targetType: 'directory', targetId: d.id, targetLabel: d.name, changes: { name: [null, d.name], kind: [null, d.kind], owned_fields: [null, input.owned_fields] }, at });
+      await recordAudit(tx, actor, {
+        action: 'directory.create',
+        targetType: 'directory',
+        targetId: d.id,
+        targetLabel: d.name,
+        changes: {
+          name: [null, d.name],
+          kind: [null, d.kind],
+          owned_fields: [null, input.owned_fields],
+        },
+        at,
+      });
       return d;
     });
     return { ...row, owned_fields: input.owned_fields };
@@ -42,21 +62,47 @@ export class DirectoriesService {
   async link(actor: Actor, personId: number, provider: string, externalId: string): Promise<void> {
     await withUniqueErrors(this.store.caps, () =>
       this.store.db.transaction().execute(async (tx) => {
-        const p = await tx.selectFrom('people').select(['id', 'username']).where('id', '=', personId).executeTakeFirst();
+        const p = await tx
+          .selectFrom('people')
+          .select(['id', 'username'])
+          .where('id', '=', personId)
+          .executeTakeFirst();
         if (!p) fail('not_found', `No person has id ${personId}.`);
         const at = nowIso();
-        await tx.insertInto('external_identities').values({ provider, external_id: externalId, person_id: personId, created_at: at }).execute();
-        await recordAudit(tx, actor, { action: 'identity.link', targetType: 'person', targetId: personId, targetLabel: p.username, changes: { identity: [null, `${provider}:${externalId}`] }, at });
+        await tx
+          .insertInto('external_identities')
+          .values({ provider, external_id: externalId, person_id: personId, created_at: at })
+          .execute();
+        await recordAudit(tx, actor, {
+          action: 'identity.link',
+          targetType: 'person',
+          targetId: personId,
+          targetLabel: p.username,
+          changes: { identity: [null, `${provider}:${externalId}`] },
+          at,
+        });
       }),
     );
   }
 
   async personFor(provider: string, externalId: string): Promise<number | undefined> {
-    const r = await this.store.db.selectFrom('external_identities').select('person_id').where('provider', '=', provider).where('external_id', '=', externalId).executeTakeFirst();
+    const r = await this.store.db
+      .selectFrom('external_identities')
+      .select('person_id')
+      .where('provider', '=', provider)
+      .where('external_id', '=', externalId)
+      .executeTakeFirst();
     return r?.person_id;
   }
 
-  async identitiesOf(personId: number): Promise<{ provider: string; external_id: string; created_at: string }[]> {
-    return this.store.db.selectFrom('external_identities').select(['provider', 'external_id', 'created_at']).where('person_id', '=', personId).orderBy('provider').execute();
+  async identitiesOf(
+    personId: number,
+  ): Promise<{ provider: string; external_id: string; created_at: string }[]> {
+    return this.store.db
+      .selectFrom('external_identities')
+      .select(['provider', 'external_id', 'created_at'])
+      .where('person_id', '=', personId)
+      .orderBy('provider')
+      .execute();
   }
 }

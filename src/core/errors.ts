@@ -9,7 +9,10 @@ export interface FieldError {
 }
 
 const CATALOGUE = {
-  validation_failed: { status: 400, message: 'Some fields are not valid; see "fields" for each one.' },
+  validation_failed: {
+    status: 400,
+    message: 'Some fields are not valid; see "fields" for each one.',
+  },
   bad_request: { status: 400, message: 'The request is not valid.' },
   unauthenticated: { status: 401, message: 'You are not authorized to carry out that request' },
   invalid_credentials: {
@@ -20,7 +23,10 @@ const CATALOGUE = {
     status: 403,
     message: 'Your password must be changed before you continue. Set a new password first.',
   },
-  forbidden: { status: 403, message: 'You do not have permission to do that. Ask a People administrator.' },
+  forbidden: {
+    status: 403,
+    message: 'You do not have permission to do that. Ask a People administrator.',
+  },
   csrf_failed: {
     status: 403,
     message: 'The request lacks a valid CSRF token. Reload the page and try again.',
@@ -31,43 +37,71 @@ const CATALOGUE = {
   },
   account_frozen: {
     status: 403,
-    message: 'This account is locked after too many failed sign-ins. Try again later or ask an administrator to unfreeze it.',
+    message:
+      'This account is locked after too many failed sign-ins. Try again later or ask an administrator to unfreeze it.',
   },
   not_found: { status: 404, message: 'No such resource. Check the id in the URL.' },
-  route_not_found: { status: 404, message: 'No such endpoint. See /api/people/v2/openapi.json for the list.' },
+  route_not_found: {
+    status: 404,
+    message: 'No such endpoint. See /api/people/v2/openapi.json for the list.',
+  },
   method_not_allowed: { status: 405, message: 'That method is not allowed here.' },
-  username_taken: { status: 409, message: 'Another account already has this username. Choose another.' },
-  user_code_taken: { status: 409, message: 'Another account already has this user code. Choose another.' },
-  email_taken: { status: 409, message: 'Another account already has this email address. Use another.' },
+  username_taken: {
+    status: 409,
+    message: 'Another account already has this username. Choose another.',
+  },
+  user_code_taken: {
+    status: 409,
+    message: 'Another account already has this user code. Choose another.',
+  },
+  email_taken: {
+    status: 409,
+    message: 'Another account already has this email address. Use another.',
+  },
   name_taken: { status: 409, message: 'Another item already has this name. Choose another.' },
   external_identity_taken: {
     status: 409,
     message: 'This external identity is already linked to another account.',
   },
-  conflict: { status: 409, message: 'The request conflicts with the current state of the resource.' },
+  conflict: {
+    status: 409,
+    message: 'The request conflicts with the current state of the resource.',
+  },
   field_owned_by_directory: {
     status: 409,
-    message: 'These fields are managed by the user directory that syncs this account; change them there.',
+    message:
+      'These fields are managed by the user directory that syncs this account; change them there.',
   },
   manager_cycle: {
     status: 409,
-    message: 'That manager would make a loop in the org chart (a person would manage themself). Choose another manager.',
+    message:
+      'That manager would make a loop in the org chart (a person would manage themself). Choose another manager.',
   },
-  group_cycle: { status: 409, message: 'That parent would make a loop of groups. Choose another parent.' },
+  group_cycle: {
+    status: 409,
+    message: 'That parent would make a loop of groups. Choose another parent.',
+  },
   in_use: { status: 409, message: 'This item is still in use; remove its uses first.' },
   precondition_failed: {
     status: 412,
-    message: 'The resource has changed since you read it (If-Match does not match). Fetch it again and retry.',
+    message:
+      'The resource has changed since you read it (If-Match does not match). Fetch it again and retry.',
   },
   precondition_required: { status: 428, message: 'This request needs an If-Match header.' },
-  payload_too_large: { status: 413, message: 'The request body is too large. Send less data at once.' },
+  payload_too_large: {
+    status: 413,
+    message: 'The request body is too large. Send less data at once.',
+  },
   unsupported_media_type: {
     status: 415,
     message: 'Send the body as application/json (or multipart/form-data for files).',
   },
   rate_limited: { status: 429, message: 'Too many requests. Wait a minute and try again.' },
   password_too_weak: { status: 400, message: 'The password does not meet the password policy.' },
-  internal: { status: 500, message: 'Something went wrong on the server. Try again; if it persists, check the server log.' },
+  internal: {
+    status: 500,
+    message: 'Something went wrong on the server. Try again; if it persists, check the server log.',
+  },
   unavailable: { status: 503, message: 'The database is not reachable. Try again shortly.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
@@ -87,7 +121,11 @@ export class GatehouseError extends Error {
   }
 }
 
-export function fail(type: ErrorType, message?: string, extra?: { fields?: FieldError[]; details?: Record<string, unknown> }): never {
+export function fail(
+  type: ErrorType,
+  message?: string,
+  extra?: { fields?: FieldError[]; details?: Record<string, unknown> },
+): never {
   throw new GatehouseError(type, message, extra?.fields, extra?.details);
 }
 

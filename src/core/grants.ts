@@ -15,20 +15,40 @@ export class GrantsService {
   }
 
   async set(actor: Actor, personId: number, grant: Grant, on: boolean): Promise<string[]> {
-    if (!GRANTS.includes(grant)) fail('validation_failed', `Unknown grant "${String(grant)}". Use one of: ${GRANTS.join(', ')}.`);
+    if (!GRANTS.includes(grant))
+      fail(
+        'validation_failed',
+        `Unknown grant "${String(grant)}". Use one of: ${GRANTS.join(', ')}.`,
+      );
     await this.store.db.transaction().execute(async (tx) => {
       const person = await findPerson(tx, personId);
       if (!person) fail('not_found', `No person has id ${personId}.`);
       if (on) {
         if (await addGrant(tx, personId, grant, nowIso())) {
-          await recordAudit(tx, actor, { action: 'grant.add', targetType: 'person', targetId: personId, targetLabel: person.username, changes: { [grant]: [false, true] } });
+          await recordAudit(tx, actor, {
+            action: 'grant.add',
+            targetType: 'person',
+            targetId: personId,
+            targetLabel: person.username,
+            changes: { [grant]: [false, true] },
+          });
         }
       } else {
-        if (grant === 'sysadmin' && (await countGrantHolders(tx, 'sysadmin')) <= 1 && (await grantsOf(tx, personId)).includes('sysadmin')) {
+        if (
+          grant === 'sysadmin' &&
+          (await countGrantHolders(tx, 'sysadmin')) <= 1 &&
+          (await grantsOf(tx, personId)).includes('sysadmin')
+        ) {
           fail('conflict', 'This is the last sysadmin; grant sysadmin to someone else first.');
         }
         if (await removeGrant(tx, personId, grant)) {
-          await recordAudit(tx, actor, { action: 'grant.remove', targetType: 'person', targetId: personId, targetLabel: person.username, changes: { [grant]: [true, false] } });
+          await recordAudit(tx, actor, {
+            action: 'grant.remove',
+            targetType: 'person',
+            targetId: personId,
+            targetLabel: person.username,
+            changes: { [grant]: [true, false] },
+          });
         }
       }
     });

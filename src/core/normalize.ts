@@ -10,7 +10,12 @@ export function emailKey(email: string): string {
 }
 
 /** Text that `q=` searches: username, names and email, lower-cased. */
-export function searchText(p: { username: string; firstname: string; surname: string; email: string }): string {
+export function searchText(p: {
+  username: string;
+  firstname: string;
+  surname: string;
+  email: string;
+}): string {
   return [p.username, p.firstname, p.surname, `${p.firstname} ${p.surname}`, p.email]
     .join(' ')
     .normalize('NFKC')

@@ -26,7 +26,9 @@ export function forbiddenOwnedFields(
 ): string[] {
   if (account.directory_id === null || actor.directoryId === account.directory_id) return [];
   const owned = ownedFields(account, mapping);
-  return [...new Set(touched)].filter((f) => owned.has(f) || (f.startsWith('profile.') && owned.has(f)));
+  return [...new Set(touched)].filter(
+    (f) => owned.has(f) || (f.startsWith('profile.') && owned.has(f)),
+  );
 }
 
 export function ownedFieldsError(fields: string[], directoryName: string): GatehouseError {

@@ -34,25 +34,39 @@ export function checkPolicyValues(p: PasswordPolicy): FieldError[] {
     errors.push({ field: 'attemptsAllowed', message: 'Must be a whole number from 1 to 100.' });
   }
   if (!Number.isInteger(p.lockoutMinutes) || p.lockoutMinutes < 1 || p.lockoutMinutes > 10_080) {
-    errors.push({ field: 'lockoutMinutes', message: 'Must be a whole number of minutes from 1 to 10080.' });
+    errors.push({
+      field: 'lockoutMinutes',
+      message: 'Must be a whole number of minutes from 1 to 10080.',
+    });
   }
   return errors;
 }
 
 /** Returns what is wrong with a new password, or null if it meets the policy. */
-export function passwordProblem(policy: PasswordPolicy, password: string, username?: string): string | null {
-  if ([...password].length < policy.minLength) return `The password must be at least ${policy.minLength} characters long.`;
+export function passwordProblem(
+  policy: PasswordPolicy,
+  password: string,
+  username?: string,
+): string | null {
+  if ([...password].length < policy.minLength)
+    return `The password must be at least ${policy.minLength} characters long.`;
   if (password.length > 1024) return 'The password must be at most 1024 characters long.';
-  if (username && password.toLowerCase() === username.toLowerCase()) return 'The password must not be the username.';
+  if (username && password.toLowerCase() === username.toLowerCase())
+    return 'The password must not be the username.';
   if (policy.requireStrong) {
     const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((r) => r.test(password)).length;
-    if (classes < 3) return 'The password must mix at least three of: lower case, upper case, digits, symbols.';
+    if (classes < 3)
+      return 'The password must mix at least three of: lower case, upper case, digits, symbols.';
   }
   return null;
 }
 
 /** Whether a password set at `changedAt` has expired under the policy. */
-export function passwordExpired(policy: PasswordPolicy, changedAt: string | null, now = Date.now()): boolean {
+export function passwordExpired(
+  policy: PasswordPolicy,
+  changedAt: string | null,
+  now = Date.now(),
+): boolean {
   if (policy.maxAgeDays === 0 || changedAt === null) return false;
   return now - Date.parse(changedAt) > policy.maxAgeDays * 86_400_000;
 }

@@ -102,11 +102,21 @@ export class PeopleBatch {
    * Applies a batch. With errors in any row nothing is written unless `validOnly` is set,
    * in which case the valid rows are applied and the others reported.
    */
-  async apply(actor: Actor, rows: BatchRow[], options: { validOnly?: boolean; origin?: string | null; onProgress?: (done: number, total: number) => void } = {}): Promise<BatchResult> {
+  async apply(
+    actor: Actor,
+    rows: BatchRow[],
+    options: {
+      validOnly?: boolean;
+      origin?: string | null;
+      onProgress?: (done: number, total: number) => void;
+    } = {},
+  ): Promise<BatchResult> {
     const planned = await this.planRows(actor, rows);
     const report = this.report(planned);
     if (report.summary.error > 0 && !options.validOnly) return { applied: false, ...report };
-    let work = planned.filter((p) => p.outcome.action === 'create' || p.outcome.action === 'update');
+    let work = planned.filter(
+      (p) => p.outcome.action === 'create' || p.outcome.action === 'update',
+    );
     await this.hashPasswords(work, options.onProgress);
     try {
       await this.store.db.transaction().execute(async (tx) => {
@@ -114,7 +124,12 @@ export class PeopleBatch {
       });
     } catch (err) {
       const e = translateUnique(this.store.caps, err);
-      if (e instanceof GatehouseError) throw new GatehouseError(e.type, `${e.message} Another change took this value while the import ran; nothing was applied. Run the import again.`, e.fields);
+      if (e instanceof GatehouseError)
+        throw new GatehouseError(
+          e.type,
+          `${e.message} Another change took this value while the import ran; nothing was applied. Run the import again.`,
+          e.fields,
+        );
       throw e;
     }
     work = [];
@@ -122,12 +137,21 @@ export class PeopleBatch {
   }
 
   private report(planned: Planned[]): Omit<BatchResult, 'applied'> {
-    const summary: BatchSummary = { rows: planned.length, create: 0, update: 0, unchanged: 0, error: 0 };
+    const summary: BatchSummary = {
+      rows: planned.length,
+      create: 0,
+      update: 0,
+      unchanged: 0,
+      error: 0,
+    };
     for (const p of planned) summary[p.outcome.action]++;
     return { summary, outcomes: planned.map((p) => p.outcome) };
   }
 
-  private async hashPasswords(work: Planned[], onProgress?: (done: number, total: number) => void): Promise<void> {
+  private async hashPasswords(
+    work: Planned[],
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<void> {
     const todo = work.filter((p) => p.input.password !== undefined);
     let next = 0;
     let done = 0;
@@ -140,7 +164,8 @@ export class PeopleBatch {
           const hash = await hashPassword(p.input.password!, this.opts.argon2);
           const at = nowIso();
           if (p.newRow) Object.assign(p.newRow, { password_hash: hash, password_changed_at: at });
-          else if (p.update) Object.assign(p.update, { password_hash: hash, password_changed_at: at });
+          else if (p.update)
+            Object.assign(p.update, { password_hash: hash, password_changed_at: at });
           onProgress?.(++done, todo.length);
         }
       }),
@@ -149,25 +174,54 @@ export class PeopleBatch {
 
   private async planRows(actor: Actor, rows: BatchRow[]): Promise<Planned[]> {
     const db = this.store.db;
-    const [defs, directories, policy] = await Promise.all([this.profileFields.list(), listDirectories(db), this.settings.passwordPolicy()]);
-    const mappings = new Map(directories.map((d) => [d.id, { name: d.name, fields: JSON.parse(d.owned_fields) as string[] }]));
+    const [defs, directories, policy] = await Promise.all([
+      this.profileFields.list(),
+      listDirectories(db),
+      this.settings.passwordPolicy(),
+    ]);
+    const mappings = new Map(
+      directories.map((d) => [
+        d.id,
+        { name: d.name, fields: JSON.parse(d.owned_fields) as string[] },
+      ]),
+    );
 
     // Existing people, groups, roles, extranets referenced by the batch.
     const keys = rows.map((r) => usernameKey(r.username));
     const existing = new Map<string, PersonRow>();
     for (const part of chunks([...new Set(keys)].filter((k) => k !== ''))) {
-      for (const p of await repo.findPeopleByUsernameKeys(db, part)) existing.set(p.username_key, p);
+      for (const p of await repo.findPeopleByUsernameKeys(db, part))
+        existing.set(p.username_key, p);
     }
     const named = async (table: coll.CollectionTable, names: string[]) => {
       const m = new Map<string, number>();
-      for (const part of chunks([...new Set(names.map(nameKey))])) for (const r of await coll.findCollectionByNameKeys(db, table, part)) m.set(r.name_key, r.id);
+      for (const part of chunks([...new Set(names.map(nameKey))]))
+        for (const r of await coll.findCollectionByNameKeys(db, table, part))
+          m.set(r.name_key, r.id);
       return m;
     };
-    const groups = await named('groups', rows.flatMap((r) => r.groups ?? []));
-    const roles = await named('roles', rows.flatMap((r) => r.roles ?? []));
-    const extranets = await named('extranets', rows.flatMap((r) => (r.extranet ? [r.extranet] : [])));
-    const currentGroups = await this.memberships('group_members', [...existing.values()].map((p) => p.id), rows.some((r) => r.groups));
-    const currentRoles = await this.memberships('role_members', [...existing.values()].map((p) => p.id), rows.some((r) => r.roles));
+    const groups = await named(
+      'groups',
+      rows.flatMap((r) => r.groups ?? []),
+    );
+    const roles = await named(
+      'roles',
+      rows.flatMap((r) => r.roles ?? []),
+    );
+    const extranets = await named(
+      'extranets',
+      rows.flatMap((r) => (r.extranet ? [r.extranet] : [])),
+    );
+    const currentGroups = await this.memberships(
+      'group_members',
+      [...existing.values()].map((p) => p.id),
+      rows.some((r) => r.groups),
+    );
+    const currentRoles = await this.memberships(
+      'role_members',
+      [...existing.values()].map((p) => p.id),
+      rows.some((r) => r.roles),
+    );
 
     const seen = new Map<string, number>();
     const planned: Planned[] = [];
@@ -179,32 +233,76 @@ export class PeopleBatch {
       const fields = tidy({ ...input.fields, username: input.username });
       const current = existing.get(key);
       errors.push(...checkPersonFields(fields, current === undefined));
-      if (key !== '' && seen.has(key)) errors.push({ field: 'username', message: `This username is also on row ${seen.get(key)}; each person may appear once.` });
+      if (key !== '' && seen.has(key))
+        errors.push({
+          field: 'username',
+          message: `This username is also on row ${seen.get(key)}; each person may appear once.`,
+        });
       else seen.set(key, input.row);
 
-      const profile = await this.profileFields.validate(fields.profile ?? {}, current ? (JSON.parse(current.profile) as Record<string, unknown>) : {}, errors, db, defs);
+      const profile = await this.profileFields.validate(
+        fields.profile ?? {},
+        current ? (JSON.parse(current.profile) as Record<string, unknown>) : {},
+        errors,
+        db,
+        defs,
+      );
       let extranetId: number | null | undefined;
       if (input.extranet !== undefined) {
         extranetId = input.extranet === null ? null : extranets.get(nameKey(input.extranet));
-        if (extranetId === undefined) errors.push({ field: 'extranet', message: `There is no extranet area "${input.extranet}".` });
+        if (extranetId === undefined)
+          errors.push({
+            field: 'extranet',
+            message: `There is no extranet area "${input.extranet}".`,
+          });
       }
-      const idsOf = (names: string[] | undefined, m: Map<string, number>, field: string, what: string) => {
+      const idsOf = (
+        names: string[] | undefined,
+        m: Map<string, number>,
+        field: string,
+        what: string,
+      ) => {
         if (names === undefined) return undefined;
         const unknown = names.filter((n) => !m.has(nameKey(n)));
-        if (unknown.length > 0) errors.push({ field, message: `Unknown ${what}: ${unknown.join(', ')}. Create them first.` });
-        return [...new Set(names.map((n) => m.get(nameKey(n))).filter((x): x is number => x !== undefined))].sort((a, b) => a - b);
+        if (unknown.length > 0)
+          errors.push({
+            field,
+            message: `Unknown ${what}: ${unknown.join(', ')}. Create them first.`,
+          });
+        return [
+          ...new Set(
+            names.map((n) => m.get(nameKey(n))).filter((x): x is number => x !== undefined),
+          ),
+        ].sort((a, b) => a - b);
       };
       const groupIds = idsOf(input.groups, groups, 'groups', 'groups');
       const roleIds = idsOf(input.roles, roles, 'roles', 'roles');
-      if (input.password !== undefined && input.password_hash !== undefined) errors.push({ field: 'password', message: 'Give either a password or a password hash, not both.' });
+      if (input.password !== undefined && input.password_hash !== undefined)
+        errors.push({
+          field: 'password',
+          message: 'Give either a password or a password hash, not both.',
+        });
       if (input.password !== undefined) {
         const problem = passwordProblem(policy, input.password, input.username);
         if (problem) errors.push({ field: 'password', message: problem });
-        if (current && current.password_authority !== 'local') errors.push({ field: 'password', message: 'This account has no local password: its password is managed elsewhere.' });
+        if (current && current.password_authority !== 'local')
+          errors.push({
+            field: 'password',
+            message: 'This account has no local password: its password is managed elsewhere.',
+          });
       }
-      if (input.password_hash !== undefined && !isSupportedHash(input.password_hash)) errors.push({ field: 'password_hash', message: 'Must be an argon2 or bcrypt hash.' });
+      if (input.password_hash !== undefined && !isSupportedHash(input.password_hash))
+        errors.push({ field: 'password_hash', message: 'Must be an argon2 or bcrypt hash.' });
 
-      const p: Planned = { input, outcome: { row: input.row, username: fields.username ?? input.username, action: 'error', person_id: current?.id ?? null } };
+      const p: Planned = {
+        input,
+        outcome: {
+          row: input.row,
+          username: fields.username ?? input.username,
+          action: 'error',
+          person_id: current?.id ?? null,
+        },
+      };
       if (groupIds) p.groupIds = groupIds;
       if (roleIds) p.roleIds = roleIds;
       if (input.manager !== undefined) p.managerRef = input.manager;
@@ -212,7 +310,7 @@ export class PeopleBatch {
       if (!current) {
         const state = input.state ?? 'active';
         p.newRow = {
-          username: fields.username!,
+          username: fields.username,
           username_key: key,
           user_code: fields.user_code ?? null,
           firstname: fields.firstname ?? '',
@@ -228,7 +326,8 @@ export class PeopleBatch {
           extranet_id: extranetId ?? null,
           state,
           frozen_until: null,
-          blocked_by: state === 'blocked' ? (actor.directoryId !== undefined ? 'directory' : 'admin') : null,
+          blocked_by:
+            state === 'blocked' ? (actor.directoryId !== undefined ? 'directory' : 'admin') : null,
           blocked_reason: null,
           blocked_by_person_id: state === 'blocked' ? actor.personId : null,
           directory_id: actor.directoryId ?? null,
@@ -245,13 +344,24 @@ export class PeopleBatch {
           created_at: at,
           updated_at: at,
           version: 1,
-          search_text: searchText({ username: fields.username ?? '', firstname: fields.firstname ?? '', surname: fields.surname ?? '', email: fields.email ?? '' }),
+          search_text: searchText({
+            username: fields.username ?? '',
+            firstname: fields.firstname ?? '',
+            surname: fields.surname ?? '',
+            email: fields.email ?? '',
+          }),
         };
         p.outcome.action = 'create';
       } else {
         const update: PersonRowUpdate = {};
         const changes: Changes = {};
-        const set = (field: string, old: unknown, value: unknown, column: keyof PersonRowUpdate = field as keyof PersonRowUpdate, stored: unknown = value) => {
+        const set = (
+          field: string,
+          old: unknown,
+          value: unknown,
+          column: keyof PersonRowUpdate = field as keyof PersonRowUpdate,
+          stored: unknown = value,
+        ) => {
           if (JSON.stringify(old ?? null) !== JSON.stringify(value ?? null)) {
             changes[field] = [old ?? null, value ?? null];
             (update as Record<string, unknown>)[column] = stored;
@@ -261,42 +371,110 @@ export class PeopleBatch {
           const v = fields[f];
           if (v !== undefined) set(f, current[f], v);
         }
-        if (fields.must_change_password !== undefined) set('must_change_password', current.must_change_password === 1, fields.must_change_password, 'must_change_password', fields.must_change_password ? 1 : 0);
+        if (fields.must_change_password !== undefined)
+          set(
+            'must_change_password',
+            current.must_change_password === 1,
+            fields.must_change_password,
+            'must_change_password',
+            fields.must_change_password ? 1 : 0,
+          );
         if (fields.profile !== undefined) {
           const before = JSON.parse(current.profile) as Record<string, unknown>;
           for (const name of Object.keys(fields.profile)) {
-            if (JSON.stringify(before[name] ?? null) !== JSON.stringify(profile[name] ?? null)) changes[`profile.${name}`] = [before[name] ?? null, profile[name] ?? null];
+            if (JSON.stringify(before[name] ?? null) !== JSON.stringify(profile[name] ?? null))
+              changes[`profile.${name}`] = [before[name] ?? null, profile[name] ?? null];
           }
-          if (Object.keys(changes).some((c) => c.startsWith('profile.'))) update.profile = JSON.stringify(profile);
+          if (Object.keys(changes).some((c) => c.startsWith('profile.')))
+            update.profile = JSON.stringify(profile);
         }
         if (extranetId !== undefined) set('extranet_id', current.extranet_id, extranetId);
-        if (input.manager !== undefined && (input.manager === null || 'id' in input.manager)) set('manager_id', current.manager_id, input.manager === null ? null : input.manager.id);
+        if (input.manager !== undefined && (input.manager === null || 'id' in input.manager))
+          set('manager_id', current.manager_id, input.manager === null ? null : input.manager.id);
         const currentState = current.state === 'blocked' ? 'blocked' : 'active';
         if (input.state !== undefined && input.state !== currentState) {
           changes.state = [currentState, input.state];
-          Object.assign(update, input.state === 'blocked'
-            ? { state: 'blocked', blocked_by: actor.directoryId !== undefined ? 'directory' : 'admin', blocked_by_person_id: actor.personId, blocked_reason: null, frozen_until: null }
-            : { state: 'active', blocked_by: null, blocked_by_person_id: null, blocked_reason: null, failed_logins: 0 });
+          Object.assign(
+            update,
+            input.state === 'blocked'
+              ? {
+                  state: 'blocked',
+                  blocked_by: actor.directoryId !== undefined ? 'directory' : 'admin',
+                  blocked_by_person_id: actor.personId,
+                  blocked_reason: null,
+                  frozen_until: null,
+                }
+              : {
+                  state: 'active',
+                  blocked_by: null,
+                  blocked_by_person_id: null,
+                  blocked_reason: null,
+                  failed_logins: 0,
+                },
+          );
         }
         if (input.password !== undefined || input.password_hash !== undefined) {
           changes.password = ['[set]', '[new]'];
-          if (input.password_hash !== undefined) Object.assign(update, { password_hash: input.password_hash, password_changed_at: at });
+          if (input.password_hash !== undefined)
+            Object.assign(update, { password_hash: input.password_hash, password_changed_at: at });
         }
-        if (groupIds && JSON.stringify(groupIds) !== JSON.stringify(currentGroups.get(current.id) ?? [])) changes.groups = [currentGroups.get(current.id) ?? [], groupIds];
-        if (roleIds && JSON.stringify(roleIds) !== JSON.stringify(currentRoles.get(current.id) ?? [])) changes.roles = [currentRoles.get(current.id) ?? [], roleIds];
+        if (
+          groupIds &&
+          JSON.stringify(groupIds) !== JSON.stringify(currentGroups.get(current.id) ?? [])
+        )
+          changes.groups = [currentGroups.get(current.id) ?? [], groupIds];
+        if (
+          roleIds &&
+          JSON.stringify(roleIds) !== JSON.stringify(currentRoles.get(current.id) ?? [])
+        )
+          changes.roles = [currentRoles.get(current.id) ?? [], roleIds];
         if (update.username !== undefined) update.username_key = usernameKey(update.username);
-        if (update.email !== undefined) update.email_key = this.opts.emailUnique ? emailKey(update.email) : null;
-        if (update.username !== undefined || update.firstname !== undefined || update.surname !== undefined || update.email !== undefined) {
-          update.search_text = searchText({ username: update.username ?? current.username, firstname: update.firstname ?? current.firstname, surname: update.surname ?? current.surname, email: update.email ?? current.email });
+        if (update.email !== undefined)
+          update.email_key = this.opts.emailUnique ? emailKey(update.email) : null;
+        if (
+          update.username !== undefined ||
+          update.firstname !== undefined ||
+          update.surname !== undefined ||
+          update.email !== undefined
+        ) {
+          update.search_text = searchText({
+            username: update.username ?? current.username,
+            firstname: update.firstname ?? current.firstname,
+            surname: update.surname ?? current.surname,
+            email: update.email ?? current.email,
+          });
         }
         if (current.directory_id !== null) {
           const mapping = mappings.get(current.directory_id);
-          const bad = forbiddenOwnedFields(current, mapping?.fields ?? [], Object.keys(changes), actor);
-          if (bad.length > 0) errors.push(...bad.map((f) => ({ field: f, message: `Managed by the directory "${mapping?.name ?? current.directory_id}"; change it there.` })));
+          const bad = forbiddenOwnedFields(
+            current,
+            mapping?.fields ?? [],
+            Object.keys(changes),
+            actor,
+          );
+          if (bad.length > 0)
+            errors.push(
+              ...bad.map((f) => ({
+                field: f,
+                message: `Managed by the directory "${mapping?.name ?? current.directory_id}"; change it there.`,
+              })),
+            );
         }
-        if (input.state === 'active' && current.state === 'blocked' && current.blocked_by === 'admin' && actor.directoryId !== undefined) {
+        if (
+          input.state === 'active' &&
+          current.state === 'blocked' &&
+          current.blocked_by === 'admin' &&
+          actor.directoryId !== undefined
+        ) {
           delete changes.state; // a sync never lifts an administrator's block
-          for (const k of ['state', 'blocked_by', 'blocked_by_person_id', 'blocked_reason', 'failed_logins'] as const) delete update[k];
+          for (const k of [
+            'state',
+            'blocked_by',
+            'blocked_by_person_id',
+            'blocked_reason',
+            'failed_logins',
+          ] as const)
+            delete update[k];
         }
         p.existing = current;
         p.update = update;
@@ -314,12 +492,20 @@ export class PeopleBatch {
     return planned;
   }
 
-  private async memberships(table: coll.MemberTable, personIds: number[], needed: boolean): Promise<Map<number, number[]>> {
+  private async memberships(
+    table: coll.MemberTable,
+    personIds: number[],
+    needed: boolean,
+  ): Promise<Map<number, number[]>> {
     const m = new Map<number, number[]>();
     if (!needed) return m;
     const key = table === 'group_members' ? 'group_id' : 'role_id';
     for (const part of chunks(personIds)) {
-      const rows = await this.store.db.selectFrom(table).select(['person_id', key]).where('person_id', 'in', part).execute();
+      const rows = await this.store.db
+        .selectFrom(table)
+        .select(['person_id', key])
+        .where('person_id', 'in', part)
+        .execute();
       for (const r of rows as { person_id: number; group_id?: number; role_id?: number }[]) {
         const list = m.get(r.person_id) ?? [];
         list.push((r.group_id ?? r.role_id)!);
@@ -339,7 +525,10 @@ export class PeopleBatch {
       (p.outcome.errors ??= []).push(e);
     };
     const live = () => planned.filter((p) => p.outcome.action !== 'error');
-    for (const [column, field, label] of [['email_key', 'email', 'email address'], ['user_code', 'user_code', 'user code']] as const) {
+    for (const [column, field, label] of [
+      ['email_key', 'email', 'email address'],
+      ['user_code', 'user_code', 'user code'],
+    ] as const) {
       const claims = new Map<string, Planned>();
       for (const p of live()) {
         const value = p.newRow ? p.newRow[column] : p.update?.[column];
@@ -349,35 +538,62 @@ export class PeopleBatch {
         else claims.set(value, p);
       }
       for (const part of chunks([...claims.keys()])) {
-        const rows = await db.selectFrom('people').select(['id', column]).where(column, 'in', part).execute();
+        const rows = await db
+          .selectFrom('people')
+          .select(['id', column])
+          .where(column, 'in', part)
+          .execute();
         for (const r of rows) {
           const p = claims.get(String(r[column]));
           // Taken by someone else, unless that someone gives it up in this same file.
-          const releasing = planned.some((q) => q.existing?.id === r.id && q.outcome.action !== 'error' && q.update?.[column] !== undefined);
-          if (p && p.existing?.id !== r.id && !releasing) fail(p, { field, message: `Another account already has this ${label}.` });
+          const releasing = planned.some(
+            (q) =>
+              q.existing?.id === r.id &&
+              q.outcome.action !== 'error' &&
+              q.update?.[column] !== undefined,
+          );
+          if (p && p.existing?.id !== r.id && !releasing)
+            fail(p, { field, message: `Another account already has this ${label}.` });
         }
       }
     }
     // Managers: by id (must exist) or by username (existing, or created in this file).
     const refs = live().filter((p) => p.managerRef);
     if (refs.length === 0) return;
-    const byKey = new Map(planned.filter((p) => p.outcome.action !== 'error').map((p) => [usernameKey(p.outcome.username), p]));
-    const ids = refs.flatMap((p) => (p.managerRef && 'id' in p.managerRef ? [p.managerRef.id] : []));
+    const byKey = new Map(
+      planned
+        .filter((p) => p.outcome.action !== 'error')
+        .map((p) => [usernameKey(p.outcome.username), p]),
+    );
+    const ids = refs.flatMap((p) =>
+      p.managerRef && 'id' in p.managerRef ? [p.managerRef.id] : [],
+    );
     const found = new Set<number>();
-    for (const part of chunks([...new Set(ids)])) for (const id of await repo.existingPersonIds(db, part)) found.add(id);
-    const unresolvedUsernames = refs.flatMap((p) => (p.managerRef && 'username' in p.managerRef && !byKey.has(usernameKey(p.managerRef.username)) ? [usernameKey(p.managerRef.username)] : []));
+    for (const part of chunks([...new Set(ids)]))
+      for (const id of await repo.existingPersonIds(db, part)) found.add(id);
+    const unresolvedUsernames = refs.flatMap((p) =>
+      p.managerRef && 'username' in p.managerRef && !byKey.has(usernameKey(p.managerRef.username))
+        ? [usernameKey(p.managerRef.username)]
+        : [],
+    );
     const usernameIds = new Map<string, number>();
-    for (const part of chunks([...new Set(unresolvedUsernames)])) for (const r of await repo.findPeopleByUsernameKeys(db, part)) usernameIds.set(r.username_key, r.id);
+    for (const part of chunks([...new Set(unresolvedUsernames)]))
+      for (const r of await repo.findPeopleByUsernameKeys(db, part))
+        usernameIds.set(r.username_key, r.id);
     for (const p of refs) {
       const ref = p.managerRef!;
       if ('id' in ref) {
-        if (!found.has(ref.id)) fail(p, { field: 'manager', message: `No person has id ${ref.id}.` });
-        else if (ref.id === p.existing?.id) fail(p, { field: 'manager', message: 'A person cannot be their own manager.' });
+        if (!found.has(ref.id))
+          fail(p, { field: 'manager', message: `No person has id ${ref.id}.` });
+        else if (ref.id === p.existing?.id)
+          fail(p, { field: 'manager', message: 'A person cannot be their own manager.' });
       } else {
         const k = usernameKey(ref.username);
         const target = byKey.get(k);
-        if (k === usernameKey(p.outcome.username)) fail(p, { field: 'manager', message: 'A person cannot be their own manager.' });
-        else if (!target && !usernameIds.has(k)) fail(p, { field: 'manager', message: `No person has username "${ref.username}".` });
+        if (k === usernameKey(p.outcome.username))
+          fail(p, { field: 'manager', message: 'A person cannot be their own manager.' });
+        else if (!target && !usernameIds.has(k))
+          fail(p, { field: 'manager', message: `No person has username "${ref.username}".` });
         else if (target?.existing || usernameIds.has(k)) {
           const id = target?.existing?.id ?? usernameIds.get(k)!;
           p.managerRef = { id };
@@ -395,12 +611,24 @@ export class PeopleBatch {
 
   /** Refuses rows whose new manager links would close a loop in the org chart. */
   private async checkManagerLoops(planned: Planned[]): Promise<void> {
-    const changing = planned.filter((p) => p.outcome.action !== 'error' && p.existing && p.update?.manager_id !== undefined && p.update.manager_id !== null);
+    const changing = planned.filter(
+      (p) =>
+        p.outcome.action !== 'error' &&
+        p.existing &&
+        p.update?.manager_id !== undefined &&
+        p.update.manager_id !== null,
+    );
     if (changing.length === 0) return;
     const links = new Map<number, number | null>();
-    const rows = await this.store.db.selectFrom('people').select(['id', 'manager_id']).where('manager_id', 'is not', null).execute();
+    const rows = await this.store.db
+      .selectFrom('people')
+      .select(['id', 'manager_id'])
+      .where('manager_id', 'is not', null)
+      .execute();
     for (const r of rows) links.set(r.id, r.manager_id);
-    for (const p of planned) if (p.existing && p.outcome.action !== 'error' && p.update?.manager_id !== undefined) links.set(p.existing.id, p.update.manager_id ?? null);
+    for (const p of planned)
+      if (p.existing && p.outcome.action !== 'error' && p.update?.manager_id !== undefined)
+        links.set(p.existing.id, p.update.manager_id ?? null);
     for (const p of changing) {
       const self = p.existing!.id;
       let cursor = links.get(self) ?? null;
@@ -408,7 +636,10 @@ export class PeopleBatch {
         if (cursor === self) {
           p.outcome.action = 'error';
           delete p.outcome.changes;
-          (p.outcome.errors ??= []).push({ field: 'manager', message: 'This manager would make a loop in the org chart.' });
+          (p.outcome.errors ??= []).push({
+            field: 'manager',
+            message: 'This manager would make a loop in the org chart.',
+          });
           break;
         }
         cursor = links.get(cursor) ?? null;
@@ -416,24 +647,59 @@ export class PeopleBatch {
     }
   }
 
-  private async write(tx: repo.Executor, actor: Actor, work: Planned[], origin: string | null): Promise<void> {
+  private async write(
+    tx: repo.Executor,
+    actor: Actor,
+    work: Planned[],
+    origin: string | null,
+  ): Promise<void> {
     const at = nowIso();
     const audits = [];
     const creates = work.filter((p) => p.newRow);
     for (const p of creates) p.newRow!.origin_source = origin;
-    const ids = await repo.insertPeople(tx, creates.map((p) => p.newRow!), this.store.caps.maxParameters);
+    const ids = await repo.insertPeople(
+      tx,
+      creates.map((p) => p.newRow!),
+      this.store.caps.maxParameters,
+    );
     creates.forEach((p, i) => {
       p.outcome.person_id = ids[i]!;
-      audits.push(auditRow(actor, { action: 'person.create', targetType: 'person', targetId: ids[i]!, targetLabel: p.newRow!.username, changes: diff(null, auditView(p.newRow as PersonRow)), at }));
+      audits.push(
+        auditRow(actor, {
+          action: 'person.create',
+          targetType: 'person',
+          targetId: ids[i]!,
+          targetLabel: p.newRow!.username,
+          changes: diff(null, auditView(p.newRow as PersonRow)),
+          at,
+        }),
+      );
     });
     for (const p of work.filter((x) => x.existing)) {
       const current = p.existing!;
       if (Object.keys(p.update!).length > 0) {
-        const next = await repo.updatePersonIfVersion(tx, current.id, current.version, { ...p.update, updated_at: at });
-        if (!next) throw new GatehouseError('precondition_failed', `The account "${current.username}" (row ${p.input.row}) changed while the import ran; nothing was applied. Run the import again.`);
-        if (p.update!.state === 'blocked') await tx.deleteFrom('sessions').where('person_id', '=', current.id).execute();
+        const next = await repo.updatePersonIfVersion(tx, current.id, current.version, {
+          ...p.update,
+          updated_at: at,
+        });
+        if (!next)
+          throw new GatehouseError(
+            'precondition_failed',
+            `The account "${current.username}" (row ${p.input.row}) changed while the import ran; nothing was applied. Run the import again.`,
+          );
+        if (p.update!.state === 'blocked')
+          await tx.deleteFrom('sessions').where('person_id', '=', current.id).execute();
       }
-      audits.push(auditRow(actor, { action: 'person.update', targetType: 'person', targetId: current.id, targetLabel: current.username, changes: p.outcome.changes ?? {}, at }));
+      audits.push(
+        auditRow(actor, {
+          action: 'person.update',
+          targetType: 'person',
+          targetId: current.id,
+          targetLabel: current.username,
+          changes: p.outcome.changes ?? {},
+          at,
+        }),
+      );
     }
     // Managers named by username of people created in this batch are known only now.
     const byKey = new Map(work.map((p) => [usernameKey(p.outcome.username), p.outcome.person_id]));
@@ -441,16 +707,30 @@ export class PeopleBatch {
       const ref = p.managerRef;
       if (ref && 'username' in ref) {
         const id = byKey.get(usernameKey(ref.username));
-        if (id) await tx.updateTable('people').set({ manager_id: id }).where('id', '=', p.outcome.person_id!).execute();
+        if (id)
+          await tx
+            .updateTable('people')
+            .set({ manager_id: id })
+            .where('id', '=', p.outcome.person_id!)
+            .execute();
       }
     }
-    for (const [table, key, field] of [['group_members', 'group_id', 'groupIds'], ['role_members', 'role_id', 'roleIds']] as const) {
-      const withSets = work.filter((p) => p[field] !== undefined && (p.newRow || p.outcome.changes?.[field === 'groupIds' ? 'groups' : 'roles']));
+    for (const [table, key, field] of [
+      ['group_members', 'group_id', 'groupIds'],
+      ['role_members', 'role_id', 'roleIds'],
+    ] as const) {
+      const withSets = work.filter(
+        (p) =>
+          p[field] !== undefined &&
+          (p.newRow || p.outcome.changes?.[field === 'groupIds' ? 'groups' : 'roles']),
+      );
       for (const part of chunks(withSets.filter((p) => p.existing).map((p) => p.existing!.id))) {
         await tx.deleteFrom(table).where('person_id', 'in', part).execute();
       }
-      const values = withSets.flatMap((p) => p[field]!.map((id) => ({ [key]: id, person_id: p.outcome.person_id! })));
-      for (const part of chunks(values, 5000)) await tx.insertInto(table).values(part as never).execute();
+      const values = withSets.flatMap((p) =>
+        p[field]!.map((id) => ({ [key]: id, person_id: p.outcome.person_id! })),
+      );
+      for (const part of chunks(values, 5000)) await tx.insertInto(table).values(part).execute();
     }
     for (const part of chunks(audits, Math.floor(this.store.caps.maxParameters / 13))) {
       await tx.insertInto('audit_events').values(part).execute();

@@ -7,12 +7,20 @@ import type { Store } from '../store/database.ts';
 import type { DB, PersonRow, PersonRowUpdate, NewPersonRow } from '../store/schema.ts';
 import * as repo from '../store/people-repo.ts';
 import { findDirectory } from '../store/directory-repo.ts';
-import { recordAudit, diff, type Changes } from '../audit/record.ts';
+import { recordAudit, diff } from '../audit/record.ts';
 import { hashPassword, isSupportedHash, type Argon2Params } from '../auth/passwords.ts';
 import { type Actor, nowIso } from './context.ts';
 import { GatehouseError, fail, type FieldError } from './errors.ts';
 import { emailKey, searchText, usernameKey } from './normalize.ts';
-import { checkPersonFields, tidy, toPerson, effectiveState, type NewPerson, type Person, type PersonFields } from './person.ts';
+import {
+  checkPersonFields,
+  tidy,
+  toPerson,
+  effectiveState,
+  type NewPerson,
+  type Person,
+  type PersonFields,
+} from './person.ts';
 import { forbiddenOwnedFields, ownedFieldsError } from './ownership.ts';
 import { withUniqueErrors } from './uniqueness.ts';
 import { passwordProblem } from './password-policy.ts';
@@ -49,7 +57,10 @@ export class PeopleService {
     return row ? toPerson(row) : undefined;
   }
 
-  async list(filter: repo.PeopleFilter, page: repo.PageRequest): Promise<{ data: Person[]; total: number }> {
+  async list(
+    filter: repo.PeopleFilter,
+    page: repo.PageRequest,
+  ): Promise<{ data: Person[]; total: number }> {
     const { rows, total } = await repo.listPeople(this.store.db, filter, page);
     return { data: rows.map(toPerson), total };
   }
@@ -61,17 +72,30 @@ export class PeopleService {
     const authority = p.password_authority ?? (p.directory_id ? 'directory' : 'local');
     let passwordHash: string | null = null;
     if (p.password_hash !== undefined && p.password !== undefined) {
-      errors.push({ field: 'password', message: 'Give either a password or a password hash, not both.' });
+      errors.push({
+        field: 'password',
+        message: 'Give either a password or a password hash, not both.',
+      });
     } else if (p.password_hash !== undefined) {
       if (!isSupportedHash(p.password_hash)) {
-        errors.push({ field: 'password_hash', message: 'Must be an argon2 or bcrypt hash ($argon2id$… or $2b$…).' });
+        errors.push({
+          field: 'password_hash',
+          message: 'Must be an argon2 or bcrypt hash ($argon2id$… or $2b$…).',
+        });
       }
       passwordHash = p.password_hash;
     } else if (p.password !== undefined) {
       if (authority !== 'local') {
-        errors.push({ field: 'password', message: 'This account has no local password: its password is managed elsewhere.' });
+        errors.push({
+          field: 'password',
+          message: 'This account has no local password: its password is managed elsewhere.',
+        });
       } else {
-        const problem = passwordProblem(await this.settings.passwordPolicy(), p.password, p.username);
+        const problem = passwordProblem(
+          await this.settings.passwordPolicy(),
+          p.password,
+          p.username,
+        );
         if (problem) errors.push({ field: 'password', message: problem });
         else passwordHash = await hashPassword(p.password, this.opts.argon2);
       }
@@ -112,7 +136,12 @@ export class PeopleService {
       created_at: at,
       updated_at: at,
       version: 1,
-      search_text: searchText({ username: p.username ?? '', firstname: p.firstname ?? '', surname: p.surname ?? '', email: p.email ?? '' }),
+      search_text: searchText({
+        username: p.username ?? '',
+        firstname: p.firstname ?? '',
+        surname: p.surname ?? '',
+        email: p.email ?? '',
+      }),
     };
     return { row, errors };
   }
@@ -125,7 +154,10 @@ export class PeopleService {
     const created = await withUniqueErrors(this.store.caps, () =>
       this.store.db.transaction().execute(async (tx) => {
         await this.checkReferences(tx, row.manager_id ?? null, row.extranet_id ?? null, null);
-        await this.profileFields.checkUserReferences(tx, JSON.parse(row.profile ?? '{}') as Record<string, unknown>);
+        await this.profileFields.checkUserReferences(
+          tx,
+          JSON.parse(row.profile ?? '{}') as Record<string, unknown>,
+        );
         const inserted = await repo.insertPerson(tx, row);
         await recordAudit(tx, actor, {
           action: 'person.create',
@@ -141,7 +173,12 @@ export class PeopleService {
     return toPerson(created);
   }
 
-  async update(actor: Actor, id: number, patchIn: PersonFields & { state?: 'active' | 'blocked' }, opts: { ifVersion?: number | undefined } = {}): Promise<Person> {
+  async update(
+    actor: Actor,
+    id: number,
+    patchIn: PersonFields & { state?: 'active' | 'blocked' },
+    opts: { ifVersion?: number | undefined } = {},
+  ): Promise<Person> {
     const patch = tidy(patchIn);
     const errors = checkPersonFields(patch, false);
     if (errors.length > 0) throw new GatehouseError('validation_failed', undefined, errors);
@@ -149,7 +186,8 @@ export class PeopleService {
       // State has its own commands (block/unblock), with reasons; accept it here for PUT symmetry.
       const current = await this.row(id);
       if (effectiveState(current) !== patch.state) {
-        if (patch.state === 'blocked') await this.block(actor, id, 'Blocked by an administrator.', opts);
+        if (patch.state === 'blocked')
+          await this.block(actor, id, 'Blocked by an administrator.', opts);
         else await this.unblock(actor, id, opts);
         opts = {};
       }
@@ -158,15 +196,23 @@ export class PeopleService {
     return toPerson(await this.applyChanges(actor, id, fields, opts, 'person.update'));
   }
 
-  private async applyChanges(actor: Actor, id: number, fields: PersonFields, opts: { ifVersion?: number | undefined }, action: string, extra: PersonRowUpdate = {}): Promise<PersonRow> {
+  private async applyChanges(
+    actor: Actor,
+    id: number,
+    fields: PersonFields,
+    opts: { ifVersion?: number | undefined },
+    action: string,
+    extra: PersonRowUpdate = {},
+  ): Promise<PersonRow> {
     return withUniqueErrors(this.store.caps, () =>
       this.store.db.transaction().execute(async (tx) => {
         const current = await this.row(id, tx);
-        if (opts.ifVersion !== undefined && opts.ifVersion !== current.version) fail('precondition_failed');
+        if (opts.ifVersion !== undefined && opts.ifVersion !== current.version)
+          fail('precondition_failed');
         const update: PersonRowUpdate = { ...extra };
         const touched: string[] = [];
         const errors: FieldError[] = [];
-        for (const [k, v] of Object.entries(fields)) {
+        for (const [k, v] of Object.entries(fields) as [string, unknown][]) {
           if (k === 'profile') continue;
           if (v === undefined) continue;
           const cur = (current as unknown as Record<string, unknown>)[k];
@@ -180,7 +226,8 @@ export class PeopleService {
         if (fields.profile !== undefined) {
           const next = await this.profileFields.validate(fields.profile, profile, errors, tx);
           for (const name of Object.keys(fields.profile)) {
-            if (JSON.stringify(profile[name] ?? null) !== JSON.stringify(next[name] ?? null)) touched.push(`profile.${name}`);
+            if (JSON.stringify(profile[name] ?? null) !== JSON.stringify(next[name] ?? null))
+              touched.push(`profile.${name}`);
           }
           profile = next;
           update.profile = JSON.stringify(next);
@@ -191,11 +238,22 @@ export class PeopleService {
         await this.assertNotOwned(tx, current, [...touched, ...extraTouched], actor);
         if (touched.length === 0 && Object.keys(extra).length === 0) return current;
         if ('manager_id' in update || 'extranet_id' in update) {
-          await this.checkReferences(tx, 'manager_id' in update ? (update.manager_id ?? null) : null, 'extranet_id' in update ? (update.extranet_id ?? null) : null, id);
+          await this.checkReferences(
+            tx,
+            'manager_id' in update ? (update.manager_id ?? null) : null,
+            'extranet_id' in update ? (update.extranet_id ?? null) : null,
+            id,
+          );
         }
         if (update.username !== undefined) update.username_key = usernameKey(update.username);
-        if (update.email !== undefined) update.email_key = this.opts.emailUnique ? emailKey(update.email) : null;
-        if (update.username !== undefined || update.firstname !== undefined || update.surname !== undefined || update.email !== undefined) {
+        if (update.email !== undefined)
+          update.email_key = this.opts.emailUnique ? emailKey(update.email) : null;
+        if (
+          update.username !== undefined ||
+          update.firstname !== undefined ||
+          update.surname !== undefined ||
+          update.email !== undefined
+        ) {
           update.search_text = searchText({
             username: update.username ?? current.username,
             firstname: update.firstname ?? current.firstname,
@@ -219,7 +277,12 @@ export class PeopleService {
     );
   }
 
-  private async assertNotOwned(tx: repo.Executor, current: PersonRow, touched: string[], actor: Actor): Promise<void> {
+  private async assertNotOwned(
+    tx: repo.Executor,
+    current: PersonRow,
+    touched: string[],
+    actor: Actor,
+  ): Promise<void> {
     if (current.directory_id === null || touched.length === 0) return;
     const dir = await findDirectory(tx, current.directory_id);
     const mapping = dir ? (JSON.parse(dir.owned_fields) as string[]) : [];
@@ -228,11 +291,19 @@ export class PeopleService {
   }
 
   /** Checks that a manager and extranet exist and that the manager makes no loop. */
-  private async checkReferences(tx: Tx, managerId: number | null, extranetId: number | null, selfId: number | null): Promise<void> {
+  private async checkReferences(
+    tx: Tx,
+    managerId: number | null,
+    extranetId: number | null,
+    selfId: number | null,
+  ): Promise<void> {
     if (managerId !== null) {
-      if (managerId === selfId) fail('manager_cycle', 'A person cannot be their own manager. Choose another manager.');
+      if (managerId === selfId)
+        fail('manager_cycle', 'A person cannot be their own manager. Choose another manager.');
       if (!(await repo.findPerson(tx, managerId))) {
-        throw new GatehouseError('validation_failed', undefined, [{ field: 'manager_id', message: `No person has id ${managerId}.` }]);
+        throw new GatehouseError('validation_failed', undefined, [
+          { field: 'manager_id', message: `No person has id ${managerId}.` },
+        ]);
       }
       if (selfId !== null) {
         let cursor: number | null = managerId;
@@ -243,13 +314,27 @@ export class PeopleService {
       }
     }
     if (extranetId !== null) {
-      const ex = await tx.selectFrom('extranets').select('id').where('id', '=', extranetId).executeTakeFirst();
-      if (!ex) throw new GatehouseError('validation_failed', undefined, [{ field: 'extranet_id', message: `No extranet area has id ${extranetId}.` }]);
+      const ex = await tx
+        .selectFrom('extranets')
+        .select('id')
+        .where('id', '=', extranetId)
+        .executeTakeFirst();
+      if (!ex)
+        throw new GatehouseError('validation_failed', undefined, [
+          { field: 'extranet_id', message: `No extranet area has id ${extranetId}.` },
+        ]);
     }
   }
 
-  async setManager(actor: Actor, id: number, managerId: number | null, opts: { ifVersion?: number } = {}): Promise<Person> {
-    return toPerson(await this.applyChanges(actor, id, { manager_id: managerId }, opts, 'person.set_manager'));
+  async setManager(
+    actor: Actor,
+    id: number,
+    managerId: number | null,
+    opts: { ifVersion?: number } = {},
+  ): Promise<Person> {
+    return toPerson(
+      await this.applyChanges(actor, id, { manager_id: managerId }, opts, 'person.set_manager'),
+    );
   }
 
   /** Makes exactly `ids` the direct reports of `managerId`. */
@@ -262,7 +347,10 @@ export class PeopleService {
     }
     for (const sid of wanted.filter((s) => !current.includes(s))) {
       const exists = await repo.findPerson(this.store.db, sid);
-      if (!exists) throw new GatehouseError('validation_failed', undefined, [{ field: 'ids', message: `No person has id ${sid}.` }]);
+      if (!exists)
+        throw new GatehouseError('validation_failed', undefined, [
+          { field: 'ids', message: `No person has id ${sid}.` },
+        ]);
       await this.applyChanges(actor, sid, { manager_id: managerId }, {}, 'person.set_manager');
     }
     return repo.subordinateIds(this.store.db, managerId);
@@ -270,16 +358,26 @@ export class PeopleService {
 
   async subordinates(id: number): Promise<Person[]> {
     await this.row(id);
-    const { rows } = await repo.listPeople(this.store.db, { managerId: id }, { offset: 0, limit: 10_000 });
+    const { rows } = await repo.listPeople(
+      this.store.db,
+      { managerId: id },
+      { offset: 0, limit: 10_000 },
+    );
     return rows.map(toPerson);
   }
 
   /** Blocks an account. Sessions and API keys stop working at once (they check the state). */
-  async block(actor: Actor, id: number, reason: string | null, opts: { ifVersion?: number | undefined } = {}): Promise<Person> {
+  async block(
+    actor: Actor,
+    id: number,
+    reason: string | null,
+    opts: { ifVersion?: number | undefined } = {},
+  ): Promise<Person> {
     const byDirectory = actor.directoryId !== undefined;
     const row = await this.store.db.transaction().execute(async (tx) => {
       const current = await this.row(id, tx);
-      if (opts.ifVersion !== undefined && opts.ifVersion !== current.version) fail('precondition_failed');
+      if (opts.ifVersion !== undefined && opts.ifVersion !== current.version)
+        fail('precondition_failed');
       if (current.state === 'blocked') return current;
       const at = nowIso();
       const next = await repo.updatePersonIfVersion(tx, id, current.version, {
@@ -292,7 +390,17 @@ export class PeopleService {
       });
       if (!next) fail('precondition_failed');
       await tx.deleteFrom('sessions').where('person_id', '=', id).execute();
-      await recordAudit(tx, actor, { action: 'person.block', targetType: 'person', targetId: id, targetLabel: current.username, changes: { state: [effectiveState(current), 'blocked'], ...(reason ? { reason: [null, reason] } : {}) }, at });
+      await recordAudit(tx, actor, {
+        action: 'person.block',
+        targetType: 'person',
+        targetId: id,
+        targetLabel: current.username,
+        changes: {
+          state: [effectiveState(current), 'blocked'],
+          ...(reason ? { reason: [null, reason] } : {}),
+        },
+        at,
+      });
       return next;
     });
     return toPerson(row);
@@ -302,10 +410,15 @@ export class PeopleService {
    * Unblocks an account. A directory's block can only be lifted by that directory (its entry
    * coming back); an administrator's block is never lifted by a sync.
    */
-  async unblock(actor: Actor, id: number, opts: { ifVersion?: number | undefined } = {}): Promise<Person> {
+  async unblock(
+    actor: Actor,
+    id: number,
+    opts: { ifVersion?: number | undefined } = {},
+  ): Promise<Person> {
     const row = await this.store.db.transaction().execute(async (tx) => {
       const current = await this.row(id, tx);
-      if (opts.ifVersion !== undefined && opts.ifVersion !== current.version) fail('precondition_failed');
+      if (opts.ifVersion !== undefined && opts.ifVersion !== current.version)
+        fail('precondition_failed');
       if (current.state !== 'blocked') return current;
       const syncing = actor.directoryId !== undefined && actor.directoryId === current.directory_id;
       if (syncing && current.blocked_by === 'admin') return current;
@@ -322,7 +435,14 @@ export class PeopleService {
         updated_at: at,
       });
       if (!next) fail('precondition_failed');
-      await recordAudit(tx, actor, { action: 'person.unblock', targetType: 'person', targetId: id, targetLabel: current.username, changes: { state: ['blocked', 'active'] }, at });
+      await recordAudit(tx, actor, {
+        action: 'person.unblock',
+        targetType: 'person',
+        targetId: id,
+        targetLabel: current.username,
+        changes: { state: ['blocked', 'active'] },
+        at,
+      });
       return next;
     });
     return toPerson(row);
@@ -333,25 +453,53 @@ export class PeopleService {
       const current = await this.row(id, tx);
       if (current.state !== 'frozen') return current;
       const at = nowIso();
-      const next = await repo.updatePersonIfVersion(tx, id, current.version, { state: 'active', frozen_until: null, failed_logins: 0, updated_at: at });
+      const next = await repo.updatePersonIfVersion(tx, id, current.version, {
+        state: 'active',
+        frozen_until: null,
+        failed_logins: 0,
+        updated_at: at,
+      });
       if (!next) fail('precondition_failed');
-      await recordAudit(tx, actor, { action: 'person.unfreeze', targetType: 'person', targetId: id, targetLabel: current.username, changes: { state: [effectiveState(current), 'active'] }, at });
+      await recordAudit(tx, actor, {
+        action: 'person.unfreeze',
+        targetType: 'person',
+        targetId: id,
+        targetLabel: current.username,
+        changes: { state: [effectiveState(current), 'active'] },
+        at,
+      });
       return next;
     });
     return toPerson(row);
   }
 
   /** Sets a local password (checked against the policy), optionally forcing a change at next sign-in. */
-  async setPassword(actor: Actor, id: number, password: string, opts: { mustChange?: boolean; ifVersion?: number } = {}): Promise<Person> {
+  async setPassword(
+    actor: Actor,
+    id: number,
+    password: string,
+    opts: { mustChange?: boolean; ifVersion?: number } = {},
+  ): Promise<Person> {
     const current = await this.row(id);
-    if (current.directory_id !== null) await this.assertNotOwned(this.store.db, current, ['password'], actor);
+    if (current.directory_id !== null)
+      await this.assertNotOwned(this.store.db, current, ['password'], actor);
     if (current.password_authority !== 'local') {
-      fail('conflict', current.password_authority === 'idp'
-        ? "This account's password is managed by its identity provider; it has no local password."
-        : "This account's password is managed by its directory; change it there.");
+      fail(
+        'conflict',
+        current.password_authority === 'idp'
+          ? "This account's password is managed by its identity provider; it has no local password."
+          : "This account's password is managed by its directory; change it there.",
+      );
     }
-    const problem = passwordProblem(await this.settings.passwordPolicy(), password, current.username);
-    if (problem) throw new GatehouseError('password_too_weak', problem, [{ field: 'password', message: problem }]);
+    const problem = passwordProblem(
+      await this.settings.passwordPolicy(),
+      password,
+      current.username,
+    );
+    if (problem)
+      throw new GatehouseError('password_too_weak', problem, [
+        { field: 'password', message: problem },
+      ]);
     const hash = await hashPassword(password, this.opts.argon2);
     const self = actor.personId === id;
     const row = await this.applyChanges(actor, id, {}, opts, 'person.set_password', {
@@ -367,16 +515,34 @@ export class PeopleService {
    * its direct reports lose their manager, and the audit trail keeps a copy of the record.
    * Synced accounts are refused: block them, or remove them from the directory.
    */
-  async delete(actor: Actor, id: number, opts: { ifVersion?: number | undefined } = {}): Promise<void> {
+  async delete(
+    actor: Actor,
+    id: number,
+    opts: { ifVersion?: number | undefined } = {},
+  ): Promise<void> {
     await this.store.db.transaction().execute(async (tx) => {
       const current = await this.row(id, tx);
-      if (opts.ifVersion !== undefined && opts.ifVersion !== current.version) fail('precondition_failed');
+      if (opts.ifVersion !== undefined && opts.ifVersion !== current.version)
+        fail('precondition_failed');
       if (current.directory_id !== null) {
-        fail('field_owned_by_directory', 'This account is synced from a directory and cannot be deleted here. Remove it from the directory (it will be blocked), or block it.', { details: { fields: ['state'] } });
+        fail(
+          'field_owned_by_directory',
+          'This account is synced from a directory and cannot be deleted here. Remove it from the directory (it will be blocked), or block it.',
+          { details: { fields: ['state'] } },
+        );
       }
       if (actor.personId === id) fail('conflict', 'You cannot delete your own account.');
       await repo.deletePersonRow(tx, id);
-      await recordAudit(tx, actor, { action: 'person.delete', targetType: 'person', targetId: id, targetLabel: current.username, changes: Object.fromEntries(Object.entries(auditView(current)).map(([k, v]) => [k, [v, null]])) as Changes, at: nowIso() });
+      await recordAudit(tx, actor, {
+        action: 'person.delete',
+        targetType: 'person',
+        targetId: id,
+        targetLabel: current.username,
+        changes: Object.fromEntries(
+          Object.entries(auditView(current)).map(([k, v]) => [k, [v, null]]),
+        ),
+        at: nowIso(),
+      });
     });
   }
 
@@ -386,24 +552,53 @@ export class PeopleService {
       await this.assertNotOwned(tx, current, ['photo'], actor);
       const at = nowIso();
       await tx.deleteFrom('photos').where('person_id', '=', id).execute();
-      await tx.insertInto('photos').values({ person_id: id, content_type: contentType, data, updated_at: at }).execute();
-      const next = await repo.updatePersonIfVersion(tx, id, current.version, { has_photo: 1, updated_at: at });
+      await tx
+        .insertInto('photos')
+        .values({ person_id: id, content_type: contentType, data, updated_at: at })
+        .execute();
+      const next = await repo.updatePersonIfVersion(tx, id, current.version, {
+        has_photo: 1,
+        updated_at: at,
+      });
       if (!next) fail('precondition_failed');
-      await recordAudit(tx, actor, { action: 'person.set_photo', targetType: 'person', targetId: id, targetLabel: current.username, changes: { photo: [current.has_photo === 1 ? 'set' : null, `${contentType}, ${data.length} bytes`] }, at });
+      await recordAudit(tx, actor, {
+        action: 'person.set_photo',
+        targetType: 'person',
+        targetId: id,
+        targetLabel: current.username,
+        changes: {
+          photo: [current.has_photo === 1 ? 'set' : null, `${contentType}, ${data.length} bytes`],
+        },
+        at,
+      });
       return next;
     });
     return toPerson(row);
   }
 
   async photo(id: number): Promise<{ contentType: string; data: Buffer } | undefined> {
-    const r = await this.store.db.selectFrom('photos').select(['content_type', 'data']).where('person_id', '=', id).executeTakeFirst();
+    const r = await this.store.db
+      .selectFrom('photos')
+      .select(['content_type', 'data'])
+      .where('person_id', '=', id)
+      .executeTakeFirst();
     return r ? { contentType: r.content_type, data: Buffer.from(r.data) } : undefined;
   }
 }
 
 /** The fields of a person row that an audit event shows (secrets and internals left out). */
 export function auditView(row: Partial<PersonRow>): Record<string, unknown> {
-  const { password_hash, username_key: _u, email_key: _e, search_text: _s, version: _v, updated_at: _ua, created_at: _ca, profile, ...rest } = row;
+  const {
+    password_hash,
+    username_key: _u,
+    email_key: _e,
+    search_text: _s,
+    version: _v,
+    updated_at: _ua,
+    created_at: _ca,
+    profile,
+    ...rest
+  } = row;
   return {
     ...rest,
     ...(password_hash !== undefined ? { password: password_hash === null ? null : '[set]' } : {}),
@@ -412,7 +607,10 @@ export function auditView(row: Partial<PersonRow>): Record<string, unknown> {
 }
 
 /** The fields of a synced account that only its directory may change; empty for local accounts. */
-export async function ownedFieldsOf(store: Store, p: { directory_id: number | null }): Promise<string[]> {
+export async function ownedFieldsOf(
+  store: Store,
+  p: { directory_id: number | null },
+): Promise<string[]> {
   if (p.directory_id === null) return [];
   const dir = await findDirectory(store.db, p.directory_id);
   return ['state', 'password', ...(dir ? (JSON.parse(dir.owned_fields) as string[]) : [])];

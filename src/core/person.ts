@@ -2,7 +2,13 @@
  * The person record as the core and every gate see it, and the field rules that apply to
  * input from any gate.
  */
-import type { PersonRow, PersonState, PasswordAuthority, Origin, BlockedBy } from '../store/schema.ts';
+import type {
+  PersonRow,
+  PersonState,
+  PasswordAuthority,
+  Origin,
+  BlockedBy,
+} from '../store/schema.ts';
 import type { FieldError } from './errors.ts';
 import type { ProfileValue } from './profile-field-types.ts';
 
@@ -87,8 +93,12 @@ export interface NewPerson extends PersonFields {
   origin_source?: string | null;
 }
 
-export function effectiveState(row: Pick<PersonRow, 'state' | 'frozen_until'>, now = Date.now()): PersonState {
-  if (row.state === 'frozen' && row.frozen_until !== null && Date.parse(row.frozen_until) <= now) return 'active';
+export function effectiveState(
+  row: Pick<PersonRow, 'state' | 'frozen_until'>,
+  now = Date.now(),
+): PersonState {
+  if (row.state === 'frozen' && row.frozen_until !== null && Date.parse(row.frozen_until) <= now)
+    return 'active';
   return row.state;
 }
 
@@ -156,7 +166,8 @@ export function checkPersonFields(input: PersonFields, creating: boolean): Field
   for (const f of TEXT_FIELDS) {
     const v = input[f];
     if (v === undefined) continue;
-    if (v.length > LIMITS[f]) errors.push({ field: f, message: `At most ${LIMITS[f]} characters.` });
+    if (v.length > LIMITS[f])
+      errors.push({ field: f, message: `At most ${LIMITS[f]} characters.` });
     if (CONTROL.test(v)) errors.push({ field: f, message: 'Must not contain control characters.' });
   }
   if (input.username !== undefined && /\s/.test(input.username.trim())) {
@@ -166,13 +177,23 @@ export function checkPersonFields(input: PersonFields, creating: boolean): Field
     errors.push({ field: 'email', message: 'Must be an email address such as jo@example.org.' });
   }
   if (input.user_code !== undefined && input.user_code !== null) {
-    if (input.user_code.length > 100) errors.push({ field: 'user_code', message: 'At most 100 characters.' });
+    if (input.user_code.length > 100)
+      errors.push({ field: 'user_code', message: 'At most 100 characters.' });
   }
   return errors;
 }
 
 function labelOf(f: string): string {
-  return ({ username: 'Username', firstname: 'First name', surname: 'Surname', email: 'Email' } as Record<string, string>)[f] ?? f;
+  return (
+    (
+      {
+        username: 'Username',
+        firstname: 'First name',
+        surname: 'Surname',
+        email: 'Email',
+      } as Record<string, string>
+    )[f] ?? f
+  );
 }
 
 /** Trims the text fields the way they are stored. */

@@ -51,24 +51,32 @@ function isHttpUrl(s: string): boolean {
 /** Validates a JSON value for a field; null clears it. */
 export function checkProfileValue(def: ProfileFieldDef, value: unknown): Check {
   if (value === null || value === '') {
-    return def.required ? { ok: false, message: `${def.label} is required.` } : { ok: true, value: null };
+    return def.required
+      ? { ok: false, message: `${def.label} is required.` }
+      : { ok: true, value: null };
   }
   switch (def.type) {
     case 'string':
     case 'text':
     case 'address':
       if (typeof value !== 'string') return { ok: false, message: 'Must be text.' };
-      if (def.type === 'string' && value.length > 255) return { ok: false, message: 'At most 255 characters.' };
+      if (def.type === 'string' && value.length > 255)
+        return { ok: false, message: 'At most 255 characters.' };
       if (value.length > 10_000) return { ok: false, message: 'At most 10,000 characters.' };
       return { ok: true, value };
     case 'integer':
-      if (typeof value !== 'number' || !Number.isSafeInteger(value)) return { ok: false, message: 'Must be a whole number.' };
+      if (typeof value !== 'number' || !Number.isSafeInteger(value))
+        return { ok: false, message: 'Must be a whole number.' };
       return { ok: true, value };
     case 'checkbox':
       if (typeof value !== 'boolean') return { ok: false, message: 'Must be true or false.' };
       return { ok: true, value };
     case 'datetime': {
-      if (typeof value !== 'string' || Number.isNaN(Date.parse(value)) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) {
+      if (
+        typeof value !== 'string' ||
+        Number.isNaN(Date.parse(value)) ||
+        !/^\d{4}-\d{2}-\d{2}T/.test(value)
+      ) {
         return { ok: false, message: 'Must be a date and time such as 2026-01-31T09:30:00Z.' };
       }
       return { ok: true, value: new Date(value).toISOString() };
@@ -97,11 +105,16 @@ export function checkProfileValue(def: ProfileFieldDef, value: unknown): Check {
         return { ok: false, message: 'Must be a list of options.' };
       }
       const bad = value.filter((v) => !def.options.includes(v));
-      if (bad.length > 0) return { ok: false, message: `Unknown options: ${bad.join(', ')}. Allowed: ${def.options.join(', ')}.` };
+      if (bad.length > 0)
+        return {
+          ok: false,
+          message: `Unknown options: ${bad.join(', ')}. Allowed: ${def.options.join(', ')}.`,
+        };
       return { ok: true, value: [...new Set(value)] };
     }
     case 'hyperlink':
-      if (typeof value !== 'string' || !isHttpUrl(value)) return { ok: false, message: 'Must be an http(s) URL.' };
+      if (typeof value !== 'string' || !isHttpUrl(value))
+        return { ok: false, message: 'Must be an http(s) URL.' };
       return { ok: true, value };
     case 'user':
       if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
@@ -112,12 +125,17 @@ export function checkProfileValue(def: ProfileFieldDef, value: unknown): Check {
 }
 
 /** Parses the CSV form of a value into its JSON form (then checked by checkProfileValue). */
-export function parseProfileCsv(def: ProfileFieldDef, raw: string): { ok: true; value: unknown } | { ok: false; message: string } {
+export function parseProfileCsv(
+  def: ProfileFieldDef,
+  raw: string,
+): { ok: true; value: unknown } | { ok: false; message: string } {
   const s = raw.trim();
   if (s === '') return { ok: true, value: null };
   switch (def.type) {
     case 'integer':
-      return /^-?\d+$/.test(s) ? { ok: true, value: Number(s) } : { ok: false, message: 'Must be a whole number.' };
+      return /^-?\d+$/.test(s)
+        ? { ok: true, value: Number(s) }
+        : { ok: false, message: 'Must be a whole number.' };
     case 'checkbox': {
       const v = s.toLowerCase();
       if (v === 'yes' || v === '1' || v === 'true') return { ok: true, value: true };
@@ -131,16 +149,26 @@ export function parseProfileCsv(def: ProfileFieldDef, raw: string): { ok: true; 
     }
     case 'date': {
       const m = /^(\d{4})(\d{2})(\d{2})$/.exec(s);
-      return m ? { ok: true, value: `${m[1]}-${m[2]}-${m[3]}` } : { ok: false, message: 'Must be YYYYMMDD.' };
+      return m
+        ? { ok: true, value: `${m[1]}-${m[2]}-${m[3]}` }
+        : { ok: false, message: 'Must be YYYYMMDD.' };
     }
     case 'date_no_year': {
       const m = /^(\d{2})(\d{2})$/.exec(s);
       return m ? { ok: true, value: `${m[1]}-${m[2]}` } : { ok: false, message: 'Must be MMDD.' };
     }
     case 'multiselect':
-      return { ok: true, value: s.split(',').map((v) => v.trim()).filter((v) => v !== '') };
+      return {
+        ok: true,
+        value: s
+          .split(',')
+          .map((v) => v.trim())
+          .filter((v) => v !== ''),
+      };
     case 'user':
-      return /^\d+$/.test(s) ? { ok: true, value: Number(s) } : { ok: false, message: "Must be a person's numeric id." };
+      return /^\d+$/.test(s)
+        ? { ok: true, value: Number(s) }
+        : { ok: false, message: "Must be a person's numeric id." };
     default:
       return { ok: true, value: raw };
   }

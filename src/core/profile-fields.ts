@@ -7,7 +7,12 @@ import type { ProfileFieldRow } from '../store/schema.ts';
 import { recordAudit, diff } from '../audit/record.ts';
 import { type Actor, nowIso } from './context.ts';
 import { GatehouseError, fail, type FieldError } from './errors.ts';
-import { PROFILE_FIELD_TYPES, checkProfileValue, type ProfileFieldDef, type ProfileFieldType } from './profile-field-types.ts';
+import {
+  PROFILE_FIELD_TYPES,
+  checkProfileValue,
+  type ProfileFieldDef,
+  type ProfileFieldType,
+} from './profile-field-types.ts';
 import { withUniqueErrors } from './uniqueness.ts';
 
 export interface ProfileField extends ProfileFieldDef {
@@ -26,7 +31,28 @@ export interface ProfileFieldInput {
 
 // Symbolic names become CSV column names: keep them simple and unambiguous.
 const SYMBOLIC = /^[a-z][a-z0-9_]{0,62}$/;
-const RESERVED = new Set(['id', 'username', 'password', 'password_hash', 'firstname', 'surname', 'email', 'user_code', 'state', 'groups', 'roles', 'manager', 'manager_id', 'extranet', 'extranet_id', 'job_title', 'department', 'office', 'phone', 'mobile']);
+const RESERVED = new Set([
+  'id',
+  'username',
+  'password',
+  'password_hash',
+  'firstname',
+  'surname',
+  'email',
+  'user_code',
+  'state',
+  'groups',
+  'roles',
+  'manager',
+  'manager_id',
+  'extranet',
+  'extranet_id',
+  'job_title',
+  'department',
+  'office',
+  'phone',
+  'mobile',
+]);
 
 function toField(r: ProfileFieldRow): ProfileField {
   return {
@@ -61,24 +87,44 @@ export class ProfileFieldsService {
   private check(input: ProfileFieldInput, creating: boolean): FieldError[] {
     const errors: FieldError[] = [];
     if (creating || input.name !== undefined) {
-      if (!input.name || !SYMBOLIC.test(input.name)) errors.push({ field: 'name', message: 'Must be lower-case letters, digits and _, starting with a letter.' });
-      else if (RESERVED.has(input.name)) errors.push({ field: 'name', message: 'This name is used by a built-in field.' });
+      if (!input.name || !SYMBOLIC.test(input.name))
+        errors.push({
+          field: 'name',
+          message: 'Must be lower-case letters, digits and _, starting with a letter.',
+        });
+      else if (RESERVED.has(input.name))
+        errors.push({ field: 'name', message: 'This name is used by a built-in field.' });
     }
-    if ((creating || input.label !== undefined) && (!input.label || input.label.trim() === '' || input.label.length > 200)) {
+    if (
+      (creating || input.label !== undefined) &&
+      (!input.label || input.label.trim() === '' || input.label.length > 200)
+    ) {
       errors.push({ field: 'label', message: 'Required, at most 200 characters.' });
     }
-    if ((creating || input.type !== undefined) && !PROFILE_FIELD_TYPES.includes(input.type as ProfileFieldType)) {
+    if (
+      (creating || input.type !== undefined) &&
+      !PROFILE_FIELD_TYPES.includes(input.type as ProfileFieldType)
+    ) {
       errors.push({ field: 'type', message: `Must be one of: ${PROFILE_FIELD_TYPES.join(', ')}.` });
     }
-    if (input.options !== undefined && input.options.some((o) => o.includes(',') || o.trim() === '')) {
-      errors.push({ field: 'options', message: 'Options must be non-empty and must not contain commas (CSV lists use them).' });
+    if (
+      input.options !== undefined &&
+      input.options.some((o) => o.includes(',') || o.trim() === '')
+    ) {
+      errors.push({
+        field: 'options',
+        message: 'Options must be non-empty and must not contain commas (CSV lists use them).',
+      });
     }
     return errors;
   }
 
   async create(actor: Actor, input: ProfileFieldInput): Promise<ProfileField> {
     const errors = this.check(input, true);
-    if ((input.type === 'select' || input.type === 'multiselect') && (input.options ?? []).length === 0) {
+    if (
+      (input.type === 'select' || input.type === 'multiselect') &&
+      (input.options ?? []).length === 0
+    ) {
       errors.push({ field: 'options', message: 'A select field needs at least one option.' });
     }
     if (errors.length > 0) throw new GatehouseError('validation_failed', undefined, errors);
@@ -87,10 +133,25 @@ export class ProfileFieldsService {
       this.store.db.transaction().execute(async (tx) => {
         const r = await tx
           .insertInto('profile_fields')
-          .values({ name: input.name!, label: input.label!.trim(), type: input.type!, options: JSON.stringify(input.options ?? []), required: input.required ? 1 : 0, created_at: at, updated_at: at })
+          .values({
+            name: input.name!,
+            label: input.label!.trim(),
+            type: input.type!,
+            options: JSON.stringify(input.options ?? []),
+            required: input.required ? 1 : 0,
+            created_at: at,
+            updated_at: at,
+          })
           .returningAll()
           .executeTakeFirstOrThrow();
-        await recordAudit(tx, actor, { action: 'profile_field.create', targetType: 'profile_field', targetId: r.id, targetLabel: r.name, changes: diff(null, { ...toField(r) }), at });
+        await recordAudit(tx, actor, {
+          action: 'profile_field.create',
+          targetType: 'profile_field',
+          targetId: r.id,
+          targetLabel: r.name,
+          changes: diff(null, { ...toField(r) }),
+          at,
+        });
         return r;
       }),
     );
@@ -101,8 +162,16 @@ export class ProfileFieldsService {
   async update(actor: Actor, id: number, input: ProfileFieldInput): Promise<ProfileField> {
     const before = await this.get(id);
     const errors = this.check(input, false);
-    if (input.type !== undefined && input.type !== before.type) errors.push({ field: 'type', message: 'The type of a field cannot change; create a new field instead.' });
-    if (input.name !== undefined && input.name !== before.name) errors.push({ field: 'name', message: 'The symbolic name cannot change (CSV files use it); change the label instead.' });
+    if (input.type !== undefined && input.type !== before.type)
+      errors.push({
+        field: 'type',
+        message: 'The type of a field cannot change; create a new field instead.',
+      });
+    if (input.name !== undefined && input.name !== before.name)
+      errors.push({
+        field: 'name',
+        message: 'The symbolic name cannot change (CSV files use it); change the label instead.',
+      });
     if (errors.length > 0) throw new GatehouseError('validation_failed', undefined, errors);
     const at = nowIso();
     const row = await this.store.db.transaction().execute(async (tx) => {
@@ -117,7 +186,14 @@ export class ProfileFieldsService {
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirstOrThrow();
-      await recordAudit(tx, actor, { action: 'profile_field.update', targetType: 'profile_field', targetId: id, targetLabel: r.name, changes: diff({ ...before }, { ...toField(r) }), at });
+      await recordAudit(tx, actor, {
+        action: 'profile_field.update',
+        targetType: 'profile_field',
+        targetId: id,
+        targetLabel: r.name,
+        changes: diff({ ...before }, { ...toField(r) }),
+        at,
+      });
       return r;
     });
     this.cache = null;
@@ -129,7 +205,14 @@ export class ProfileFieldsService {
     const before = await this.get(id);
     await this.store.db.transaction().execute(async (tx) => {
       await tx.deleteFrom('profile_fields').where('id', '=', id).execute();
-      await recordAudit(tx, actor, { action: 'profile_field.delete', targetType: 'profile_field', targetId: id, targetLabel: before.name, changes: diff({ ...before }, {}), at: nowIso() });
+      await recordAudit(tx, actor, {
+        action: 'profile_field.delete',
+        targetType: 'profile_field',
+        targetId: id,
+        targetLabel: before.name,
+        changes: diff({ ...before }, {}),
+        at: nowIso(),
+      });
     });
     this.cache = null;
   }
@@ -138,14 +221,23 @@ export class ProfileFieldsService {
    * Validates `values` (by symbolic name) and merges them into `current`; problems are pushed
    * to `errors` as `profile.<name>`.
    */
-  async validate(values: Record<string, unknown>, current: Record<string, unknown>, errors: FieldError[], db: Executor = this.store.db, defs?: ProfileField[]): Promise<Record<string, unknown>> {
+  async validate(
+    values: Record<string, unknown>,
+    current: Record<string, unknown>,
+    errors: FieldError[],
+    db: Executor = this.store.db,
+    defs?: ProfileField[],
+  ): Promise<Record<string, unknown>> {
     const fields = defs ?? (await this.list(db));
     const byName = new Map(fields.map((f) => [f.name, f]));
     const out = { ...current };
     for (const [name, value] of Object.entries(values)) {
       const def = byName.get(name);
       if (!def) {
-        errors.push({ field: `profile.${name}`, message: `There is no profile field "${name}". Define it first, or remove it.` });
+        errors.push({
+          field: `profile.${name}`,
+          message: `There is no profile field "${name}". Define it first, or remove it.`,
+        });
         continue;
       }
       const r = checkProfileValue(def, value);
@@ -159,12 +251,17 @@ export class ProfileFieldsService {
   /** Checks that values of user-select fields name people who exist. */
   async checkUserReferences(db: Executor, values: Record<string, unknown>): Promise<void> {
     const userFields = (await this.list()).filter((f) => f.type === 'user');
-    const ids = userFields.map((f) => values[f.name]).filter((v): v is number => typeof v === 'number');
+    const ids = userFields
+      .map((f) => values[f.name])
+      .filter((v): v is number => typeof v === 'number');
     if (ids.length === 0) return;
     const found = await existingPersonIds(db, ids);
     const errors = userFields
       .filter((f) => typeof values[f.name] === 'number' && !found.has(values[f.name] as number))
-      .map((f) => ({ field: `profile.${f.name}`, message: `No person has id ${String(values[f.name])}.` }));
+      .map((f) => ({
+        field: `profile.${f.name}`,
+        message: `No person has id ${String(values[f.name])}.`,
+      }));
     if (errors.length > 0) throw new GatehouseError('validation_failed', undefined, errors);
   }
 }

@@ -4,7 +4,11 @@ import { readSetting, writeSetting } from '../store/settings-repo.ts';
 import { recordAudit, diff } from '../audit/record.ts';
 import { type Actor, nowIso } from './context.ts';
 import { GatehouseError } from './errors.ts';
-import { DEFAULT_PASSWORD_POLICY, checkPolicyValues, type PasswordPolicy } from './password-policy.ts';
+import {
+  DEFAULT_PASSWORD_POLICY,
+  checkPolicyValues,
+  type PasswordPolicy,
+} from './password-policy.ts';
 
 const POLICY_KEY = 'password_policy';
 const CACHE_MS = 5_000;
@@ -16,7 +20,9 @@ export class SettingsService {
   async passwordPolicy(): Promise<PasswordPolicy> {
     if (this.cached && Date.now() - this.cached.at < CACHE_MS) return this.cached.policy;
     const raw = await readSetting(this.store.db, POLICY_KEY);
-    const policy = raw ? { ...DEFAULT_PASSWORD_POLICY, ...(JSON.parse(raw) as Partial<PasswordPolicy>) } : DEFAULT_PASSWORD_POLICY;
+    const policy = raw
+      ? { ...DEFAULT_PASSWORD_POLICY, ...(JSON.parse(raw) as Partial<PasswordPolicy>) }
+      : DEFAULT_PASSWORD_POLICY;
     this.cached = { policy, at: Date.now() };
     return policy;
   }
@@ -29,7 +35,13 @@ export class SettingsService {
     await this.store.db.transaction().execute(async (tx) => {
       const at = nowIso();
       await writeSetting(tx, POLICY_KEY, JSON.stringify(next), at);
-      await recordAudit(tx, actor, { action: 'settings.password_policy', targetType: 'settings', targetId: POLICY_KEY, changes: diff({ ...before }, { ...next }), at });
+      await recordAudit(tx, actor, {
+        action: 'settings.password_policy',
+        targetType: 'settings',
+        targetId: POLICY_KEY,
+        changes: diff({ ...before }, { ...next }),
+        at,
+      });
     });
     this.cached = { policy: next, at: Date.now() };
     return next;

@@ -2,7 +2,18 @@
 import type { Capabilities } from '../store/capabilities.ts';
 import { GatehouseError } from './errors.ts';
 
-const BY_TARGET: Record<string, { type: 'username_taken' | 'user_code_taken' | 'email_taken' | 'name_taken' | 'external_identity_taken'; field: string }> = {
+const BY_TARGET: Record<
+  string,
+  {
+    type:
+      | 'username_taken'
+      | 'user_code_taken'
+      | 'email_taken'
+      | 'name_taken'
+      | 'external_identity_taken';
+    field: string;
+  }
+> = {
   username_key: { type: 'username_taken', field: 'username' },
   user_code: { type: 'user_code_taken', field: 'user_code' },
   email_key: { type: 'email_taken', field: 'email' },
@@ -16,7 +27,9 @@ export function translateUnique(caps: Capabilities, err: unknown): unknown {
   if (!v) return err;
   const known = BY_TARGET[v.target];
   if (!known) return new GatehouseError('conflict');
-  return new GatehouseError(known.type, undefined, [{ field: known.field, message: 'Already taken.' }]);
+  return new GatehouseError(known.type, undefined, [
+    { field: known.field, message: 'Already taken.' },
+  ]);
 }
 
 /** Runs `fn`, turning unique violations into catalogue errors. */

@@ -26,19 +26,35 @@ function filtered(db: Executor, f: AuditFilter) {
   return q;
 }
 
-export async function listAudit(db: Executor, f: AuditFilter, offset: number, limit: number): Promise<{ rows: AuditEventRow[]; total: number }> {
+export async function listAudit(
+  db: Executor,
+  f: AuditFilter,
+  offset: number,
+  limit: number,
+): Promise<{ rows: AuditEventRow[]; total: number }> {
   const [rows, c] = await Promise.all([
     filtered(db, f).selectAll().orderBy('id', 'desc').offset(offset).limit(limit).execute(),
-    filtered(db, f).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    filtered(db, f)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
   ]);
   return { rows, total: Number(c.n) };
 }
 
 /** Pages through matching events newest first, `size` at a time, without holding them all. */
-export async function* iterateAudit(db: Executor, f: AuditFilter, size = 2000): AsyncGenerator<AuditEventRow[]> {
+export async function* iterateAudit(
+  db: Executor,
+  f: AuditFilter,
+  size = 2000,
+): AsyncGenerator<AuditEventRow[]> {
   let before = Number.MAX_SAFE_INTEGER;
   for (;;) {
-    const rows = await filtered(db, f).selectAll().where('id', '<', before).orderBy('id', 'desc').limit(size).execute();
+    const rows = await filtered(db, f)
+      .selectAll()
+      .where('id', '<', before)
+      .orderBy('id', 'desc')
+      .limit(size)
+      .execute();
     if (rows.length === 0) return;
     yield rows;
     before = rows[rows.length - 1]!.id;

@@ -3,11 +3,20 @@ import type { Executor } from './people-repo.ts';
 import type { ApiKeyRow, SessionRow } from './schema.ts';
 
 export async function grantsOf(db: Executor, personId: number): Promise<string[]> {
-  const rows = await db.selectFrom('admin_grants').select('grant').where('person_id', '=', personId).execute();
+  const rows = await db
+    .selectFrom('admin_grants')
+    .select('grant')
+    .where('person_id', '=', personId)
+    .execute();
   return rows.map((r) => r.grant);
 }
 
-export async function addGrant(db: Executor, personId: number, grant: string, at: string): Promise<boolean> {
+export async function addGrant(
+  db: Executor,
+  personId: number,
+  grant: string,
+  at: string,
+): Promise<boolean> {
   const r = await db
     .insertInto('admin_grants')
     .values({ person_id: personId, grant, created_at: at })
@@ -17,7 +26,11 @@ export async function addGrant(db: Executor, personId: number, grant: string, at
 }
 
 export async function removeGrant(db: Executor, personId: number, grant: string): Promise<boolean> {
-  const r = await db.deleteFrom('admin_grants').where('person_id', '=', personId).where('grant', '=', grant).executeTakeFirst();
+  const r = await db
+    .deleteFrom('admin_grants')
+    .where('person_id', '=', personId)
+    .where('grant', '=', grant)
+    .executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }
 
@@ -32,7 +45,10 @@ export async function countGrantHolders(db: Executor, grant: string): Promise<nu
   return Number(r.n);
 }
 
-export async function insertApiKey(db: Executor, values: Omit<ApiKeyRow, 'id'>): Promise<ApiKeyRow> {
+export async function insertApiKey(
+  db: Executor,
+  values: Omit<ApiKeyRow, 'id'>,
+): Promise<ApiKeyRow> {
   return db.insertInto('api_keys').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
@@ -63,19 +79,32 @@ export function findApiKey(db: Executor, id: number): Promise<ApiKeyRow | undefi
   return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function listApiKeys(db: Executor, ownerId: number | null, offset: number, limit: number): Promise<{ rows: ApiKeyRow[]; total: number }> {
+export async function listApiKeys(
+  db: Executor,
+  ownerId: number | null,
+  offset: number,
+  limit: number,
+): Promise<{ rows: ApiKeyRow[]; total: number }> {
   let q = db.selectFrom('api_keys').selectAll();
   let c = db.selectFrom('api_keys').select((eb) => eb.fn.countAll<number>().as('n'));
   if (ownerId !== null) {
     q = q.where('owner_id', '=', ownerId);
     c = c.where('owner_id', '=', ownerId);
   }
-  const [rows, count] = await Promise.all([q.orderBy('id', 'desc').offset(offset).limit(limit).execute(), c.executeTakeFirstOrThrow()]);
+  const [rows, count] = await Promise.all([
+    q.orderBy('id', 'desc').offset(offset).limit(limit).execute(),
+    c.executeTakeFirstOrThrow(),
+  ]);
   return { rows, total: Number(count.n) };
 }
 
 export async function setApiKeyRevoked(db: Executor, id: number, at: string): Promise<void> {
-  await db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  await db
+    .updateTable('api_keys')
+    .set({ revoked_at: at })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .execute();
 }
 
 export async function touchApiKey(db: Executor, id: number, at: string): Promise<void> {
@@ -87,15 +116,28 @@ export async function insertSession(db: Executor, values: Omit<SessionRow, 'id'>
 }
 
 export function findSession(db: Executor, tokenHash: string): Promise<SessionRow | undefined> {
-  return db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
 }
 
 export async function deleteSession(db: Executor, tokenHash: string): Promise<void> {
   await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
 }
 
-export async function touchSession(db: Executor, id: number, lastSeen: string, expires: string): Promise<void> {
-  await db.updateTable('sessions').set({ last_seen_at: lastSeen, expires_at: expires }).where('id', '=', id).execute();
+export async function touchSession(
+  db: Executor,
+  id: number,
+  lastSeen: string,
+  expires: string,
+): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ last_seen_at: lastSeen, expires_at: expires })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function deleteExpiredSessions(db: Executor, now: string): Promise<void> {

@@ -14,7 +14,10 @@ export interface UniqueViolation {
 export interface Capabilities {
   engine: Engine;
   /** Column type and modifiers for an auto-incremented id that is never reused. */
-  idColumn: { type: ColumnDataType; modify: (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder };
+  idColumn: {
+    type: ColumnDataType;
+    modify: (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
+  };
   /** Type for binary data. */
   blobType: ColumnDataType;
   /** Largest number of bound parameters one statement may carry. */
@@ -25,8 +28,10 @@ export interface Capabilities {
   trigramSearch: boolean;
 }
 
-function errorField(err: unknown, key: string): unknown {
-  return typeof err === 'object' && err !== null ? (err as Record<string, unknown>)[key] : undefined;
+function errorField(err: unknown, key: string): string {
+  const v =
+    typeof err === 'object' && err !== null ? (err as Record<string, unknown>)[key] : undefined;
+  return typeof v === 'string' ? v : '';
 }
 
 export const sqliteCapabilities: Capabilities = {

@@ -16,7 +16,13 @@ export interface CollectionRow {
   updated_at: string;
 }
 
-export async function listCollection(db: Executor, table: CollectionTable, offset: number, limit: number, q?: string): Promise<{ rows: CollectionRow[]; total: number }> {
+export async function listCollection(
+  db: Executor,
+  table: CollectionTable,
+  offset: number,
+  limit: number,
+  q?: string,
+): Promise<{ rows: CollectionRow[]; total: number }> {
   let rows = db.selectFrom(table).selectAll();
   let count = db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n'));
   if (q) {
@@ -24,28 +30,57 @@ export async function listCollection(db: Executor, table: CollectionTable, offse
     rows = rows.where('name_key', 'like', needle);
     count = count.where('name_key', 'like', needle);
   }
-  const [r, c] = await Promise.all([rows.orderBy('name_key').orderBy('id').offset(offset).limit(limit).execute(), count.executeTakeFirstOrThrow()]);
-  return { rows: r as CollectionRow[], total: Number(c.n) };
+  const [r, c] = await Promise.all([
+    rows.orderBy('name_key').orderBy('id').offset(offset).limit(limit).execute(),
+    count.executeTakeFirstOrThrow(),
+  ]);
+  return { rows: r, total: Number(c.n) };
 }
 
-export async function findCollectionItem(db: Executor, table: CollectionTable, id: number): Promise<CollectionRow | undefined> {
-  return (await db.selectFrom(table).selectAll().where('id', '=', id).executeTakeFirst()) as CollectionRow | undefined;
+export async function findCollectionItem(
+  db: Executor,
+  table: CollectionTable,
+  id: number,
+): Promise<CollectionRow | undefined> {
+  return await db.selectFrom(table).selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function findCollectionByNameKeys(db: Executor, table: CollectionTable, keys: string[]): Promise<CollectionRow[]> {
+export async function findCollectionByNameKeys(
+  db: Executor,
+  table: CollectionTable,
+  keys: string[],
+): Promise<CollectionRow[]> {
   if (keys.length === 0) return [];
-  return (await db.selectFrom(table).selectAll().where('name_key', 'in', keys).execute()) as CollectionRow[];
+  return await db.selectFrom(table).selectAll().where('name_key', 'in', keys).execute();
 }
 
-export async function insertCollectionItem(db: Executor, table: CollectionTable, values: Omit<CollectionRow, 'id'>): Promise<CollectionRow> {
-  return (await db.insertInto(table).values(values as never).returningAll().executeTakeFirstOrThrow()) as CollectionRow;
+export async function insertCollectionItem(
+  db: Executor,
+  table: CollectionTable,
+  values: Omit<CollectionRow, 'id'>,
+): Promise<CollectionRow> {
+  return await db.insertInto(table).values(values).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function updateCollectionItem(db: Executor, table: CollectionTable, id: number, values: Partial<CollectionRow>): Promise<CollectionRow> {
-  return (await db.updateTable(table).set(values as never).where('id', '=', id).returningAll().executeTakeFirstOrThrow()) as CollectionRow;
+export async function updateCollectionItem(
+  db: Executor,
+  table: CollectionTable,
+  id: number,
+  values: Partial<CollectionRow>,
+): Promise<CollectionRow> {
+  return await db
+    .updateTable(table)
+    .set(values as never)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
-export async function deleteCollectionItem(db: Executor, table: CollectionTable, id: number): Promise<void> {
+export async function deleteCollectionItem(
+  db: Executor,
+  table: CollectionTable,
+  id: number,
+): Promise<void> {
   await db.deleteFrom(table).where('id', '=', id).execute();
 }
 
@@ -53,53 +88,101 @@ function keyOf(table: MemberTable): 'group_id' | 'role_id' {
   return table === 'group_members' ? 'group_id' : 'role_id';
 }
 
-export async function memberIds(db: Executor, table: MemberTable, itemId: number): Promise<number[]> {
+export async function memberIds(
+  db: Executor,
+  table: MemberTable,
+  itemId: number,
+): Promise<number[]> {
   const key = keyOf(table);
-  const rows = await db.selectFrom(table).select('person_id').where(key, '=', itemId).orderBy('person_id').execute();
+  const rows = await db
+    .selectFrom(table)
+    .select('person_id')
+    .where(key, '=', itemId)
+    .orderBy('person_id')
+    .execute();
   return rows.map((r) => r.person_id);
 }
 
-export async function addMembers(db: Executor, table: MemberTable, itemId: number, personIds: number[]): Promise<void> {
+export async function addMembers(
+  db: Executor,
+  table: MemberTable,
+  itemId: number,
+  personIds: number[],
+): Promise<void> {
   const key = keyOf(table);
   for (let i = 0; i < personIds.length; i += 5000) {
     const values = personIds.slice(i, i + 5000).map((person_id) => ({ [key]: itemId, person_id }));
-    await db.insertInto(table).values(values as never).execute();
+    await db.insertInto(table).values(values).execute();
   }
 }
 
-export async function removeMembers(db: Executor, table: MemberTable, itemId: number, personIds: number[]): Promise<void> {
+export async function removeMembers(
+  db: Executor,
+  table: MemberTable,
+  itemId: number,
+  personIds: number[],
+): Promise<void> {
   const key = keyOf(table);
   for (let i = 0; i < personIds.length; i += 5000) {
-    await db.deleteFrom(table).where(key, '=', itemId).where('person_id', 'in', personIds.slice(i, i + 5000)).execute();
+    await db
+      .deleteFrom(table)
+      .where(key, '=', itemId)
+      .where('person_id', 'in', personIds.slice(i, i + 5000))
+      .execute();
   }
 }
 
 /** The groups or roles a person belongs to. */
-export async function itemsOfPerson(db: Executor, table: MemberTable, personId: number): Promise<CollectionRow[]> {
+export async function itemsOfPerson(
+  db: Executor,
+  table: MemberTable,
+  personId: number,
+): Promise<CollectionRow[]> {
   const items: CollectionTable = table === 'group_members' ? 'groups' : 'roles';
   const key = keyOf(table);
-  return (await db
+  return await db
     .selectFrom(items)
     .selectAll(items)
     .where('id', 'in', db.selectFrom(table).select(key).where('person_id', '=', personId))
     .orderBy('name_key')
-    .execute()) as CollectionRow[];
+    .execute();
 }
 
-export async function countReferences(db: Executor, column: 'extranet_id', id: number): Promise<number> {
+export async function countReferences(
+  db: Executor,
+  column: 'extranet_id',
+  id: number,
+): Promise<number> {
   const [p, r] = await Promise.all([
-    db.selectFrom('people').select((eb) => eb.fn.countAll<number>().as('n')).where(column, '=', id).executeTakeFirstOrThrow(),
-    db.selectFrom('roles').select((eb) => eb.fn.countAll<number>().as('n')).where(column, '=', id).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('people')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where(column, '=', id)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('roles')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where(column, '=', id)
+      .executeTakeFirstOrThrow(),
   ]);
   return Number(p.n) + Number(r.n);
 }
 
 export async function parentOf(db: Executor, groupId: number): Promise<number | null> {
-  const r = await db.selectFrom('groups').select('parent_id').where('id', '=', groupId).executeTakeFirst();
+  const r = await db
+    .selectFrom('groups')
+    .select('parent_id')
+    .where('id', '=', groupId)
+    .executeTakeFirst();
   return r?.parent_id ?? null;
 }
 
 export async function peopleInExtranet(db: Executor, extranetId: number): Promise<number[]> {
-  const rows = await db.selectFrom('people').select('id').where('extranet_id', '=', extranetId).orderBy('id').execute();
+  const rows = await db
+    .selectFrom('people')
+    .select('id')
+    .where('extranet_id', '=', extranetId)
+    .orderBy('id')
+    .execute();
   return rows.map((r) => r.id);
 }

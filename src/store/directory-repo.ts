@@ -9,7 +9,13 @@ export function listDirectories(db: Executor): Promise<DirectoryRow[]> {
   return db.selectFrom('directories').selectAll().orderBy('id').execute();
 }
 
-export async function insertDirectory(db: Executor, name: string, kind: string, ownedFields: string[], at: string): Promise<DirectoryRow> {
+export async function insertDirectory(
+  db: Executor,
+  name: string,
+  kind: string,
+  ownedFields: string[],
+  at: string,
+): Promise<DirectoryRow> {
   return db
     .insertInto('directories')
     .values({ name, kind, owned_fields: JSON.stringify(ownedFields), created_at: at })

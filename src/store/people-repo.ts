@@ -19,7 +19,15 @@ export interface PeopleFilter {
   activeOnly?: boolean | undefined;
 }
 
-export const SORTABLE = ['id', 'username', 'surname', 'firstname', 'created_at', 'last_login_at', 'department'] as const;
+export const SORTABLE = [
+  'id',
+  'username',
+  'surname',
+  'firstname',
+  'created_at',
+  'last_login_at',
+  'department',
+] as const;
 export type SortField = (typeof SORTABLE)[number];
 
 export interface PageRequest {
@@ -42,7 +50,10 @@ function applyFilter<O>(
   const state = f.activeOnly ? 'active' : f.state;
   if (state === 'active') {
     q = q.where((eb) =>
-      eb.or([eb('state', '=', 'active'), eb.and([eb('state', '=', 'frozen'), eb('frozen_until', '<=', now)])]),
+      eb.or([
+        eb('state', '=', 'active'),
+        eb.and([eb('state', '=', 'frozen'), eb('frozen_until', '<=', now)]),
+      ]),
     );
   } else if (state === 'frozen') {
     q = q.where('state', '=', 'frozen').where('frozen_until', '>', now);
@@ -108,7 +119,11 @@ export async function insertPerson(db: Executor, row: NewPersonRow): Promise<Per
 }
 
 /** Inserts many rows in as few statements as the engine's parameter limit allows; returns ids in order. */
-export async function insertPeople(db: Executor, rows: NewPersonRow[], maxParameters: number): Promise<number[]> {
+export async function insertPeople(
+  db: Executor,
+  rows: NewPersonRow[],
+  maxParameters: number,
+): Promise<number[]> {
   if (rows.length === 0) return [];
   const perRow = Object.keys(rows[0] as object).length;
   const chunk = Math.max(1, Math.floor(maxParameters / perRow));
@@ -142,12 +157,21 @@ export async function deletePersonRow(db: Executor, id: number): Promise<void> {
 }
 
 export async function managerOf(db: Executor, id: number): Promise<number | null> {
-  const r = await db.selectFrom('people').select('manager_id').where('id', '=', id).executeTakeFirst();
+  const r = await db
+    .selectFrom('people')
+    .select('manager_id')
+    .where('id', '=', id)
+    .executeTakeFirst();
   return r?.manager_id ?? null;
 }
 
 export async function subordinateIds(db: Executor, managerId: number): Promise<number[]> {
-  const rows = await db.selectFrom('people').select('id').where('manager_id', '=', managerId).orderBy('id').execute();
+  const rows = await db
+    .selectFrom('people')
+    .select('id')
+    .where('manager_id', '=', managerId)
+    .orderBy('id')
+    .execute();
   return rows.map((r) => r.id);
 }
 
@@ -158,21 +182,40 @@ export async function existingPersonIds(db: Executor, ids: number[]): Promise<Se
 }
 
 export async function countPeople(db: Executor): Promise<number> {
-  const r = await db.selectFrom('people').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('people')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
 /** Sign-in bookkeeping: not an edit of the record, so the version (ETag) does not change. */
-export async function recordLoginSuccess(db: Executor, id: number, at: string, newHash: string | null, forceChange: boolean): Promise<void> {
+export async function recordLoginSuccess(
+  db: Executor,
+  id: number,
+  at: string,
+  newHash: string | null,
+  forceChange: boolean,
+): Promise<void> {
   await db
     .updateTable('people')
-    .set({ last_login_at: at, failed_logins: 0, ...(newHash ? { password_hash: newHash } : {}), ...(forceChange ? { must_change_password: 1 } : {}) })
+    .set({
+      last_login_at: at,
+      failed_logins: 0,
+      ...(newHash ? { password_hash: newHash } : {}),
+      ...(forceChange ? { must_change_password: 1 } : {}),
+    })
     .where('id', '=', id)
     .execute();
 }
 
 /** Counts a failed sign-in; freezes the account when `freezeAt` attempts are reached. Returns the count. */
-export async function recordLoginFailure(db: Executor, id: number, freezeAt: number, frozenUntil: string): Promise<number> {
+export async function recordLoginFailure(
+  db: Executor,
+  id: number,
+  freezeAt: number,
+  frozenUntil: string,
+): Promise<number> {
   const r = await db
     .updateTable('people')
     .set((eb) => ({ failed_logins: eb('failed_logins', '+', 1) }))
@@ -181,7 +224,12 @@ export async function recordLoginFailure(db: Executor, id: number, freezeAt: num
     .executeTakeFirst();
   const count = r?.failed_logins ?? 0;
   if (count >= freezeAt) {
-    await db.updateTable('people').set({ state: 'frozen', frozen_until: frozenUntil }).where('id', '=', id).where('state', '!=', 'blocked').execute();
+    await db
+      .updateTable('people')
+      .set({ state: 'frozen', frozen_until: frozenUntil })
+      .where('id', '=', id)
+      .where('state', '!=', 'blocked')
+      .execute();
   }
   return count;
 }

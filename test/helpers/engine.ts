@@ -25,7 +25,10 @@ const ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432
 export async function freshDatabase(engine: TestEngine = testEngine()): Promise<FreshDatabase> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
   if (engine === 'sqlite') {
-    return { env: { GATEHOUSE_DATA_DIR: dataDir }, drop: () => Promise.resolve(fs.rmSync(dataDir, { recursive: true, force: true })) };
+    return {
+      env: { GATEHOUSE_DATA_DIR: dataDir },
+      drop: () => Promise.resolve(fs.rmSync(dataDir, { recursive: true, force: true })),
+    };
   }
   const name = `gh_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });

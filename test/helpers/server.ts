@@ -18,9 +18,21 @@ export interface TestServer {
   adminId: number;
   adminKey: string;
   /** Sends a request; JSON bodies are encoded, JSON answers decoded. */
-  request(method: string, path: string, opts?: { body?: unknown; key?: string | null; headers?: Record<string, string>; raw?: string | Buffer | FormData }): Promise<TestResponse>;
+  request(
+    method: string,
+    path: string,
+    opts?: {
+      body?: unknown;
+      key?: string | null;
+      headers?: Record<string, string>;
+      raw?: string | Buffer | FormData;
+    },
+  ): Promise<TestResponse>;
   /** Makes a person (through the core) with an API key; grants as given. */
-  makeUser(username: string, grants?: ('sysadmin' | 'people_admin' | 'login_handler_admin')[]): Promise<{ id: number; key: string }>;
+  makeUser(
+    username: string,
+    grants?: ('sysadmin' | 'people_admin' | 'login_handler_admin')[],
+  ): Promise<{ id: number; key: string }>;
   close(): Promise<void>;
 }
 
@@ -35,7 +47,12 @@ export interface TestResponse {
 
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const db = await freshDatabase();
-  const config = loadConfig({ LOG_LEVEL: 'silent', GATEHOUSE_SIGNIN_RATE_PER_MINUTE: '1000', ...db.env, ...env });
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    GATEHOUSE_SIGNIN_RATE_PER_MINUTE: '1000',
+    ...db.env,
+    ...env,
+  });
   const app = await createApp(config);
   const server = await buildServer(app, { logger: false });
   await server.listen({ port: 0, host: '127.0.0.1' });
@@ -56,7 +73,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     const res = await fetch(url + path, { method, headers, body });
     const text = await res.text();
     let parsed: unknown = undefined;
-    if ((res.headers.get('content-type') ?? '').includes('json') && text !== '') parsed = JSON.parse(text);
+    if ((res.headers.get('content-type') ?? '').includes('json') && text !== '')
+      parsed = JSON.parse(text);
     return { status: res.status, headers: res.headers, body: parsed, text };
   };
 
@@ -67,7 +85,13 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     adminKey,
     request,
     async makeUser(username, grants = []) {
-      const p = await app.core.people.create(SYSTEM_ACTOR, { username, firstname: username, surname: 'Test', email: `${username}@example.org`, password: 'user-password-1' });
+      const p = await app.core.people.create(SYSTEM_ACTOR, {
+        username,
+        firstname: username,
+        surname: 'Test',
+        email: `${username}@example.org`,
+        password: 'user-password-1',
+      });
       for (const g of grants) await app.core.grants.set(SYSTEM_ACTOR, p.id, g, true);
       const { key } = await app.apiKeys.create(SYSTEM_ACTOR, p.id, 'tests', null);
       return { id: p.id, key };

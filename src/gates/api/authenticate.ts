@@ -20,8 +20,19 @@ export function authenticator(app: App) {
       const m = /^Bearer\s+(\S+)$/i.exec(auth);
       if (!m) fail('unauthenticated', 'Send the API key as "Authorization: Bearer <key>".');
       const owner = await app.apiKeys.authenticate(m[1]!);
-      if (!owner) fail('unauthenticated', 'The API key is not valid: it may be revoked or expired, or its owner blocked.');
-      req.principal = { personId: owner.personId, username: owner.username, grants: new Set(await grantsOf(app.store.db, owner.personId)), via: 'api_key', apiKeyId: owner.keyId, mustChangePassword: false };
+      if (!owner)
+        fail(
+          'unauthenticated',
+          'The API key is not valid: it may be revoked or expired, or its owner blocked.',
+        );
+      req.principal = {
+        personId: owner.personId,
+        username: owner.username,
+        grants: new Set(await grantsOf(app.store.db, owner.personId)),
+        via: 'api_key',
+        apiKeyId: owner.keyId,
+        mustChangePassword: false,
+      };
       return;
     }
     const token = req.cookies[SESSION_COOKIE];
@@ -30,7 +41,8 @@ export function authenticator(app: App) {
     if (!session) return;
     if (!SAFE.has(req.method)) {
       const sent = req.headers['x-csrf-token'];
-      if (typeof sent !== 'string' || !constantTimeEqual(sent, session.csrfToken ?? '')) fail('csrf_failed');
+      if (typeof sent !== 'string' || !constantTimeEqual(sent, session.csrfToken ?? ''))
+        fail('csrf_failed');
     }
     req.principal = { ...session, grants: new Set(await grantsOf(app.store.db, session.personId)) };
   };

@@ -43,7 +43,13 @@ export function baseUrl(req: FastifyRequest, publicUrl: string | undefined): str
 }
 
 /** `{offset, limit, total, prev, next}` with absolute URLs that keep the other query parameters. */
-export function pagination(req: FastifyRequest, publicUrl: string | undefined, offset: number, limit: number, total: number) {
+export function pagination(
+  req: FastifyRequest,
+  publicUrl: string | undefined,
+  offset: number,
+  limit: number,
+  total: number,
+) {
   const url = new URL(req.url, baseUrl(req, publicUrl));
   const link = (o: number) => {
     const u = new URL(url);
@@ -82,4 +88,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 
 /** A Fastify instance whose routes are typed by their TypeBox schemas. */
-export type Api = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type Api = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;

@@ -7,14 +7,17 @@ import { PROFILE_FIELD_TYPES } from '../../core/profile-field-types.ts';
 import { ERROR_TYPES } from '../../core/errors.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const Str = (max: number, description?: string) => Type.String({ maxLength: max, ...(description ? { description } : {}) });
+const Str = (max: number, description?: string) =>
+  Type.String({ maxLength: max, ...(description ? { description } : {}) });
 
 export const ErrorBody = Type.Object(
   {
     code: Type.Integer({ description: 'The HTTP status.' }),
     error: Type.String({ description: 'What went wrong and what to do, in a sentence.' }),
     type: Type.Enum(ERROR_TYPES, { description: 'Stable machine-readable error type.' }),
-    fields: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+    fields: Type.Optional(
+      Type.Array(Type.Object({ field: Type.String(), message: Type.String() })),
+    ),
     request_id: Type.Optional(Type.String()),
   },
   { $id: 'Error' },
@@ -33,11 +36,18 @@ export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 20 })),
 };
 
-export const page = <T extends TSchema>(item: T) => Type.Object({ data: Type.Array(item), pagination: Pagination });
+export const page = <T extends TSchema>(item: T) =>
+  Type.Object({ data: Type.Array(item), pagination: Pagination });
 
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
-const ProfileValue = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Array(Type.String()), Type.Null()]);
+const ProfileValue = Type.Union([
+  Type.String(),
+  Type.Number(),
+  Type.Boolean(),
+  Type.Array(Type.String()),
+  Type.Null(),
+]);
 
 export const User = Type.Object(
   {
@@ -57,14 +67,29 @@ export const User = Type.Object(
     extranet_id: Nullable(Type.Integer({ description: 'null = the primary area.' })),
     state: Type.Union([Type.Literal('active'), Type.Literal('blocked'), Type.Literal('frozen')]),
     frozen_until: Type.Optional(Nullable(Type.String())),
-    blocked_by: Type.Optional(Nullable(Type.String({ description: 'admin, directory or system.' }))),
+    blocked_by: Type.Optional(
+      Nullable(Type.String({ description: 'admin, directory or system.' })),
+    ),
     blocked_reason: Type.Optional(Nullable(Type.String())),
-    directory_id: Nullable(Type.Integer({ description: 'The directory that syncs this account; null = local.' })),
-    password_authority: Type.Optional(Type.Union([Type.Literal('local'), Type.Literal('directory'), Type.Literal('idp')])),
+    directory_id: Nullable(
+      Type.Integer({ description: 'The directory that syncs this account; null = local.' }),
+    ),
+    password_authority: Type.Optional(
+      Type.Union([Type.Literal('local'), Type.Literal('directory'), Type.Literal('idp')]),
+    ),
     must_change_password: Type.Optional(Type.Boolean()),
-    origin: Type.Optional(Type.String({ description: 'How the account was created: console, csv, api, cli, ldap, scim, sso, system.' })),
+    origin: Type.Optional(
+      Type.String({
+        description:
+          'How the account was created: console, csv, api, cli, ldap, scim, sso, system.',
+      }),
+    ),
     origin_source: Type.Optional(Nullable(Type.String())),
-    owned_fields: Type.Optional(Type.Array(Type.String(), { description: 'Fields managed by the directory (read-only through every other gate).' })),
+    owned_fields: Type.Optional(
+      Type.Array(Type.String(), {
+        description: 'Fields managed by the directory (read-only through every other gate).',
+      }),
+    ),
     profile: Type.Record(Type.String(), ProfileValue),
     photo_url: Nullable(Type.String()),
     last_login_at: Type.Optional(Nullable(Type.String())),
@@ -99,45 +124,94 @@ export const UserCreate = Type.Object(
     firstname: Str(100),
     surname: Str(100),
     email: Str(254),
-    password: Type.Optional(Type.String({ maxLength: 1024, description: 'Plain password, hashed with argon2id. Omit to create an account that cannot sign in with a password until one is set.' })),
-    password_hash: Type.Optional(Type.String({ maxLength: 512, description: 'An existing argon2 or bcrypt hash, for migrations.' })),
+    password: Type.Optional(
+      Type.String({
+        maxLength: 1024,
+        description:
+          'Plain password, hashed with argon2id. Omit to create an account that cannot sign in with a password until one is set.',
+      }),
+    ),
+    password_hash: Type.Optional(
+      Type.String({
+        maxLength: 512,
+        description: 'An existing argon2 or bcrypt hash, for migrations.',
+      }),
+    ),
     state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('blocked')])),
   },
   { additionalProperties: false, $id: 'UserCreate' },
 );
 
 export const UserUpdate = Type.Object(
-  { username: Type.Optional(Str(100)), ...editable, state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('blocked')])) },
+  {
+    username: Type.Optional(Str(100)),
+    ...editable,
+    state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('blocked')])),
+  },
   { additionalProperties: false, $id: 'UserUpdate' },
 );
 
 export const PasswordBody = Type.Object(
   {
     password: Type.String({ maxLength: 1024 }),
-    must_change_password: Type.Optional(Type.Boolean({ description: 'Make the person choose a new password at next sign-in.' })),
+    must_change_password: Type.Optional(
+      Type.Boolean({ description: 'Make the person choose a new password at next sign-in.' }),
+    ),
   },
   { additionalProperties: false },
 );
 
 export const OwnPasswordBody = Type.Object(
-  { current_password: Type.String({ maxLength: 1024 }), password: Type.String({ maxLength: 1024 }) },
+  {
+    current_password: Type.String({ maxLength: 1024 }),
+    password: Type.String({ maxLength: 1024 }),
+  },
   { additionalProperties: false },
 );
 
-export const ManagerBody = Type.Object({ manager_id: Nullable(Type.Integer({ minimum: 1 })) }, { additionalProperties: false });
-export const IdsBody = Type.Object({ ids: Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 100_000 }) }, { additionalProperties: false });
-export const BlockBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
+export const ManagerBody = Type.Object(
+  { manager_id: Nullable(Type.Integer({ minimum: 1 })) },
+  { additionalProperties: false },
+);
+export const IdsBody = Type.Object(
+  { ids: Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 100_000 }) },
+  { additionalProperties: false },
+);
+export const BlockBody = Type.Object(
+  { reason: Type.Optional(Type.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+);
 
 export const UsersQuery = Type.Object(
   {
     ...PageQuery,
-    q: Type.Optional(Type.String({ maxLength: 200, description: 'Search in names, username and email.' })),
-    state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('blocked'), Type.Literal('frozen')])),
-    directory: Type.Optional(Type.String({ pattern: '^(local|[0-9]+)$', description: '"local" or a directory id.' })),
-    origin: Type.Optional(Type.Enum(['console', 'csv', 'api', 'cli', 'ldap', 'scim', 'sso', 'system'])),
+    q: Type.Optional(
+      Type.String({ maxLength: 200, description: 'Search in names, username and email.' }),
+    ),
+    state: Type.Optional(
+      Type.Union([Type.Literal('active'), Type.Literal('blocked'), Type.Literal('frozen')]),
+    ),
+    directory: Type.Optional(
+      Type.String({ pattern: '^(local|[0-9]+)$', description: '"local" or a directory id.' }),
+    ),
+    origin: Type.Optional(
+      Type.Enum(['console', 'csv', 'api', 'cli', 'ldap', 'scim', 'sso', 'system']),
+    ),
     department: Type.Optional(Type.String({ maxLength: 200 })),
-    extranet: Type.Optional(Type.String({ pattern: '^(primary|[0-9]+)$', description: '"primary" or an extranet id.' })),
-    sort: Type.Optional(Type.Enum(['id', 'username', 'surname', 'firstname', 'created_at', 'last_login_at', 'department'])),
+    extranet: Type.Optional(
+      Type.String({ pattern: '^(primary|[0-9]+)$', description: '"primary" or an extranet id.' }),
+    ),
+    sort: Type.Optional(
+      Type.Enum([
+        'id',
+        'username',
+        'surname',
+        'firstname',
+        'created_at',
+        'last_login_at',
+        'department',
+      ]),
+    ),
     order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
   },
   { additionalProperties: false },
@@ -168,7 +242,10 @@ export const CollectionCreate = Type.Object(
 );
 export const CollectionUpdate = Type.Partial(CollectionCreate, { additionalProperties: false });
 
-export const ListQuery = Type.Object({ ...PageQuery, q: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false });
+export const ListQuery = Type.Object(
+  { ...PageQuery, q: Type.Optional(Type.String({ maxLength: 200 })) },
+  { additionalProperties: false },
+);
 
 export const ProfileField = Type.Object({
   id: Type.Integer(),
@@ -182,7 +259,10 @@ export const ProfileField = Type.Object({
 });
 export const ProfileFieldCreate = Type.Object(
   {
-    name: Type.String({ maxLength: 63, description: 'Symbolic name: the CSV column and the key in profile.' }),
+    name: Type.String({
+      maxLength: 63,
+      description: 'Symbolic name: the CSV column and the key in profile.',
+    }),
     label: Str(200),
     type: Type.Enum(PROFILE_FIELD_TYPES),
     options: Type.Optional(Type.Array(Str(200), { maxItems: 500 })),
@@ -191,7 +271,11 @@ export const ProfileFieldCreate = Type.Object(
   { additionalProperties: false },
 );
 export const ProfileFieldUpdate = Type.Object(
-  { label: Type.Optional(Str(200)), options: Type.Optional(Type.Array(Str(200), { maxItems: 500 })), required: Type.Optional(Type.Boolean()) },
+  {
+    label: Type.Optional(Str(200)),
+    options: Type.Optional(Type.Array(Str(200), { maxItems: 500 })),
+    required: Type.Optional(Type.Boolean()),
+  },
   { additionalProperties: false },
 );
 
@@ -205,11 +289,19 @@ export const ApiKey = Type.Object({
   revoked_at: Nullable(Type.String()),
   last_used_at: Nullable(Type.String()),
 });
-export const ApiKeyCreated = Type.Object({ ...ApiKey.properties, key: Type.String({ description: 'The key itself: shown this once only.' }) });
+export const ApiKeyCreated = Type.Object({
+  ...ApiKey.properties,
+  key: Type.String({ description: 'The key itself: shown this once only.' }),
+});
 export const ApiKeyCreate = Type.Object(
   {
     name: Str(100),
-    owner_id: Type.Optional(Type.Integer({ minimum: 1, description: 'Default: yourself. Making a key for someone else needs sysadmin.' })),
+    owner_id: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'Default: yourself. Making a key for someone else needs sysadmin.',
+      }),
+    ),
     expires_at: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
   },
   { additionalProperties: false },

@@ -3,7 +3,7 @@
  * silently dropped: they are errors); query strings and path parameters are coerced, since
  * everything in a URL is a string.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { FieldError } from '../../core/errors.ts';
@@ -12,7 +12,13 @@ type AddFormats = (ajv: Ajv) => Ajv;
 const addFormats = addFormatsModule as unknown as AddFormats;
 
 function make(coerce: boolean): Ajv {
-  const ajv = new Ajv({ allErrors: true, coerceTypes: coerce ? 'array' : false, removeAdditional: false, useDefaults: true, strict: false });
+  const ajv = new Ajv({
+    allErrors: true,
+    coerceTypes: coerce ? 'array' : false,
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+  });
   addFormats(ajv);
   return ajv;
 }
@@ -22,7 +28,7 @@ const urlAjv = make(true);
 
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) => {
   const ajv = httpPart === 'body' ? bodyAjv : urlAjv;
-  return ajv.compile(schema) as ValidateFunction;
+  return ajv.compile(schema);
 };
 
 interface AjvIssue {
@@ -46,7 +52,11 @@ export function fieldErrors(issues: AjvIssue[], part: string): FieldError[] {
     const at = (name?: string) => prefix + [base, name].filter(Boolean).join('.') || prefix + part;
     switch (e.keyword) {
       case 'additionalProperties':
-        add(at(String(e.params?.additionalProperty)), 'messages', 'Unknown property; remove it (the API documentation lists the allowed ones).');
+        add(
+          at(String(e.params?.additionalProperty)),
+          'messages',
+          'Unknown property; remove it (the API documentation lists the allowed ones).',
+        );
         break;
       case 'required':
         add(at(String(e.params?.missingProperty)), 'messages', 'Required.');
@@ -58,12 +68,20 @@ export function fieldErrors(issues: AjvIssue[], part: string): FieldError[] {
         add(at(), 'types', JSON.stringify(e.params?.allowedValue));
         break;
       case 'enum':
-        add(at(), 'messages', `Must be one of: ${(e.params?.allowedValues as unknown[]).join(', ')}.`);
+        add(
+          at(),
+          'messages',
+          `Must be one of: ${(e.params?.allowedValues as unknown[]).join(', ')}.`,
+        );
         break;
       case 'anyOf':
         break; // the branches' own errors say what was expected
       default:
-        add(at(), 'messages', e.message ? e.message.charAt(0).toUpperCase() + e.message.slice(1) + '.' : 'Not valid.');
+        add(
+          at(),
+          'messages',
+          e.message ? e.message.charAt(0).toUpperCase() + e.message.slice(1) + '.' : 'Not valid.',
+        );
     }
   }
   return [...byField.entries()].map(([field, { types, messages }]) => ({

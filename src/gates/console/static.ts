@@ -2,8 +2,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.ts';
 
-export async function consoleRoutes(server: FastifyInstance, _app: App): Promise<void> {
+export function consoleRoutes(server: FastifyInstance, _app: App): Promise<void> {
   server.get('/', { schema: { hide: true } }, async (_req, reply) => {
-    return reply.type('text/html').send('<!doctype html><title>Gatehouse</title><p>Gatehouse is running. The People API is at <a href="/api/people/v2/docs">/api/people/v2/docs</a>.</p>');
+    return reply
+      .type('text/html')
+      .send(
+        '<!doctype html><title>Gatehouse</title><p>Gatehouse is running. The People API is at <a href="/api/people/v2/docs">/api/people/v2/docs</a>.</p>',
+      );
   });
+  return Promise.resolve();
 }

@@ -14,7 +14,12 @@ export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('extranets_name_key_unique').on('extranets').column('name_key').unique().execute();
+  await db.schema
+    .createIndex('extranets_name_key_unique')
+    .on('extranets')
+    .column('name_key')
+    .unique()
+    .execute();
 
   await db.schema
     .createTable('directories')
@@ -63,21 +68,55 @@ export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
     .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
     .addColumn('search_text', 'text', (c) => c.notNull().defaultTo(''))
     .execute();
-  await db.schema.createIndex('people_username_key_unique').on('people').column('username_key').unique().execute();
-  await db.schema.createIndex('people_user_code_unique').on('people').column('user_code').unique().execute();
-  await db.schema.createIndex('people_email_key_unique').on('people').column('email_key').unique().execute();
-  for (const col of ['manager_id', 'state', 'directory_id', 'origin', 'department', 'extranet_id']) {
+  await db.schema
+    .createIndex('people_username_key_unique')
+    .on('people')
+    .column('username_key')
+    .unique()
+    .execute();
+  await db.schema
+    .createIndex('people_user_code_unique')
+    .on('people')
+    .column('user_code')
+    .unique()
+    .execute();
+  await db.schema
+    .createIndex('people_email_key_unique')
+    .on('people')
+    .column('email_key')
+    .unique()
+    .execute();
+  for (const col of [
+    'manager_id',
+    'state',
+    'directory_id',
+    'origin',
+    'department',
+    'extranet_id',
+  ]) {
     await db.schema.createIndex(`people_${col}_idx`).on('people').column(col).execute();
   }
-  await db.schema.createIndex('people_name_sort_idx').on('people').columns(['surname', 'firstname', 'id']).execute();
-  await db.schema.createIndex('people_created_idx').on('people').columns(['created_at', 'id']).execute();
+  await db.schema
+    .createIndex('people_name_sort_idx')
+    .on('people')
+    .columns(['surname', 'firstname', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('people_created_idx')
+    .on('people')
+    .columns(['created_at', 'id'])
+    .execute();
   if (caps.trigramSearch) {
-    await sql`CREATE INDEX people_search_trgm_idx ON people USING gin (search_text gin_trgm_ops)`.execute(db);
+    await sql`CREATE INDEX people_search_trgm_idx ON people USING gin (search_text gin_trgm_ops)`.execute(
+      db,
+    );
   }
 
   await db.schema
     .createTable('photos')
-    .addColumn('person_id', 'integer', (c) => c.primaryKey().references('people.id').onDelete('cascade'))
+    .addColumn('person_id', 'integer', (c) =>
+      c.primaryKey().references('people.id').onDelete('cascade'),
+    )
     .addColumn('content_type', 'text', (c) => c.notNull())
     .addColumn('data', caps.blobType, (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
@@ -87,11 +126,17 @@ export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
     .createTable('external_identities')
     .addColumn('provider', 'text', (c) => c.notNull())
     .addColumn('external_id', 'text', (c) => c.notNull())
-    .addColumn('person_id', 'integer', (c) => c.notNull().references('people.id').onDelete('cascade'))
+    .addColumn('person_id', 'integer', (c) =>
+      c.notNull().references('people.id').onDelete('cascade'),
+    )
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('external_identities_pk', ['provider', 'external_id'])
     .execute();
-  await db.schema.createIndex('external_identities_person_idx').on('external_identities').column('person_id').execute();
+  await db.schema
+    .createIndex('external_identities_person_idx')
+    .on('external_identities')
+    .column('person_id')
+    .execute();
 
   await db.schema
     .createTable('groups')
@@ -104,15 +149,28 @@ export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('groups_name_key_unique').on('groups').column('name_key').unique().execute();
+  await db.schema
+    .createIndex('groups_name_key_unique')
+    .on('groups')
+    .column('name_key')
+    .unique()
+    .execute();
 
   await db.schema
     .createTable('group_members')
-    .addColumn('group_id', 'integer', (c) => c.notNull().references('groups.id').onDelete('cascade'))
-    .addColumn('person_id', 'integer', (c) => c.notNull().references('people.id').onDelete('cascade'))
+    .addColumn('group_id', 'integer', (c) =>
+      c.notNull().references('groups.id').onDelete('cascade'),
+    )
+    .addColumn('person_id', 'integer', (c) =>
+      c.notNull().references('people.id').onDelete('cascade'),
+    )
     .addPrimaryKeyConstraint('group_members_pk', ['group_id', 'person_id'])
     .execute();
-  await db.schema.createIndex('group_members_person_idx').on('group_members').column('person_id').execute();
+  await db.schema
+    .createIndex('group_members_person_idx')
+    .on('group_members')
+    .column('person_id')
+    .execute();
 
   await db.schema
     .createTable('roles')
@@ -124,15 +182,26 @@ export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('roles_name_key_unique').on('roles').column('name_key').unique().execute();
+  await db.schema
+    .createIndex('roles_name_key_unique')
+    .on('roles')
+    .column('name_key')
+    .unique()
+    .execute();
 
   await db.schema
     .createTable('role_members')
     .addColumn('role_id', 'integer', (c) => c.notNull().references('roles.id').onDelete('cascade'))
-    .addColumn('person_id', 'integer', (c) => c.notNull().references('people.id').onDelete('cascade'))
+    .addColumn('person_id', 'integer', (c) =>
+      c.notNull().references('people.id').onDelete('cascade'),
+    )
     .addPrimaryKeyConstraint('role_members_pk', ['role_id', 'person_id'])
     .execute();
-  await db.schema.createIndex('role_members_person_idx').on('role_members').column('person_id').execute();
+  await db.schema
+    .createIndex('role_members_person_idx')
+    .on('role_members')
+    .column('person_id')
+    .execute();
 
   await db.schema
     .createTable('profile_fields')
@@ -145,11 +214,18 @@ export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('profile_fields_name_unique').on('profile_fields').column('name').unique().execute();
+  await db.schema
+    .createIndex('profile_fields_name_unique')
+    .on('profile_fields')
+    .column('name')
+    .unique()
+    .execute();
 
   await db.schema
     .createTable('admin_grants')
-    .addColumn('person_id', 'integer', (c) => c.notNull().references('people.id').onDelete('cascade'))
+    .addColumn('person_id', 'integer', (c) =>
+      c.notNull().references('people.id').onDelete('cascade'),
+    )
     .addColumn('grant', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('admin_grants_pk', ['person_id', 'grant'])
@@ -158,7 +234,9 @@ export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
   await db.schema
     .createTable('api_keys')
     .addColumn('id', id.type, id.modify)
-    .addColumn('owner_id', 'integer', (c) => c.notNull().references('people.id').onDelete('cascade'))
+    .addColumn('owner_id', 'integer', (c) =>
+      c.notNull().references('people.id').onDelete('cascade'),
+    )
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('prefix', 'text', (c) => c.notNull())
     .addColumn('key_hash', 'text', (c) => c.notNull())
@@ -168,7 +246,12 @@ export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
     .addColumn('revoked_at', 'text')
     .addColumn('last_used_at', 'text')
     .execute();
-  await db.schema.createIndex('api_keys_key_hash_unique').on('api_keys').column('key_hash').unique().execute();
+  await db.schema
+    .createIndex('api_keys_key_hash_unique')
+    .on('api_keys')
+    .column('key_hash')
+    .unique()
+    .execute();
   await db.schema.createIndex('api_keys_owner_idx').on('api_keys').column('owner_id').execute();
 
   await db.schema
@@ -176,14 +259,21 @@ export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
     .addColumn('id', id.type, id.modify)
     .addColumn('token_hash', 'text', (c) => c.notNull())
     .addColumn('csrf_token', 'text', (c) => c.notNull())
-    .addColumn('person_id', 'integer', (c) => c.notNull().references('people.id').onDelete('cascade'))
+    .addColumn('person_id', 'integer', (c) =>
+      c.notNull().references('people.id').onDelete('cascade'),
+    )
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('last_seen_at', 'text', (c) => c.notNull())
     .addColumn('expires_at', 'text', (c) => c.notNull())
     .addColumn('ip', 'text')
     .addColumn('user_agent', 'text')
     .execute();
-  await db.schema.createIndex('sessions_token_hash_unique').on('sessions').column('token_hash').unique().execute();
+  await db.schema
+    .createIndex('sessions_token_hash_unique')
+    .on('sessions')
+    .column('token_hash')
+    .unique()
+    .execute();
   await db.schema.createIndex('sessions_person_idx').on('sessions').column('person_id').execute();
 
   await db.schema
@@ -202,7 +292,11 @@ export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
     .addColumn('ip', 'text')
     .addColumn('outcome', 'text', (c) => c.notNull().defaultTo('success'))
     .execute();
-  await db.schema.createIndex('audit_target_idx').on('audit_events').columns(['target_type', 'target_id']).execute();
+  await db.schema
+    .createIndex('audit_target_idx')
+    .on('audit_events')
+    .columns(['target_type', 'target_id'])
+    .execute();
   await db.schema.createIndex('audit_actor_idx').on('audit_events').column('actor_id').execute();
   await db.schema.createIndex('audit_at_idx').on('audit_events').column('at').execute();
 

@@ -2,7 +2,12 @@
 import type { Person } from '../../../core/person.ts';
 import type { UserBody } from '../schemas.ts';
 
-export function userView(p: Person, base: string, admin: boolean, ownedFields: string[] = []): UserBody {
+export function userView(
+  p: Person,
+  base: string,
+  admin: boolean,
+  ownedFields: string[] = [],
+): UserBody {
   const common = {
     id: p.id,
     username: p.username,
