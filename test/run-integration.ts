@@ -3,22 +3,13 @@
  * and fails if either fails. GATEHOUSE_TEST_ENGINES=sqlite limits it to one engine.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
-
-function testFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return e.name === 'helpers' ? [] : testFiles(p);
-    return e.name.endsWith('.test.ts') ? [p] : [];
-  });
-}
+import { testFiles } from './helpers/files.ts';
 
 const engines = (process.env.GATEHOUSE_TEST_ENGINES ?? 'sqlite,postgres')
   .split(',')
   .map((e) => e.trim())
   .filter(Boolean);
-const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : testFiles('test').sort();
+const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : testFiles('test');
 let failed = false;
 for (const engine of engines) {
   console.log(`\n=== Integration tests on ${engine} (${files.length} files) ===`);

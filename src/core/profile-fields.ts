@@ -67,14 +67,21 @@ function toField(r: ProfileFieldRow): ProfileField {
   };
 }
 
+/**
+ * Definitions are read on every validation, so they are cached briefly; a change made on
+ * another node is seen within CACHE_MS, a change made here at once.
+ */
+const CACHE_MS = 5_000;
+
 export class ProfileFieldsService {
-  private cache: ProfileField[] | null = null;
+  private cache: { fields: ProfileField[]; at: number } | null = null;
   constructor(private readonly store: Store) {}
 
   async list(db: Executor = this.store.db): Promise<ProfileField[]> {
-    if (db === this.store.db && this.cache) return this.cache;
+    const shared = db === this.store.db;
+    if (shared && this.cache && Date.now() - this.cache.at < CACHE_MS) return this.cache.fields;
     const fields = (await listProfileFieldRows(db)).map(toField);
-    if (db === this.store.db) this.cache = fields;
+    if (shared) this.cache = { fields, at: Date.now() };
     return fields;
   }
 
