@@ -22,7 +22,7 @@ import {
   type PersonFields,
 } from './person.ts';
 import { forbiddenOwnedFields, ownedFieldsError } from './ownership.ts';
-import { withUniqueErrors } from './uniqueness.ts';
+import { takenError, withUniqueErrors } from './uniqueness.ts';
 import { passwordProblem } from './password-policy.ts';
 import type { SettingsService } from './settings.ts';
 import type { ProfileFieldsService } from './profile-fields.ts';
@@ -153,6 +153,8 @@ export class PeopleService {
     row.origin_source ??= actor.apiKeyId !== undefined ? `api_key:${actor.apiKeyId}` : null;
     const created = await withUniqueErrors(this.store.caps, () =>
       this.store.db.transaction().execute(async (tx) => {
+        const taken = await repo.uniqueConflicts(tx, row, null);
+        if (taken.length > 0) throw takenError(taken);
         await this.checkReferences(tx, row.manager_id ?? null, row.extranet_id ?? null, null);
         await this.profileFields.checkUserReferences(
           tx,
@@ -261,6 +263,8 @@ export class PeopleService {
             email: update.email ?? current.email,
           });
         }
+        const taken = await repo.uniqueConflicts(tx, update, id);
+        if (taken.length > 0) throw takenError(taken);
         update.updated_at = nowIso();
         const next = await repo.updatePersonIfVersion(tx, id, current.version, update);
         if (!next) fail('precondition_failed');

@@ -32,6 +32,21 @@ export function translateUnique(caps: Capabilities, err: unknown): unknown {
   ]);
 }
 
+/**
+ * The error for values already taken, naming every field at fault; the first by
+ * importance (username, then user code, then email) gives the type.
+ */
+export function takenError(columns: string[]): GatehouseError {
+  const known = columns.map((c) => BY_TARGET[c]).filter((k) => k !== undefined);
+  const first = known[0];
+  if (!first) return new GatehouseError('conflict');
+  return new GatehouseError(
+    first.type,
+    undefined,
+    known.map((k) => ({ field: k.field, message: 'Already taken by another account.' })),
+  );
+}
+
 /** Runs `fn`, turning unique violations into catalogue errors. */
 export async function withUniqueErrors<T>(caps: Capabilities, fn: () => Promise<T>): Promise<T> {
   try {

@@ -233,3 +233,24 @@ export async function recordLoginFailure(
   }
   return count;
 }
+
+/** Which of these unique values another person already holds. */
+export async function uniqueConflicts(
+  db: Executor,
+  values: {
+    username_key?: string | undefined;
+    user_code?: string | null | undefined;
+    email_key?: string | null | undefined;
+  },
+  excludeId: number | null,
+): Promise<('username_key' | 'user_code' | 'email_key')[]> {
+  const checks = (['username_key', 'user_code', 'email_key'] as const).filter(
+    (c) => values[c] !== undefined && values[c] !== null,
+  );
+  if (checks.length === 0) return [];
+  let q = db.selectFrom('people').select(['id', 'username_key', 'user_code', 'email_key']);
+  q = q.where((eb) => eb.or(checks.map((c) => eb(c, '=', values[c] as string))));
+  if (excludeId !== null) q = q.where('id', '!=', excludeId);
+  const rows = await q.limit(3).execute();
+  return checks.filter((c) => rows.some((r) => r[c] === values[c]));
+}
