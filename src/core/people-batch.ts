@@ -16,6 +16,7 @@ import { GatehouseError, type FieldError } from './errors.ts';
 import { emailKey, nameKey, searchText, usernameKey } from './normalize.ts';
 import { checkPersonFields, tidy, TEXT_FIELDS, type PersonFields } from './person.ts';
 import { forbiddenOwnedFields } from './ownership.ts';
+import { stateTransition } from './state.ts';
 import { passwordProblem } from './password-policy.ts';
 import type { SettingsService } from './settings.ts';
 import type { ProfileFieldsService } from './profile-fields.ts';
@@ -78,6 +79,13 @@ interface Planned {
 }
 
 const CHUNK = 500;
+
+function ownedStateError(directory: string | undefined): FieldError {
+  return {
+    field: 'state',
+    message: `Blocked by the directory "${directory ?? '?'}"; only that directory can unblock this account.`,
+  };
+}
 
 function chunks<T>(xs: T[], n = CHUNK): T[][] {
   const out: T[][] = [];
@@ -391,27 +399,13 @@ export class PeopleBatch {
         if (extranetId !== undefined) set('extranet_id', current.extranet_id, extranetId);
         if (input.manager !== undefined && (input.manager === null || 'id' in input.manager))
           set('manager_id', current.manager_id, input.manager === null ? null : input.manager.id);
-        const currentState = current.state === 'blocked' ? 'blocked' : 'active';
-        if (input.state !== undefined && input.state !== currentState) {
-          changes.state = [currentState, input.state];
-          Object.assign(
-            update,
-            input.state === 'blocked'
-              ? {
-                  state: 'blocked',
-                  blocked_by: actor.directoryId !== undefined ? 'directory' : 'admin',
-                  blocked_by_person_id: actor.personId,
-                  blocked_reason: null,
-                  frozen_until: null,
-                }
-              : {
-                  state: 'active',
-                  blocked_by: null,
-                  blocked_by_person_id: null,
-                  blocked_reason: null,
-                  failed_logins: 0,
-                },
-          );
+        const transition =
+          input.state !== undefined ? stateTransition(current, input.state, actor, null) : null;
+        if (transition?.kind === 'owned')
+          errors.push(ownedStateError(mappings.get(current.directory_id ?? 0)?.name));
+        if (transition?.kind === 'change') {
+          changes.state = [transition.from, transition.to];
+          Object.assign(update, transition.update);
         }
         if (input.password !== undefined || input.password_hash !== undefined) {
           changes.password = ['[set]', '[new]'];
@@ -449,7 +443,8 @@ export class PeopleBatch {
           const bad = forbiddenOwnedFields(
             current,
             mapping?.fields ?? [],
-            Object.keys(changes),
+            // State is settled by stateTransition (an administrator may block a synced account).
+            Object.keys(changes).filter((c) => c !== 'state'),
             actor,
           );
           if (bad.length > 0)
@@ -459,22 +454,6 @@ export class PeopleBatch {
                 message: `Managed by the directory "${mapping?.name ?? current.directory_id}"; change it there.`,
               })),
             );
-        }
-        if (
-          input.state === 'active' &&
-          current.state === 'blocked' &&
-          current.blocked_by === 'admin' &&
-          actor.directoryId !== undefined
-        ) {
-          delete changes.state; // a sync never lifts an administrator's block
-          for (const k of [
-            'state',
-            'blocked_by',
-            'blocked_by_person_id',
-            'blocked_reason',
-            'failed_logins',
-          ] as const)
-            delete update[k];
         }
         p.existing = current;
         p.update = update;

@@ -22,6 +22,7 @@ import {
   type PersonFields,
 } from './person.ts';
 import { forbiddenOwnedFields, ownedFieldsError } from './ownership.ts';
+import { stateTransition, type StateTarget } from './state.ts';
 import { takenError, withUniqueErrors } from './uniqueness.ts';
 import { passwordProblem } from './password-policy.ts';
 import type { SettingsService } from './settings.ts';
@@ -178,24 +179,24 @@ export class PeopleService {
   async update(
     actor: Actor,
     id: number,
-    patchIn: PersonFields & { state?: 'active' | 'blocked' },
+    patchIn: PersonFields & { state?: StateTarget },
     opts: { ifVersion?: number | undefined } = {},
   ): Promise<Person> {
     const patch = tidy(patchIn);
     const errors = checkPersonFields(patch, false);
     if (errors.length > 0) throw new GatehouseError('validation_failed', undefined, errors);
-    if (patch.state !== undefined) {
-      // State has its own commands (block/unblock), with reasons; accept it here for PUT symmetry.
-      const current = await this.row(id);
-      if (effectiveState(current) !== patch.state) {
-        if (patch.state === 'blocked')
-          await this.block(actor, id, 'Blocked by an administrator.', opts);
-        else await this.unblock(actor, id, opts);
-        opts = {};
-      }
-    }
-    const { state: _state, ...fields } = patch;
-    return toPerson(await this.applyChanges(actor, id, fields, opts, 'person.update'));
+    const { state, ...fields } = patch;
+    return toPerson(
+      await this.applyChanges(
+        actor,
+        id,
+        fields,
+        opts,
+        'person.update',
+        {},
+        state && { to: state, reason: null },
+      ),
+    );
   }
 
   private async applyChanges(
@@ -205,6 +206,7 @@ export class PeopleService {
     opts: { ifVersion?: number | undefined },
     action: string,
     extra: PersonRowUpdate = {},
+    state?: { to: StateTarget; reason: string | null },
   ): Promise<PersonRow> {
     return withUniqueErrors(this.store.caps, () =>
       this.store.db.transaction().execute(async (tx) => {
@@ -237,8 +239,11 @@ export class PeopleService {
         }
         if (errors.length > 0) throw new GatehouseError('validation_failed', undefined, errors);
         const extraTouched = Object.keys(extra).includes('password_hash') ? ['password'] : [];
+        const transition = state ? stateTransition(current, state.to, actor, state.reason) : null;
+        if (transition?.kind === 'owned') extraTouched.push('state');
         await this.assertNotOwned(tx, current, [...touched, ...extraTouched], actor);
-        if (touched.length === 0 && Object.keys(extra).length === 0) return current;
+        if (transition?.kind === 'change') Object.assign(update, transition.update);
+        if (touched.length === 0 && Object.keys(update).length === 0) return current;
         if ('manager_id' in update || 'extranet_id' in update) {
           await this.checkReferences(
             tx,
@@ -268,12 +273,21 @@ export class PeopleService {
         update.updated_at = nowIso();
         const next = await repo.updatePersonIfVersion(tx, id, current.version, update);
         if (!next) fail('precondition_failed');
+        // A blocked account's sessions end in the same transaction as the block.
+        if (transition?.kind === 'change' && transition.to === 'blocked') {
+          await tx.deleteFrom('sessions').where('person_id', '=', id).execute();
+        }
+        const changes = diff(auditView(current), auditView(next));
+        if (transition?.kind === 'change') changes.state = [transition.from, transition.to];
         await recordAudit(tx, actor, {
-          action,
+          action:
+            transition?.kind === 'change' && touched.length === 0
+              ? `person.${transition.to === 'blocked' ? 'block' : 'unblock'}`
+              : action,
           targetType: 'person',
           targetId: id,
           targetLabel: next.username,
-          changes: diff(auditView(current), auditView(next)),
+          changes,
           at: update.updated_at,
         });
         return next;
@@ -370,86 +384,35 @@ export class PeopleService {
     return rows.map(toPerson);
   }
 
-  /** Blocks an account. Sessions and API keys stop working at once (they check the state). */
+  /** Blocks an account; its sessions end at once and its API keys stop working (they check the state). */
   async block(
     actor: Actor,
     id: number,
     reason: string | null,
     opts: { ifVersion?: number | undefined } = {},
   ): Promise<Person> {
-    const byDirectory = actor.directoryId !== undefined;
-    const row = await this.store.db.transaction().execute(async (tx) => {
-      const current = await this.row(id, tx);
-      if (opts.ifVersion !== undefined && opts.ifVersion !== current.version)
-        fail('precondition_failed');
-      if (current.state === 'blocked') return current;
-      const at = nowIso();
-      const next = await repo.updatePersonIfVersion(tx, id, current.version, {
-        state: 'blocked',
-        frozen_until: null,
-        blocked_by: byDirectory ? 'directory' : 'admin',
-        blocked_reason: reason,
-        blocked_by_person_id: actor.personId,
-        updated_at: at,
-      });
-      if (!next) fail('precondition_failed');
-      await tx.deleteFrom('sessions').where('person_id', '=', id).execute();
-      await recordAudit(tx, actor, {
-        action: 'person.block',
-        targetType: 'person',
-        targetId: id,
-        targetLabel: current.username,
-        changes: {
-          state: [effectiveState(current), 'blocked'],
-          ...(reason ? { reason: [null, reason] } : {}),
-        },
-        at,
-      });
-      return next;
-    });
-    return toPerson(row);
+    return toPerson(
+      await this.applyChanges(actor, id, {}, opts, 'person.block', {}, { to: 'blocked', reason }),
+    );
   }
 
-  /**
-   * Unblocks an account. A directory's block can only be lifted by that directory (its entry
-   * coming back); an administrator's block is never lifted by a sync.
-   */
+  /** Unblocks an account, under the rules of core/state.ts. */
   async unblock(
     actor: Actor,
     id: number,
     opts: { ifVersion?: number | undefined } = {},
   ): Promise<Person> {
-    const row = await this.store.db.transaction().execute(async (tx) => {
-      const current = await this.row(id, tx);
-      if (opts.ifVersion !== undefined && opts.ifVersion !== current.version)
-        fail('precondition_failed');
-      if (current.state !== 'blocked') return current;
-      const syncing = actor.directoryId !== undefined && actor.directoryId === current.directory_id;
-      if (syncing && current.blocked_by === 'admin') return current;
-      if (!syncing && current.directory_id !== null && current.blocked_by === 'directory') {
-        await this.assertNotOwned(tx, current, ['state'], actor);
-      }
-      const at = nowIso();
-      const next = await repo.updatePersonIfVersion(tx, id, current.version, {
-        state: 'active',
-        blocked_by: null,
-        blocked_reason: null,
-        blocked_by_person_id: null,
-        failed_logins: 0,
-        updated_at: at,
-      });
-      if (!next) fail('precondition_failed');
-      await recordAudit(tx, actor, {
-        action: 'person.unblock',
-        targetType: 'person',
-        targetId: id,
-        targetLabel: current.username,
-        changes: { state: ['blocked', 'active'] },
-        at,
-      });
-      return next;
-    });
-    return toPerson(row);
+    return toPerson(
+      await this.applyChanges(
+        actor,
+        id,
+        {},
+        opts,
+        'person.unblock',
+        {},
+        { to: 'active', reason: null },
+      ),
+    );
   }
 
   async unfreeze(actor: Actor, id: number): Promise<Person> {
