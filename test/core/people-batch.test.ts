@@ -54,7 +54,7 @@ describe('core: people batches (CSV and sync engine)', () => {
     assert.equal(ann?.manager_id, boss?.id);
     assert.ok(ann?.extranet_id);
     assert.deepEqual(
-      (await app.core.groups.ofPerson(ann!.id)).map((g) => g.name),
+      (await app.core.groups.ofPerson(ann.id)).map((g) => g.name),
       ['Sales', 'Support'],
     );
   });
