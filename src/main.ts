@@ -20,6 +20,11 @@ export async function serve(): Promise<void> {
   const note = await ensureFirstAdministrator(app);
   server.log.info(`Database: ${app.store.location}`);
   if (note) server.log.warn(note);
+  // Expired sessions are refused as they are read; this only keeps the table small.
+  const sweep = setInterval(() => {
+    app.sessions.sweep().catch((err: unknown) => server.log.warn({ err }, 'session sweep failed'));
+  }, 3_600_000);
+  sweep.unref();
   const stop = async (signal: string) => {
     server.log.info(`${signal}: shutting down`);
     await server.close();
