@@ -5,6 +5,7 @@
  */
 import type { Store } from '../store/database.ts';
 import {
+  thawExpired,
   findPersonByUsernameKey,
   recordLoginFailure,
   recordLoginSuccess,
@@ -40,6 +41,9 @@ export class SignInService {
     const person = key === '' ? undefined : await findPersonByUsernameKey(this.store.db, key);
     const usable = person && person.password_authority === 'local' ? person : undefined;
     const state = usable ? effectiveState(usable) : 'active';
+    if (usable && usable.state === 'frozen' && state === 'active') {
+      await thawExpired(this.store.db, usable.id, new Date().toISOString());
+    }
     // A frozen account's password is not tested (that would let guessing go on), but the
     // same work is done so the answer takes as long.
     const ok = await verifyPassword(

@@ -254,3 +254,14 @@ export async function uniqueConflicts(
   const rows = await q.limit(3).execute();
   return checks.filter((c) => rows.some((r) => r[c] === values[c]));
 }
+
+/** Ends an expired sign-in lockout, so the failure count starts again from zero. */
+export async function thawExpired(db: Executor, id: number, now: string): Promise<void> {
+  await db
+    .updateTable('people')
+    .set({ state: 'active', frozen_until: null, failed_logins: 0 })
+    .where('id', '=', id)
+    .where('state', '=', 'frozen')
+    .where('frozen_until', '<=', now)
+    .execute();
+}
