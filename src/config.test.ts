@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig, settingsMarkdown } from './config.ts';
+import { readFileSync } from 'node:fs';
+import { ConfigError, SETTINGS, loadConfig, settingsMarkdown } from './config.ts';
 
 describe('configuration', () => {
   it('has working defaults', () => {
@@ -39,5 +40,10 @@ describe('configuration', () => {
       'REDIS_URL',
     ])
       assert.ok(md.includes(`\`${v}\``), v);
+  });
+  it('is documented in the README, every setting', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const s of Object.values(SETTINGS))
+      assert.ok(readme.includes(`\`${s.env}\``), `README lacks ${s.env}`);
   });
 });
