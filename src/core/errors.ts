@@ -97,6 +97,11 @@ const CATALOGUE = {
     message: 'Send the body as application/json (or multipart/form-data for files).',
   },
   rate_limited: { status: 429, message: 'Too many requests. Wait a minute and try again.' },
+  import_file_invalid: {
+    status: 400,
+    message:
+      'The file cannot be imported as it is; see "fields" for each problem. Nothing was applied.',
+  },
   password_too_weak: { status: 400, message: 'The password does not meet the password policy.' },
   internal: {
     status: 500,

@@ -9,6 +9,7 @@ import type { NewPersonRow, PersonRow, PersonRowUpdate } from '../store/schema.t
 import * as repo from '../store/people-repo.ts';
 import * as coll from '../store/collection-repo.ts';
 import { listDirectories } from '../store/directory-repo.ts';
+import { namesOf } from '../store/export-repo.ts';
 import { auditRow, diff, type Changes } from '../audit/record.ts';
 import { hashPassword, isSupportedHash } from '../auth/passwords.ts';
 import { type Actor, nowIso } from './context.ts';
@@ -73,7 +74,10 @@ interface Planned {
   existing?: PersonRow;
   newRow?: NewPersonRow;
   update?: PersonRowUpdate;
-  managerRef?: { id: number } | { username: string } | null;
+  /** Manager by id, resolved while planning (null clears). */
+  managerId?: number | null;
+  /** Username key of a manager created by this same batch: its id is known only when written. */
+  managerPending?: string;
   groupIds?: number[];
   roleIds?: number[];
 }
@@ -231,7 +235,38 @@ export class PeopleBatch {
       rows.some((r) => r.roles),
     );
 
-    const seen = new Map<string, number>();
+    // Managers named by username: existing people, or people this batch creates.
+    const idByKey = new Map([...existing.values()].map((p) => [p.username_key, p.id]));
+    const managerKeys = [
+      ...new Set(
+        rows.flatMap((r) =>
+          r.manager && 'username' in r.manager ? [usernameKey(r.manager.username)] : [],
+        ),
+      ),
+    ].filter((k) => !idByKey.has(k));
+    for (const part of chunks(managerKeys))
+      for (const r of await repo.findPeopleByUsernameKeys(db, part))
+        idByKey.set(r.username_key, r.id);
+    const createdKeys = new Set(keys.filter((k) => k !== '' && !existing.has(k)));
+    const groupNames = rows.some((r) => r.groups)
+      ? await namesOf(db, 'groups')
+      : new Map<number, string>();
+    const roleNames = rows.some((r) => r.roles)
+      ? await namesOf(db, 'roles')
+      : new Map<number, string>();
+    const namesFor = (ids: number[], m: Map<number, string>) =>
+      ids.map((id) => m.get(id) ?? `#${id}`).sort((a, b) => a.localeCompare(b));
+    // A username twice in one file is ambiguous: both rows are refused.
+    const firstRow = new Map<string, number>();
+    const repeated = new Map<string, number[]>();
+    rows.forEach((r, i) => {
+      const k = keys[i]!;
+      if (k === '') return;
+      const list = repeated.get(k);
+      if (list) list.push(r.row);
+      else if (firstRow.has(k)) repeated.set(k, [firstRow.get(k)!, r.row]);
+      else firstRow.set(k, r.row);
+    });
     const planned: Planned[] = [];
     const at = nowIso();
     for (let i = 0; i < rows.length; i++) {
@@ -241,12 +276,30 @@ export class PeopleBatch {
       const fields = tidy({ ...input.fields, username: input.username });
       const current = existing.get(key);
       errors.push(...checkPersonFields(fields, current === undefined));
-      if (key !== '' && seen.has(key))
+      const others = repeated.get(key)?.filter((n) => n !== input.row);
+      if (others)
         errors.push({
           field: 'username',
-          message: `This username is also on row ${seen.get(key)}; each person may appear once.`,
+          message: `This username is also on row ${others.join(', ')}; each person may appear once, so neither row is applied.`,
         });
-      else seen.set(key, input.row);
+      let managerId: number | null | undefined;
+      let managerPending: string | undefined;
+      if (input.manager === null) managerId = null;
+      else if (input.manager && 'id' in input.manager) managerId = input.manager.id;
+      else if (input.manager) {
+        const k = usernameKey(input.manager.username);
+        if (k === key)
+          errors.push({ field: 'manager', message: 'A person cannot be their own manager.' });
+        else if (idByKey.has(k)) managerId = idByKey.get(k)!;
+        else if (createdKeys.has(k)) managerPending = k;
+        else
+          errors.push({
+            field: 'manager',
+            message: `No person has username "${input.manager.username}".`,
+          });
+      }
+      if (current && managerId === current.id)
+        errors.push({ field: 'manager', message: 'A person cannot be their own manager.' });
 
       const profile = await this.profileFields.validate(
         fields.profile ?? {},
@@ -313,7 +366,8 @@ export class PeopleBatch {
       };
       if (groupIds) p.groupIds = groupIds;
       if (roleIds) p.roleIds = roleIds;
-      if (input.manager !== undefined) p.managerRef = input.manager;
+      if (managerId !== undefined) p.managerId = managerId;
+      if (managerPending !== undefined) p.managerPending = managerPending;
 
       if (!current) {
         const state = input.state ?? 'active';
@@ -330,7 +384,7 @@ export class PeopleBatch {
           office: fields.office ?? '',
           phone: fields.phone ?? '',
           mobile: fields.mobile ?? '',
-          manager_id: input.manager && 'id' in input.manager ? input.manager.id : null,
+          manager_id: managerId ?? null,
           extranet_id: extranetId ?? null,
           state,
           frozen_until: null,
@@ -397,8 +451,10 @@ export class PeopleBatch {
             update.profile = JSON.stringify(profile);
         }
         if (extranetId !== undefined) set('extranet_id', current.extranet_id, extranetId);
-        if (input.manager !== undefined && (input.manager === null || 'id' in input.manager))
-          set('manager_id', current.manager_id, input.manager === null ? null : input.manager.id);
+        if (managerId !== undefined) set('manager_id', current.manager_id, managerId);
+        // Shown by username until the new manager's id exists (set when written).
+        if (managerPending !== undefined && input.manager && 'username' in input.manager)
+          changes.manager_id = [current.manager_id, input.manager.username];
         const transition =
           input.state !== undefined ? stateTransition(current, input.state, actor, null) : null;
         if (transition?.kind === 'owned')
@@ -416,12 +472,18 @@ export class PeopleBatch {
           groupIds &&
           JSON.stringify(groupIds) !== JSON.stringify(currentGroups.get(current.id) ?? [])
         )
-          changes.groups = [currentGroups.get(current.id) ?? [], groupIds];
+          changes.groups = [
+            namesFor(currentGroups.get(current.id) ?? [], groupNames),
+            namesFor(groupIds, groupNames),
+          ];
         if (
           roleIds &&
           JSON.stringify(roleIds) !== JSON.stringify(currentRoles.get(current.id) ?? [])
         )
-          changes.roles = [currentRoles.get(current.id) ?? [], roleIds];
+          changes.roles = [
+            namesFor(currentRoles.get(current.id) ?? [], roleNames),
+            namesFor(roleIds, roleNames),
+          ];
         if (update.username !== undefined) update.username_key = usernameKey(update.username);
         if (update.email !== undefined)
           update.email_key = this.opts.emailUnique ? emailKey(update.email) : null;
@@ -516,6 +578,14 @@ export class PeopleBatch {
         if (other) fail(p, { field, message: `This ${label} is also on row ${other.input.row}.` });
         else claims.set(value, p);
       }
+      // People of this batch who give their value up (it may pass to another row).
+      const releasing = new Set(
+        planned
+          .filter(
+            (q) => q.existing && q.outcome.action !== 'error' && q.update?.[column] !== undefined,
+          )
+          .map((q) => q.existing!.id),
+      );
       for (const part of chunks([...claims.keys()])) {
         const rows = await db
           .selectFrom('people')
@@ -525,104 +595,140 @@ export class PeopleBatch {
         for (const r of rows) {
           const p = claims.get(String(r[column]));
           // Taken by someone else, unless that someone gives it up in this same file.
-          const releasing = planned.some(
-            (q) =>
-              q.existing?.id === r.id &&
-              q.outcome.action !== 'error' &&
-              q.update?.[column] !== undefined,
-          );
-          if (p && p.existing?.id !== r.id && !releasing)
+          if (p && p.existing?.id !== r.id && !releasing.has(r.id))
             fail(p, { field, message: `Another account already has this ${label}.` });
         }
       }
     }
-    // Managers: by id (must exist) or by username (existing, or created in this file).
-    const refs = live().filter((p) => p.managerRef);
-    if (refs.length === 0) return;
-    const byKey = new Map(
-      planned
-        .filter((p) => p.outcome.action !== 'error')
-        .map((p) => [usernameKey(p.outcome.username), p]),
-    );
-    const ids = refs.flatMap((p) =>
-      p.managerRef && 'id' in p.managerRef ? [p.managerRef.id] : [],
-    );
+    await this.checkUserFieldReferences(planned);
+    // Managers by id must exist.
+    const ids = [
+      ...new Set(
+        live().flatMap((p) =>
+          p.managerId !== undefined && p.managerId !== null ? [p.managerId] : [],
+        ),
+      ),
+    ];
     const found = new Set<number>();
-    for (const part of chunks([...new Set(ids)]))
+    for (const part of chunks(ids))
       for (const id of await repo.existingPersonIds(db, part)) found.add(id);
-    const unresolvedUsernames = refs.flatMap((p) =>
-      p.managerRef && 'username' in p.managerRef && !byKey.has(usernameKey(p.managerRef.username))
-        ? [usernameKey(p.managerRef.username)]
-        : [],
-    );
-    const usernameIds = new Map<string, number>();
-    for (const part of chunks([...new Set(unresolvedUsernames)]))
-      for (const r of await repo.findPeopleByUsernameKeys(db, part))
-        usernameIds.set(r.username_key, r.id);
-    for (const p of refs) {
-      const ref = p.managerRef!;
-      if ('id' in ref) {
-        if (!found.has(ref.id))
-          fail(p, { field: 'manager', message: `No person has id ${ref.id}.` });
-        else if (ref.id === p.existing?.id)
-          fail(p, { field: 'manager', message: 'A person cannot be their own manager.' });
-      } else {
-        const k = usernameKey(ref.username);
-        const target = byKey.get(k);
-        if (k === usernameKey(p.outcome.username))
-          fail(p, { field: 'manager', message: 'A person cannot be their own manager.' });
-        else if (!target && !usernameIds.has(k))
-          fail(p, { field: 'manager', message: `No person has username "${ref.username}".` });
-        else if (target?.existing || usernameIds.has(k)) {
-          const id = target?.existing?.id ?? usernameIds.get(k)!;
-          p.managerRef = { id };
-          if (p.newRow) p.newRow.manager_id = id;
-          else if (p.existing && p.existing.manager_id !== id) {
-            p.update!.manager_id = id;
-            (p.outcome.changes ??= {}).manager_id = [p.existing.manager_id, id];
-            if (p.outcome.action === 'unchanged') p.outcome.action = 'update';
-          } else delete p.managerRef;
-        }
-      }
-    }
-    await this.checkManagerLoops(planned);
+    for (const p of live())
+      if (p.managerId !== undefined && p.managerId !== null && !found.has(p.managerId))
+        fail(p, { field: 'manager', message: `No person has id ${p.managerId}.` });
+    await this.settleManagers(planned, fail);
   }
 
-  /** Refuses rows whose new manager links would close a loop in the org chart. */
-  private async checkManagerLoops(planned: Planned[]): Promise<void> {
-    const changing = planned.filter(
-      (p) =>
-        p.outcome.action !== 'error' &&
-        p.existing &&
-        p.update?.manager_id !== undefined &&
-        p.update.manager_id !== null,
-    );
-    if (changing.length === 0) return;
-    const links = new Map<number, number | null>();
-    const rows = await this.store.db
-      .selectFrom('people')
-      .select(['id', 'manager_id'])
-      .where('manager_id', 'is not', null)
-      .execute();
-    for (const r of rows) links.set(r.id, r.manager_id);
-    for (const p of planned)
-      if (p.existing && p.outcome.action !== 'error' && p.update?.manager_id !== undefined)
-        links.set(p.existing.id, p.update.manager_id ?? null);
-    for (const p of changing) {
-      const self = p.existing!.id;
-      let cursor = links.get(self) ?? null;
-      for (let depth = 0; cursor !== null && depth < 100_000; depth++) {
-        if (cursor === self) {
-          p.outcome.action = 'error';
-          delete p.outcome.changes;
-          (p.outcome.errors ??= []).push({
-            field: 'manager',
-            message: 'This manager would make a loop in the org chart.',
-          });
-          break;
-        }
-        cursor = links.get(cursor) ?? null;
+  /** Values of user-select profile fields must name people who exist. */
+  private async checkUserFieldReferences(planned: Planned[]): Promise<void> {
+    const defs = (await this.profileFields.list()).filter((d) => d.type === 'user');
+    if (defs.length === 0) return;
+    const uses: { p: Planned; name: string; id: number }[] = [];
+    for (const p of planned) {
+      const given = p.input.fields.profile;
+      if (p.outcome.action === 'error' || !given) continue;
+      for (const d of defs) {
+        const v = given[d.name];
+        if (typeof v === 'number') uses.push({ p, name: d.name, id: v });
       }
+    }
+    const found = new Set<number>();
+    for (const part of chunks([...new Set(uses.map((u) => u.id))]))
+      for (const id of await repo.existingPersonIds(this.store.db, part)) found.add(id);
+    for (const u of uses)
+      if (!found.has(u.id)) {
+        u.p.outcome.action = 'error';
+        delete u.p.outcome.changes;
+        (u.p.outcome.errors ??= []).push({
+          field: `profile.${u.name}`,
+          message: `No person has id ${u.id}.`,
+        });
+      }
+  }
+
+  /**
+   * Managers created in this batch must be created (not refused), and no manager link may
+   * close a loop in the org chart, counting links already stored and links made by the batch.
+   * Refusing one row can strand another, so this repeats until nothing changes.
+   */
+  private async settleManagers(
+    planned: Planned[],
+    fail: (p: Planned, e: FieldError) => void,
+  ): Promise<void> {
+    const touches = planned.some(
+      (p) => p.managerPending !== undefined || (p.existing && p.update?.manager_id !== undefined),
+    );
+    const stored = new Map<number, number>();
+    if (touches) {
+      const rows = await this.store.db
+        .selectFrom('people')
+        .select(['id', 'manager_id'])
+        .where('manager_id', 'is not', null)
+        .execute();
+      for (const r of rows) stored.set(r.id, r.manager_id!);
+    }
+    // Nodes: stored people by id; people the batch creates by -(index + 1).
+    const nodeOf = new Map<Planned, number>();
+    const createdNode = new Map<string, number>();
+    planned.forEach((p, i) => {
+      const node = p.existing ? p.existing.id : -(i + 1);
+      nodeOf.set(p, node);
+      if (p.newRow) createdNode.set(p.newRow.username_key, node);
+    });
+    const byNode = new Map(planned.map((p) => [nodeOf.get(p)!, p]));
+    const createdRows = new Map(
+      planned.filter((p) => p.newRow).map((p) => [p.newRow!.username_key, p]),
+    );
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const p of planned) {
+        if (p.outcome.action === 'error' || p.managerPending === undefined) continue;
+        const target = createdRows.get(p.managerPending)!;
+        if (target.outcome.action === 'error') {
+          fail(p, {
+            field: 'manager',
+            message: `The manager "${target.outcome.username}" is on row ${target.input.row}, which has errors.`,
+          });
+          changed = true;
+        }
+      }
+      if (!touches) continue;
+      const link = (node: number): number | null => {
+        const p = byNode.get(node);
+        if (p && p.outcome.action !== 'error') {
+          if (p.managerPending !== undefined) return createdNode.get(p.managerPending)!;
+          if (p.newRow) return p.newRow.manager_id ?? null;
+          if (p.update?.manager_id !== undefined) return p.update.manager_id;
+        }
+        return node > 0 ? (stored.get(node) ?? null) : null;
+      };
+      const safe = new Set<number>();
+      let loop = false;
+      for (const start of byNode.keys()) {
+        const path: number[] = [];
+        const onPath = new Set<number>();
+        let cur: number | null = start;
+        while (cur !== null && !safe.has(cur)) {
+          if (onPath.has(cur)) {
+            for (const n of path.slice(path.indexOf(cur))) {
+              const q = byNode.get(n);
+              if (q && q.outcome.action !== 'error') {
+                fail(q, {
+                  field: 'manager',
+                  message: 'This manager would make a loop in the org chart.',
+                });
+                loop = true;
+              }
+            }
+            break;
+          }
+          path.push(cur);
+          onPath.add(cur);
+          cur = link(cur);
+        }
+        if (loop) break; // links changed: start again
+        for (const n of path) safe.add(n);
+      }
+      changed ||= loop;
     }
   }
 
@@ -634,26 +740,57 @@ export class PeopleBatch {
   ): Promise<void> {
     const at = nowIso();
     const audits = [];
-    const creates = work.filter((p) => p.newRow);
-    for (const p of creates) p.newRow!.origin_source = origin;
-    const ids = await repo.insertPeople(
-      tx,
-      creates.map((p) => p.newRow!),
-      this.store.caps.maxParameters,
-    );
-    creates.forEach((p, i) => {
-      p.outcome.person_id = ids[i]!;
-      audits.push(
-        auditRow(actor, {
-          action: 'person.create',
-          targetType: 'person',
-          targetId: ids[i]!,
-          targetLabel: p.newRow!.username,
-          changes: diff(null, auditView(p.newRow as PersonRow)),
-          at,
-        }),
+    // Values that move between people of this batch (a swap of emails or user codes) are
+    // released first, so no intermediate state collides with the unique indexes.
+    for (const column of ['email_key', 'user_code'] as const) {
+      const moving = work.filter((p) => p.existing && p.update?.[column] !== undefined);
+      for (const part of chunks(moving.map((p) => p.existing!.id)))
+        await tx
+          .updateTable('people')
+          .set({ [column]: null })
+          .where('id', 'in', part)
+          .execute();
+    }
+    // Creates are inserted manager-first, so a new person's new manager already has an id.
+    const createdId = new Map<string, number>();
+    let remaining = work.filter((p) => p.newRow);
+    while (remaining.length > 0) {
+      const ready = remaining.filter(
+        (p) => p.managerPending === undefined || createdId.has(p.managerPending),
       );
-    });
+      if (ready.length === 0) throw new Error('Unresolvable manager references in a batch.');
+      for (const p of ready) {
+        p.newRow!.origin_source = origin;
+        if (p.managerPending !== undefined) p.newRow!.manager_id = createdId.get(p.managerPending)!;
+      }
+      const ids = await repo.insertPeople(
+        tx,
+        ready.map((p) => p.newRow!),
+        this.store.caps.maxParameters,
+      );
+      ready.forEach((p, i) => {
+        p.outcome.person_id = ids[i]!;
+        createdId.set(p.newRow!.username_key, ids[i]!);
+        audits.push(
+          auditRow(actor, {
+            action: 'person.create',
+            targetType: 'person',
+            targetId: ids[i]!,
+            targetLabel: p.newRow!.username,
+            changes: diff(null, auditView(p.newRow as PersonRow)),
+            at,
+          }),
+        );
+      });
+      const done = new Set(ready);
+      remaining = remaining.filter((p) => !done.has(p));
+    }
+    for (const p of work)
+      if (p.existing && p.managerPending !== undefined) {
+        const id = createdId.get(p.managerPending)!;
+        p.update!.manager_id = id;
+        p.outcome.changes!.manager_id = [p.existing.manager_id, id];
+      }
     for (const p of work.filter((x) => x.existing)) {
       const current = p.existing!;
       if (Object.keys(p.update!).length > 0) {
@@ -679,20 +816,6 @@ export class PeopleBatch {
           at,
         }),
       );
-    }
-    // Managers named by username of people created in this batch are known only now.
-    const byKey = new Map(work.map((p) => [usernameKey(p.outcome.username), p.outcome.person_id]));
-    for (const p of creates) {
-      const ref = p.managerRef;
-      if (ref && 'username' in ref) {
-        const id = byKey.get(usernameKey(ref.username));
-        if (id)
-          await tx
-            .updateTable('people')
-            .set({ manager_id: id })
-            .where('id', '=', p.outcome.person_id!)
-            .execute();
-      }
     }
     for (const [table, key, field] of [
       ['group_members', 'group_id', 'groupIds'],

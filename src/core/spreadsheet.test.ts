@@ -15,4 +15,11 @@ describe('spreadsheet safety', () => {
     assert.equal(fromSpreadsheetSafe("O'Brien"), "O'Brien");
     assert.equal(fromSpreadsheetSafe("'quoted"), "'quoted");
   });
+  it('keeps values that start with apostrophes before a formula character', () => {
+    for (const cell of ["'=1+1", "''+44", "'-"]) {
+      const safe = spreadsheetSafe(cell);
+      assert.equal(safe, `'${cell}`);
+      assert.equal(fromSpreadsheetSafe(safe), cell);
+    }
+  });
 });

@@ -73,7 +73,7 @@ describe('core: people batches (CSV and sync engine)', () => {
     const rows = [row(2, 'carl'), row(3, 'dora', { email: 'not-an-email' }), row(4, 'carl')];
     const dry = await app.core.batch.apply(admin, rows);
     assert.equal(dry.applied, false);
-    assert.equal(dry.summary.error, 2);
+    assert.equal(dry.summary.error, 3); // both rows of a repeated username, and dora
     assert.match(dry.outcomes[2]?.errors?.[0]?.message ?? '', /also on row 2/);
     assert.equal(await app.core.people.findByUsername('carl'), undefined);
     const some = await app.core.batch.apply(admin, rows.slice(0, 2), { validOnly: true });

@@ -1,0 +1,112 @@
+/**
+ * One CSV record → one BatchRow for the core. Cells are read in the product's formats
+ * (Yes/No, 1, names comma-separated, per-type profile formats); a cell that cannot be read
+ * becomes a read error naming its column. An empty cell means "empty" (cleared), except
+ * where the documentation says it leaves the value as it is (password, account state,
+ * change password next time).
+ */
+import type { BatchRow } from '../../core/people-batch.ts';
+import type { FieldError } from '../../core/errors.ts';
+import { parseProfileCsv } from '../../core/profile-field-types.ts';
+import { fromSpreadsheetSafe } from '../../core/spreadsheet.ts';
+import type { ColumnTarget } from './columns.ts';
+
+const YES = new Set(['yes', 'y', '1', 'true', 'active']);
+const NO = new Set(['no', 'n', '0', 'false', 'blocked']);
+
+export function splitNames(cell: string): string[] {
+  return cell
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** Converts a record (cells in header order) to a BatchRow; `row` is its spreadsheet row number. */
+export function toBatchRow(
+  targets: readonly ColumnTarget[],
+  cells: readonly string[],
+  row: number,
+  headerName: (t: ColumnTarget) => string,
+): BatchRow {
+  const out: BatchRow = { row, username: '', fields: {} };
+  const errors: FieldError[] = [];
+  const profile: Record<string, unknown> = {};
+  let hasProfile = false;
+  targets.forEach((t, i) => {
+    const raw = cells[i] ?? '';
+    const bad = (message: string) => errors.push({ field: headerName(t), message });
+    if (t.kind === 'profile') {
+      const r = parseProfileCsv(t.def, fromSpreadsheetSafe(raw));
+      if (r.ok) profile[t.def.name] = r.value;
+      else bad(r.message);
+      hasProfile = true;
+      return;
+    }
+    // Passwords are taken exactly as written: the export never writes them, so they carry
+    // no spreadsheet-safety apostrophe to remove, and spaces may be part of a password.
+    if (t.column === 'password') {
+      if (raw !== '') out.password = raw;
+      return;
+    }
+    const cell = fromSpreadsheetSafe(raw);
+    const v = cell.trim();
+    switch (t.column) {
+      case 'id':
+        // For reference only: username is the key.
+        if (v !== '' && !/^\d+$/.test(v)) bad('Must be a numeric id, or empty.');
+        return;
+      case 'username':
+        out.username = cell;
+        return;
+      case 'password_hash':
+        if (v !== '') out.password_hash = v;
+        return;
+      case 'firstname':
+      case 'surname':
+      case 'email':
+      case 'job_title':
+      case 'department':
+      case 'office':
+      case 'phone':
+      case 'mobile':
+        out.fields[t.column] = cell;
+        return;
+      case 'user_code':
+        out.fields.user_code = v === '' ? null : v;
+        return;
+      case 'state': {
+        const k = v.toLowerCase();
+        if (k === '') return;
+        if (YES.has(k)) out.state = 'active';
+        else if (NO.has(k)) out.state = 'blocked';
+        else bad('Must be Yes (active) or No (blocked).');
+        return;
+      }
+      case 'must_change_password': {
+        const k = v.toLowerCase();
+        if (k === '') return;
+        if (YES.has(k)) out.fields.must_change_password = true;
+        else if (NO.has(k)) out.fields.must_change_password = false;
+        else bad('Must be 1 (change at next sign-in), 0, or empty.');
+        return;
+      }
+      case 'manager':
+        if (v === '') out.manager = null;
+        else if (/^\d+$/.test(v)) out.manager = { id: Number(v) };
+        else out.manager = { username: v };
+        return;
+      case 'extranet':
+        out.extranet = v === '' ? null : v;
+        return;
+      case 'roles':
+        out.roles = splitNames(v);
+        return;
+      case 'groups':
+        out.groups = splitNames(v);
+        return;
+    }
+  });
+  if (hasProfile) out.fields.profile = profile;
+  if (errors.length > 0) out.readErrors = errors;
+  return out;
+}

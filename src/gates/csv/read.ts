@@ -1,0 +1,172 @@
+/**
+ * Reads an import file: decodes it (decode.ts), finds the delimiter from the header line,
+ * parses it with csv-parse as a stream, maps the header (columns.ts) and turns every record
+ * into a BatchRow (cells.ts). Problems with the file as a whole (not CSV, unknown columns,
+ * empty) are one `import_file_invalid` error; problems with a cell stay on their row.
+ */
+import { parse } from 'csv-parse';
+import { GatehouseError, type FieldError } from '../../core/errors.ts';
+import type { BatchRow } from '../../core/people-batch.ts';
+import type { ProfileFieldDef } from '../../core/profile-field-types.ts';
+import { decodeText } from './decode.ts';
+import { exportHeader, mapHeader, type ColumnTarget, type HeaderMap } from './columns.ts';
+import { toBatchRow } from './cells.ts';
+
+export interface ReadOptions {
+  /** Most data rows accepted in one file. */
+  maxRows?: number;
+}
+
+export interface ImportFile {
+  header: HeaderMap;
+  rows: BatchRow[];
+  delimiter: string;
+}
+
+export const DEFAULT_MAX_ROWS = 300_000;
+const MAX_CELL_BYTES = 1024 * 1024;
+
+function fileError(message: string, fields: FieldError[] = []): GatehouseError {
+  return new GatehouseError('import_file_invalid', `${message} Nothing was applied.`, fields);
+}
+
+/** The delimiter used in a header line: the most frequent of , ; and tab outside quotes. */
+export function detectDelimiter(line: string): string {
+  const counts = new Map<string, number>([
+    [',', 0],
+    [';', 0],
+    ['\t', 0],
+  ]);
+  let quoted = false;
+  for (const ch of line) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
+  }
+  let best = ',';
+  for (const [d, n] of counts) if (n > counts.get(best)!) best = d;
+  return best;
+}
+
+/** Holds back decoded text until the first line is known, then passes everything through. */
+async function* withFirstLine(
+  chunks: AsyncIterable<string>,
+  onFirstLine: (line: string) => void,
+): AsyncGenerator<string> {
+  let head = '';
+  let done = false;
+  for await (const chunk of chunks) {
+    if (done) {
+      yield chunk;
+      continue;
+    }
+    head += chunk;
+    const nl = head.search(/[\r\n]/);
+    if (nl >= 0) {
+      onFirstLine(head.slice(0, nl));
+      done = true;
+      yield head;
+    }
+  }
+  if (!done) {
+    onFirstLine(head);
+    if (head !== '') yield head;
+  }
+}
+
+/** Reads a whole import file into rows for the core. */
+export async function readImportFile(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  defs: readonly ProfileFieldDef[],
+  opts: ReadOptions = {},
+): Promise<ImportFile> {
+  const maxRows = opts.maxRows ?? DEFAULT_MAX_ROWS;
+  let delimiter = ',';
+  const text = withFirstLine(decodeText(source), (line) => {
+    delimiter = detectDelimiter(line);
+  });
+  // Pull the first chunk so the delimiter is known before the parser is made.
+  const first = await text.next();
+  if (first.done || first.value.trim() === '')
+    throw fileError(
+      'The file is empty. It needs a header row with at least a "username" column, then one row per person.',
+      [{ field: 'file', message: 'Empty file.' }],
+    );
+  const parser = parse({
+    delimiter,
+    relax_column_count: true,
+    max_record_size: MAX_CELL_BYTES,
+    skip_empty_lines: false,
+  });
+  // Feed the parser from the decoded text, respecting back-pressure.
+  const feeding = (async () => {
+    try {
+      if (!parser.write(first.value))
+        await new Promise<void>((resolve) => parser.once('drain', resolve));
+      for await (const chunk of text) {
+        if (!parser.write(chunk))
+          await new Promise<void>((resolve) => parser.once('drain', resolve));
+      }
+      parser.end();
+    } catch (err) {
+      parser.destroy(err as Error);
+    }
+  })();
+
+  let header: HeaderMap | undefined;
+  let width = 0;
+  const rows: BatchRow[] = [];
+  let rowNumber = 0;
+  const headerName = (t: ColumnTarget) =>
+    t.kind === 'profile'
+      ? (header?.names.get(`profile.${t.def.name}`) ?? t.def.name)
+      : (header?.names.get(t.column) ?? exportHeader(t.column));
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      rowNumber++;
+      if (header === undefined) {
+        const mapped = mapHeader(
+          record.map((h) => h.trim()),
+          defs,
+        );
+        if (!mapped.ok)
+          throw fileError(
+            `The header row has problems: ${mapped.problems.map((p) => p.message).join(' ')}`,
+            mapped.problems.map((p) => ({ field: p.column, message: p.message })),
+          );
+        header = mapped.map;
+        width = record.length;
+        continue;
+      }
+      // A blank line (or a row of empty cells) is skipped but keeps its row number.
+      if (record.every((c) => c.trim() === '')) continue;
+      if (rows.length >= maxRows)
+        throw fileError(
+          `The file has more than ${maxRows.toLocaleString('en')} rows. Split it into smaller files.`,
+          [{ field: 'file', message: 'Too many rows.' }],
+        );
+      const row = toBatchRow(header.targets, record, rowNumber, headerName);
+      if (record.length !== width) {
+        (row.readErrors ??= []).push({
+          field: 'row',
+          message: `This row has ${record.length} cells but the header has ${width}. Check for a missing or extra ${delimiter === '\t' ? 'tab' : `"${delimiter}"`}, or an unclosed quote.`,
+        });
+      }
+      rows.push(row);
+    }
+  } catch (err) {
+    parser.destroy();
+    await feeding;
+    if (err instanceof GatehouseError) throw err;
+    const e = err as { code?: string; message?: string; lines?: number };
+    if (typeof e.code === 'string' && e.code.startsWith('CSV_'))
+      throw fileError(
+        `The file is not valid CSV near line ${e.lines ?? '?'}: ${e.message ?? e.code}.`,
+        [{ field: 'file', message: e.message ?? e.code }],
+      );
+    throw err;
+  }
+  await feeding;
+  if (header === undefined)
+    throw fileError('The file is empty. It needs a header row with at least a "username" column.');
+  return { header, rows, delimiter };
+}
