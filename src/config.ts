@@ -98,6 +98,13 @@ export const SETTINGS = {
     default: String(1024 * 1024),
     type: int(1024, 1024 * 1024 * 1024),
   },
+  importLimitBytes: {
+    env: 'GATEHOUSE_IMPORT_LIMIT_BYTES',
+    description:
+      'Largest CSV file accepted by the import API (POST /api/people/v2/imports); larger files get 413.',
+    default: String(64 * 1024 * 1024),
+    type: int(1024, 2 * 1024 * 1024 * 1024 - 1),
+  },
   photoLimitBytes: {
     env: 'GATEHOUSE_PHOTO_LIMIT_BYTES',
     description: 'Largest profile photo accepted.',

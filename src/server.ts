@@ -20,6 +20,7 @@ import { usersRoutes } from './gates/api/users/routes.ts';
 import { photoRoutes } from './gates/api/users/photo-routes.ts';
 import { collectionRoutes } from './gates/api/collections/routes.ts';
 import { adminRoutes } from './gates/api/admin/routes.ts';
+import { importRoutes } from './gates/api/imports/routes.ts';
 import { sessionRoutes } from './gates/console/session-routes.ts';
 import { consoleRoutes } from './gates/console/static.ts';
 
@@ -127,6 +128,7 @@ export async function buildServer(
       photoRoutes(api, app);
       collectionRoutes(api, app);
       adminRoutes(api, app);
+      importRoutes(api, app);
       api.get('/openapi.json', { schema: { hide: true } }, () => server.swagger());
       done();
     },

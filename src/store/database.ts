@@ -18,6 +18,7 @@ import {
 import type { DB } from './schema.ts';
 import { postgresCapabilities, sqliteCapabilities, type Capabilities } from './capabilities.ts';
 import * as m0001 from './migrations/0001_initial.ts';
+import * as m0002 from './migrations/0002_imports.ts';
 
 export interface Store {
   db: Kysely<DB>;
@@ -76,6 +77,7 @@ class StaticMigrations implements MigrationProvider {
     const caps = this.caps;
     return Promise.resolve({
       '0001_initial': { up: (db) => m0001.up(db, caps) },
+      '0002_imports': { up: (db) => m0002.up(db, caps) },
     });
   }
 }

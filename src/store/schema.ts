@@ -175,6 +175,28 @@ export interface SettingsTable {
   updated_at: string;
 }
 
+export interface ImportsTable {
+  id: Generated<number>;
+  created_by: number | null;
+  created_by_label: string;
+  gate: string;
+  created_at: string;
+  finished_at: string | null;
+  heartbeat_at: string;
+  mode: 'dry_run' | 'apply';
+  valid_only: number;
+  status: 'running' | 'completed' | 'failed';
+  applied: number;
+  file_name: string | null;
+  row_count: number;
+  phase: string | null;
+  progress_done: number;
+  progress_total: number;
+  summary: string | null;
+  outcomes: string | null;
+  error: string | null;
+}
+
 export interface DB {
   people: PeopleTable;
   photos: PhotosTable;
@@ -191,6 +213,7 @@ export interface DB {
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
   settings: SettingsTable;
+  imports: ImportsTable;
 }
 
 export type PersonRow = Selectable<PeopleTable>;
@@ -205,3 +228,4 @@ export type SessionRow = Selectable<SessionsTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type NewAuditEventRow = Insertable<AuditEventsTable>;
 export type DirectoryRow = Selectable<DirectoriesTable>;
+export type ImportRow = Selectable<ImportsTable>;
