@@ -739,7 +739,15 @@ export class PeopleBatch {
     origin: string | null,
   ): Promise<void> {
     const at = nowIso();
-    const audits = [];
+    // Audit events are written as they pile up, so a large batch never holds them all.
+    const auditChunk = Math.floor(this.store.caps.maxParameters / 13);
+    let audits: ReturnType<typeof auditRow>[] = [];
+    const flushAudits = async (all: boolean) => {
+      while (audits.length >= (all ? 1 : auditChunk)) {
+        await tx.insertInto('audit_events').values(audits.slice(0, auditChunk)).execute();
+        audits = audits.slice(auditChunk);
+      }
+    };
     // Values that move between people of this batch (a swap of emails or user codes) are
     // released first, so no intermediate state collides with the unique indexes.
     for (const column of ['email_key', 'user_code'] as const) {
@@ -763,25 +771,28 @@ export class PeopleBatch {
         p.newRow!.origin_source = origin;
         if (p.managerPending !== undefined) p.newRow!.manager_id = createdId.get(p.managerPending)!;
       }
-      const ids = await repo.insertPeople(
-        tx,
-        ready.map((p) => p.newRow!),
-        this.store.caps.maxParameters,
-      );
-      ready.forEach((p, i) => {
-        p.outcome.person_id = ids[i]!;
-        createdId.set(p.newRow!.username_key, ids[i]!);
-        audits.push(
-          auditRow(actor, {
-            action: 'person.create',
-            targetType: 'person',
-            targetId: ids[i]!,
-            targetLabel: p.newRow!.username,
-            changes: diff(null, auditView(p.newRow as PersonRow)),
-            at,
-          }),
+      for (const part of chunks(ready, 5000)) {
+        const ids = await repo.insertPeople(
+          tx,
+          part.map((p) => p.newRow!),
+          this.store.caps.maxParameters,
         );
-      });
+        part.forEach((p, i) => {
+          p.outcome.person_id = ids[i]!;
+          createdId.set(p.newRow!.username_key, ids[i]!);
+          audits.push(
+            auditRow(actor, {
+              action: 'person.create',
+              targetType: 'person',
+              targetId: ids[i]!,
+              targetLabel: p.newRow!.username,
+              changes: diff(null, auditView(p.newRow as PersonRow)),
+              at,
+            }),
+          );
+        });
+        await flushAudits(false);
+      }
       const done = new Set(ready);
       remaining = remaining.filter((p) => !done.has(p));
     }
@@ -816,6 +827,7 @@ export class PeopleBatch {
           at,
         }),
       );
+      await flushAudits(false);
     }
     for (const [table, key, field] of [
       ['group_members', 'group_id', 'groupIds'],
@@ -834,8 +846,6 @@ export class PeopleBatch {
       );
       for (const part of chunks(values, 5000)) await tx.insertInto(table).values(part).execute();
     }
-    for (const part of chunks(audits, Math.floor(this.store.caps.maxParameters / 13))) {
-      await tx.insertInto('audit_events').values(part).execute();
-    }
+    await flushAudits(true);
   }
 }
