@@ -1,0 +1,160 @@
+/**
+ * CSV import/export figures: a 100,000-row file without plaintext passwords (dry run,
+ * apply, export, and a dry run of the export: every row unchanged), the peak RSS of a
+ * process doing all of it, and rows per second when every row carries a plaintext password.
+ *
+ * Run alone: `npx tsx bench/csv.bench.ts [rows]` (default 100000). Each measurement runs in
+ * a child process on a fresh SQLite database (or PostgreSQL with DATABASE_URL), so the peak
+ * RSS is that of the work alone.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../src/config.ts';
+import { createApp } from '../src/app.ts';
+import type { Actor } from '../src/core/context.ts';
+import { CsvImports } from '../src/gates/csv/imports.ts';
+import { exportPeopleCsv } from '../src/gates/csv/export.ts';
+
+const actor: Actor = { personId: null, label: 'bench', gate: 'csv' };
+
+export function makeCsv(rows: number, withPasswords: boolean): string {
+  const head = [
+    'username',
+    withPasswords ? 'password' : 'password_hash',
+    'firstname',
+    'surname',
+    'email',
+    'user_code',
+    'job_title',
+    'department',
+    'office',
+    'phone',
+    'account state',
+    'change password next time',
+    'manager',
+    'groups',
+    'roles',
+  ];
+  const lines = [head.join(',')];
+  // A real bcrypt hash ("password"), imported as it is.
+  const hash = '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p830bcVYV9nQW8E1VgS5hW';
+  for (let i = 1; i <= rows; i++) {
+    lines.push(
+      [
+        `user${i}`,
+        withPasswords ? `Secret-pass-${i}-xyz` : i % 2 === 0 ? hash : '',
+        `First${i}`,
+        `Surname${i}`,
+        `user${i}@example.org`,
+        `E${i}`,
+        'Engineer',
+        `Dept ${i % 50}`,
+        'London',
+        `+44 20 7946 ${String(i % 10000).padStart(4, '0')}`,
+        i % 97 === 0 ? 'No' : 'Yes',
+        i % 10 === 0 ? '1' : '',
+        i > 100 ? `user${1 + (i % 100)}` : '',
+        '"Staff,Engineering"',
+        'Member',
+      ].join(','),
+    );
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+type Step = 'dry_run' | 'apply' | 'export' | 'dry_run_export' | 'passwords';
+
+/** Runs in the child: does the step(s) and prints JSON figures. */
+async function child(rows: number, steps: Step[]): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-csv-'));
+  const app = await createApp(
+    loadConfig({
+      LOG_LEVEL: 'silent',
+      GATEHOUSE_DATA_DIR: dir,
+      ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+    }),
+  );
+  const out: Record<string, number> = {};
+  try {
+    for (const name of ['Staff', 'Engineering']) await app.core.groups.create(actor, { name });
+    await app.core.roles.create(actor, { name: 'Member' });
+    const imports = new CsvImports(app.store, app.core);
+    const run = async (csv: string | Buffer, mode: 'dry_run' | 'apply') => {
+      const bytes = Buffer.isBuffer(csv) ? csv : Buffer.from(csv);
+      const id = await imports.begin(actor, { mode });
+      const t = performance.now();
+      const r = await imports.run(id, actor, [bytes], { mode });
+      const ms = performance.now() - t;
+      if (r.status !== 'completed' || (r.summary?.error ?? 0) > 0)
+        throw new Error(`import ${mode}: ${JSON.stringify(r.error ?? r.summary)}`);
+      return { ms, r };
+    };
+    const csv = makeCsv(rows, steps.includes('passwords'));
+    if (steps.includes('dry_run')) out.dry_run_s = (await run(csv, 'dry_run')).ms / 1000;
+    if (steps.includes('apply') || steps.includes('passwords')) {
+      const cpu = process.cpuUsage();
+      const { ms } = await run(csv, 'apply');
+      const used = process.cpuUsage(cpu);
+      out.apply_s = ms / 1000;
+      out.rows_per_s = rows / (ms / 1000);
+      // CPU seconds per wall second: 2.0 means both cores were busy throughout.
+      out.cores_busy = (used.user + used.system) / 1000 / ms;
+    }
+    if (steps.includes('export') || steps.includes('dry_run_export')) {
+      const defs = await app.core.profileFields.list();
+      const t = performance.now();
+      const parts: string[] = [];
+      for await (const chunk of exportPeopleCsv(app.store, defs)) parts.push(chunk);
+      out.export_s = (performance.now() - t) / 1000;
+      const exported = Buffer.from(parts.join(''));
+      out.export_mb = exported.length / 1e6;
+      if (steps.includes('dry_run_export')) {
+        const { ms, r } = await run(exported, 'dry_run');
+        if (r.summary?.unchanged !== r.summary?.rows)
+          throw new Error(`export → import changed rows: ${JSON.stringify(r.summary)}`);
+        out.dry_run_unchanged_s = ms / 1000;
+      }
+    }
+    out.peak_rss_mb = process.resourceUsage().maxRSS / 1024;
+  } finally {
+    await app.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+function measure(rows: number, steps: Step[]): Record<string, number> {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', String(rows), steps.join(',')],
+    { encoding: 'utf8', env: process.env, maxBuffer: 1 << 20 },
+  );
+  if (r.status !== 0) throw new Error(`benchmark child failed:\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
+}
+
+export function run(rows = 100_000, passwordRows = 2_000): Record<string, number> {
+  const all = measure(rows, ['dry_run', 'apply', 'export', 'dry_run_export']);
+  const pw = measure(passwordRows, ['passwords']);
+  return {
+    rows,
+    dry_run_s: all.dry_run_s!,
+    apply_s: all.apply_s!,
+    export_s: all.export_s!,
+    dry_run_of_export_s: all.dry_run_unchanged_s!,
+    peak_rss_mb: all.peak_rss_mb!,
+    password_rows: passwordRows,
+    password_rows_per_s: pw.rows_per_s!,
+    password_cores_busy: pw.cores_busy!,
+  };
+}
+
+if (process.argv[2] === '--child') {
+  await child(Number(process.argv[3]), process.argv[4]!.split(',') as Step[]);
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rows = Number(process.argv[2] ?? 100_000);
+  console.table(run(rows));
+}
