@@ -121,6 +121,8 @@ export class PeopleBatch {
       validOnly?: boolean;
       origin?: string | null;
       onProgress?: (done: number, total: number) => void;
+      /** Called inside the transaction, before the first write (for progress displays). */
+      onWrite?: (changes: number) => void;
     } = {},
   ): Promise<BatchResult> {
     const planned = await this.planRows(actor, rows);
@@ -132,6 +134,7 @@ export class PeopleBatch {
     await this.hashPasswords(work, options.onProgress);
     try {
       await this.store.db.transaction().execute(async (tx) => {
+        options.onWrite?.(work.length);
         await this.write(tx, actor, work, options.origin ?? null);
       });
     } catch (err) {

@@ -209,9 +209,9 @@ export class CsvImports {
             : await this.core.batch.apply(actor, file.rows, {
                 validOnly: opts.validOnly ?? false,
                 origin: `import:${id}`,
-                onProgress: (done, of) => {
-                  progress({ phase: done < of ? 'hashing' : 'writing', done, total: of });
-                },
+                onProgress: (done, of) => progress({ phase: 'hashing', done, total: of }),
+                onWrite: (changes) =>
+                  opts.onProgress?.({ phase: 'writing', done: 0, total: changes }),
               });
         await pending;
         const outcomes = result.outcomes.map((o) => toReportOutcome(o, file.header.names));

@@ -97,15 +97,20 @@ export async function readImportFile(
     max_record_size: MAX_CELL_BYTES,
     skip_empty_lines: false,
   });
-  // Feed the parser from the decoded text, respecting back-pressure.
+  // Feed the parser from the decoded text, respecting back-pressure; stop if it is destroyed.
+  const write = async (chunk: string) => {
+    if (parser.destroyed) return false;
+    if (!parser.write(chunk))
+      await new Promise<void>((resolve) => {
+        parser.once('drain', resolve);
+        parser.once('close', resolve);
+      });
+    return !parser.destroyed;
+  };
   const feeding = (async () => {
     try {
-      if (!parser.write(first.value))
-        await new Promise<void>((resolve) => parser.once('drain', resolve));
-      for await (const chunk of text) {
-        if (!parser.write(chunk))
-          await new Promise<void>((resolve) => parser.once('drain', resolve));
-      }
+      if (!(await write(first.value))) return;
+      for await (const chunk of text) if (!(await write(chunk))) return;
       parser.end();
     } catch (err) {
       parser.destroy(err as Error);
