@@ -120,7 +120,8 @@ export class PeopleBatch {
     options: {
       validOnly?: boolean;
       origin?: string | null;
-      onProgress?: (done: number, total: number) => void;
+      /** After each password hashed; a returned promise is awaited (before the transaction). */
+      onProgress?: (done: number, total: number) => void | Promise<void>;
       /** Called inside the transaction, before the first write (for progress displays). */
       onWrite?: (changes: number) => void;
     } = {},
@@ -165,7 +166,7 @@ export class PeopleBatch {
 
   private async hashPasswords(
     work: Planned[],
-    onProgress?: (done: number, total: number) => void,
+    onProgress?: (done: number, total: number) => void | Promise<void>,
   ): Promise<void> {
     const todo = work.filter((p) => p.input.password !== undefined);
     let next = 0;
@@ -181,7 +182,7 @@ export class PeopleBatch {
           if (p.newRow) Object.assign(p.newRow, { password_hash: hash, password_changed_at: at });
           else if (p.update)
             Object.assign(p.update, { password_hash: hash, password_changed_at: at });
-          onProgress?.(++done, todo.length);
+          await onProgress?.(++done, todo.length);
         }
       }),
     );
