@@ -44,9 +44,12 @@ process.on('exit', () => {
 });
 
 /** Starts the server with `env` (DATABASE_URL / GATEHOUSE_DATA_DIR etc.) and waits until it answers. */
-export async function startServer(env: Record<string, string>): Promise<BenchServer> {
+export async function startServer(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Promise<BenchServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

@@ -16,6 +16,7 @@ import {
   type MigrationProvider,
 } from 'kysely';
 import type { DB } from './schema.ts';
+import { withStatementCache } from './statement-cache.ts';
 import { postgresCapabilities, sqliteCapabilities, type Capabilities } from './capabilities.ts';
 import * as m0001 from './migrations/0001_initial.ts';
 import * as m0002 from './migrations/0002_imports.ts';
@@ -67,7 +68,10 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   database.pragma('cache_size = -65536');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database }) });
+  // Statements are prepared once and reused (see statement-cache.ts: a hot-path cost).
+  const db = new Kysely<DB>({
+    dialect: new SqliteDialect({ database: withStatementCache(database) }),
+  });
   return { db, caps: sqliteCapabilities, location: file, close: () => db.destroy() };
 }
 
