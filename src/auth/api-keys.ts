@@ -131,10 +131,13 @@ export class ApiKeysService {
     });
   }
 
-  /** The key's owner, if the key is valid and the owner may act now; otherwise null. */
+  /**
+   * The key's owner (with the owner's grants, read in the same query), if the key is valid
+   * and the owner may act now; otherwise null.
+   */
   async authenticate(
     key: string,
-  ): Promise<{ personId: number; username: string; keyId: number } | null> {
+  ): Promise<{ personId: number; username: string; keyId: number; grants: string[] } | null> {
     if (!key.startsWith(KEY_PREFIX) || key.length > 200) return null;
     const row = await repo.findApiKeyForAuth(this.store.db, tokenHash(key));
     if (!row) return null;
@@ -145,6 +148,11 @@ export class ApiKeysService {
     if (row.last_used_at === null || now - Date.parse(row.last_used_at) > TOUCH_EVERY_MS) {
       await repo.touchApiKey(this.store.db, row.key_id, new Date(now).toISOString());
     }
-    return { personId: row.person_id, username: row.username, keyId: row.key_id };
+    return {
+      personId: row.person_id,
+      username: row.username,
+      keyId: row.key_id,
+      grants: row.grants,
+    };
   }
 }
