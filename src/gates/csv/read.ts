@@ -102,8 +102,13 @@ export async function readImportFile(
     if (parser.destroyed) return false;
     if (!parser.write(chunk))
       await new Promise<void>((resolve) => {
-        parser.once('drain', resolve);
-        parser.once('close', resolve);
+        const done = () => {
+          parser.off('drain', done);
+          parser.off('close', done);
+          resolve();
+        };
+        parser.on('drain', done);
+        parser.on('close', done);
       });
     return !parser.destroyed;
   };
