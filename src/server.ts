@@ -21,6 +21,7 @@ import { photoRoutes } from './gates/api/users/photo-routes.ts';
 import { collectionRoutes } from './gates/api/collections/routes.ts';
 import { adminRoutes } from './gates/api/admin/routes.ts';
 import { importRoutes } from './gates/api/imports/routes.ts';
+import { overviewRoutes } from './gates/api/overview/routes.ts';
 import { sessionRoutes } from './gates/console/session-routes.ts';
 import { consoleRoutes } from './gates/console/static.ts';
 
@@ -129,6 +130,7 @@ export async function buildServer(
       collectionRoutes(api, app);
       adminRoutes(api, app);
       importRoutes(api, app);
+      overviewRoutes(api, app);
       api.get('/openapi.json', { schema: { hide: true } }, () => server.swagger());
       done();
     },

@@ -1,0 +1,74 @@
+/** The shape of GET /overview (the provisioning overview). */
+import { Type } from 'typebox';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
+  Type.Union([t, Type.Null()]);
+const Count = Type.Integer({ minimum: 0 });
+
+export const Overview = Type.Object(
+  {
+    generated_at: Type.String(),
+    total: Count,
+    local: Type.Integer({ description: 'Accounts managed by People administrators here.' }),
+    synced: Type.Integer({ description: 'Accounts managed by a user directory.' }),
+    by_origin: Type.Array(
+      Type.Object({
+        origin: Type.String({ description: 'console, csv, api, cli, ldap, scim, sso or system.' }),
+        count: Count,
+        first_created_at: Nullable(Type.String()),
+        last_created_at: Nullable(Type.String()),
+      }),
+    ),
+    by_password_authority: Type.Array(
+      Type.Object({
+        authority: Type.String({ description: 'local, directory or idp.' }),
+        count: Count,
+      }),
+    ),
+    by_state: Type.Array(Type.Object({ state: Type.String(), count: Count })),
+    ways_in: Type.Object({
+      manual: Type.Object({ in_use: Type.Boolean(), accounts: Count }),
+      csv: Type.Object({
+        in_use: Type.Boolean(),
+        accounts: Count,
+        imports_applied: Count,
+        last_import_at: Nullable(Type.String()),
+      }),
+      api: Type.Object({
+        in_use: Type.Boolean(),
+        accounts: Count,
+        keys_active: Type.Integer({ description: 'Keys neither revoked nor expired.' }),
+        keys_used_recently: Type.Integer({
+          description: 'Active keys used within the last recent_days days.',
+        }),
+        recent_days: Type.Integer(),
+      }),
+      directories: Type.Object({
+        in_use: Type.Boolean(),
+        list: Type.Array(
+          Type.Object({
+            id: Type.Integer(),
+            name: Type.String(),
+            kind: Type.String(),
+            accounts: Count,
+            owned_fields: Type.Array(Type.String()),
+          }),
+        ),
+      }),
+      sso: Type.Object({
+        in_use: Type.Boolean(),
+        identity_providers: Type.Array(
+          Type.Object({
+            id: Type.Integer(),
+            name: Type.String(),
+            protocol: Type.String(),
+            provision_on_first_login: Type.Boolean(),
+            not_found_redirect_url: Nullable(Type.String()),
+            provision_even_with_directories: Type.Boolean(),
+          }),
+        ),
+      }),
+    }),
+  },
+  { $id: 'ProvisioningOverview' },
+);

@@ -1,0 +1,66 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+describe('GET /overview', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(() => s.close());
+
+  it('counts accounts by origin, authority and state, and the ways in use', async () => {
+    const created = await s.request('POST', '/api/people/v2/users', {
+      body: { username: 'ann', firstname: 'Ann', surname: 'Lee', email: 'ann@example.org' },
+    });
+    assert.equal(created.status, 201);
+    const blocked = await s.request('POST', `/api/people/v2/users/${created.body.id}/block`, {
+      body: {},
+    });
+    assert.equal(blocked.status, 200);
+    const csv = 'username,firstname,surname,email\nbob,Bob,Ray,bob@example.org\n';
+    const imported = await s.request('POST', '/api/people/v2/imports?mode=apply', {
+      raw: csv,
+      headers: { 'content-type': 'text/csv' },
+    });
+    assert.equal(imported.status, 201);
+
+    const res = await s.request('GET', '/api/people/v2/overview');
+    assert.equal(res.status, 200);
+    const o = res.body;
+    // admin (system), ann (api), bob (csv)
+    assert.equal(o.total, 3);
+    assert.equal(o.local, 3);
+    assert.equal(o.synced, 0);
+    const origin = (name: string) => o.by_origin.find((r: { origin: string }) => r.origin === name);
+    assert.equal(origin('api').count, 1);
+    assert.equal(origin('csv').count, 1);
+    assert.equal(origin('sso').count, 0);
+    assert.equal(origin('sso').last_created_at, null);
+    assert.deepEqual(
+      o.by_state.map((r: { state: string; count: number }) => [r.state, r.count]),
+      [
+        ['active', 2],
+        ['blocked', 1],
+        ['frozen', 0],
+      ],
+    );
+    assert.equal(o.by_password_authority[0].authority, 'local');
+    assert.equal(o.by_password_authority[0].count, 3);
+    assert.equal(o.ways_in.csv.in_use, true);
+    assert.equal(o.ways_in.csv.imports_applied, 1);
+    assert.equal(o.ways_in.api.in_use, true);
+    assert.equal(o.ways_in.api.keys_active, 1);
+    assert.equal(o.ways_in.api.keys_used_recently, 1);
+    assert.equal(o.ways_in.directories.in_use, false);
+    assert.deepEqual(o.ways_in.sso.identity_providers, []);
+  });
+
+  it('is for People administrators only, and is in the OpenAPI document', async () => {
+    const user = await s.makeUser('carol');
+    const res = await s.request('GET', '/api/people/v2/overview', { key: user.key });
+    assert.equal(res.status, 403);
+    const doc = await s.request('GET', '/api/people/v2/openapi.json');
+    assert.ok(doc.body.paths['/api/people/v2/overview'].get);
+  });
+});
