@@ -15,7 +15,7 @@ import { GatehouseError } from './core/errors.ts';
 import { validatorCompiler } from './gates/api/validation.ts';
 import { errorHandler } from './gates/api/errors.ts';
 import { authenticator } from './gates/api/authenticate.ts';
-import type { Api } from './gates/api/http.ts';
+import { multipartOnlyWhereConsumed, type Api } from './gates/api/http.ts';
 import { usersRoutes } from './gates/api/users/routes.ts';
 import { photoRoutes } from './gates/api/users/photo-routes.ts';
 import { collectionRoutes } from './gates/api/collections/routes.ts';
@@ -125,6 +125,10 @@ export async function buildServer(
   await server.register(
     (api: Api, _opts, done) => {
       api.addHook('onRequest', auth);
+      // Fastify parses text/plain by default; the API takes JSON (415 otherwise). The CSV
+      // import route adds its own parsers in its own scope.
+      api.removeContentTypeParser('text/plain');
+      api.addHook('preValidation', multipartOnlyWhereConsumed);
       usersRoutes(api, app);
       photoRoutes(api, app);
       collectionRoutes(api, app);
@@ -139,6 +143,7 @@ export async function buildServer(
   await server.register(
     (api: Api, _opts, done) => {
       api.addHook('onRequest', auth);
+      api.removeContentTypeParser('text/plain');
       sessionRoutes(api, app);
       done();
     },

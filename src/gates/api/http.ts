@@ -95,3 +95,15 @@ export type Api = FastifyInstance<
   FastifyBaseLogger,
   TypeBoxTypeProvider
 >;
+
+/**
+ * A preValidation hook: multipart bodies go only to routes that take files; elsewhere they
+ * are 415 (not a confusing "body must be an object").
+ */
+export function multipartOnlyWhereConsumed(req: FastifyRequest): Promise<void> {
+  const type = req.headers['content-type'] ?? '';
+  const consumes = (req.routeOptions.schema?.consumes as string[] | undefined) ?? [];
+  if (/^multipart\//i.test(type) && !consumes.includes('multipart/form-data'))
+    fail('unsupported_media_type', 'Send the body as application/json.');
+  return Promise.resolve();
+}
