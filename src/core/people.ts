@@ -209,90 +209,104 @@ export class PeopleService {
     state?: { to: StateTarget; reason: string | null },
   ): Promise<PersonRow> {
     return withUniqueErrors(this.store.caps, () =>
-      this.store.db.transaction().execute(async (tx) => {
-        const current = await this.row(id, tx);
-        if (opts.ifVersion !== undefined && opts.ifVersion !== current.version)
-          fail('precondition_failed');
-        const update: PersonRowUpdate = { ...extra };
-        const touched: string[] = [];
-        const errors: FieldError[] = [];
-        for (const [k, v] of Object.entries(fields) as [string, unknown][]) {
-          if (k === 'profile') continue;
-          if (v === undefined) continue;
-          const cur = (current as unknown as Record<string, unknown>)[k];
-          const val = k === 'must_change_password' ? (v ? 1 : 0) : v;
-          if (cur !== val) {
-            (update as Record<string, unknown>)[k] = val;
-            touched.push(k);
-          }
-        }
-        let profile = JSON.parse(current.profile) as Record<string, unknown>;
-        if (fields.profile !== undefined) {
-          const next = await this.profileFields.validate(fields.profile, profile, errors, tx);
-          for (const name of Object.keys(fields.profile)) {
-            if (JSON.stringify(profile[name] ?? null) !== JSON.stringify(next[name] ?? null))
-              touched.push(`profile.${name}`);
-          }
-          profile = next;
-          update.profile = JSON.stringify(next);
-          await this.profileFields.checkUserReferences(tx, fields.profile);
-        }
-        if (errors.length > 0) throw new GatehouseError('validation_failed', undefined, errors);
-        const extraTouched = Object.keys(extra).includes('password_hash') ? ['password'] : [];
-        const transition = state ? stateTransition(current, state.to, actor, state.reason) : null;
-        if (transition?.kind === 'owned') extraTouched.push('state');
-        await this.assertNotOwned(tx, current, [...touched, ...extraTouched], actor);
-        if (transition?.kind === 'change') Object.assign(update, transition.update);
-        if (touched.length === 0 && Object.keys(update).length === 0) return current;
-        if ('manager_id' in update || 'extranet_id' in update) {
-          await this.checkReferences(
-            tx,
-            'manager_id' in update ? (update.manager_id ?? null) : null,
-            'extranet_id' in update ? (update.extranet_id ?? null) : null,
-            id,
-          );
-        }
-        if (update.username !== undefined) update.username_key = usernameKey(update.username);
-        if (update.email !== undefined)
-          update.email_key = this.opts.emailUnique ? emailKey(update.email) : null;
-        if (
-          update.username !== undefined ||
-          update.firstname !== undefined ||
-          update.surname !== undefined ||
-          update.email !== undefined
-        ) {
-          update.search_text = searchText({
-            username: update.username ?? current.username,
-            firstname: update.firstname ?? current.firstname,
-            surname: update.surname ?? current.surname,
-            email: update.email ?? current.email,
-          });
-        }
-        const taken = await repo.uniqueConflicts(tx, update, id);
-        if (taken.length > 0) throw takenError(taken);
-        update.updated_at = nowIso();
-        const next = await repo.updatePersonIfVersion(tx, id, current.version, update);
-        if (!next) fail('precondition_failed');
-        // A blocked account's sessions end in the same transaction as the block.
-        if (transition?.kind === 'change' && transition.to === 'blocked') {
-          await tx.deleteFrom('sessions').where('person_id', '=', id).execute();
-        }
-        const changes = diff(auditView(current), auditView(next));
-        if (transition?.kind === 'change') changes.state = [transition.from, transition.to];
-        await recordAudit(tx, actor, {
-          action:
-            transition?.kind === 'change' && touched.length === 0
-              ? `person.${transition.to === 'blocked' ? 'block' : 'unblock'}`
-              : action,
-          targetType: 'person',
-          targetId: id,
-          targetLabel: next.username,
-          changes,
-          at: update.updated_at,
-        });
-        return next;
-      }),
+      this.store.db
+        .transaction()
+        .execute((tx) => this.changeIn(tx, actor, id, fields, opts, action, extra, state)),
     );
+  }
+
+  /** applyChanges inside a transaction the caller holds (so several changes commit together). */
+  private async changeIn(
+    tx: Tx,
+    actor: Actor,
+    id: number,
+    fields: PersonFields,
+    opts: { ifVersion?: number | undefined },
+    action: string,
+    extra: PersonRowUpdate = {},
+    state?: { to: StateTarget; reason: string | null },
+  ): Promise<PersonRow> {
+    const current = await this.row(id, tx);
+    if (opts.ifVersion !== undefined && opts.ifVersion !== current.version)
+      fail('precondition_failed');
+    const update: PersonRowUpdate = { ...extra };
+    const touched: string[] = [];
+    const errors: FieldError[] = [];
+    for (const [k, v] of Object.entries(fields) as [string, unknown][]) {
+      if (k === 'profile') continue;
+      if (v === undefined) continue;
+      const cur = (current as unknown as Record<string, unknown>)[k];
+      const val = k === 'must_change_password' ? (v ? 1 : 0) : v;
+      if (cur !== val) {
+        (update as Record<string, unknown>)[k] = val;
+        touched.push(k);
+      }
+    }
+    let profile = JSON.parse(current.profile) as Record<string, unknown>;
+    if (fields.profile !== undefined) {
+      const next = await this.profileFields.validate(fields.profile, profile, errors, tx);
+      for (const name of Object.keys(fields.profile)) {
+        if (JSON.stringify(profile[name] ?? null) !== JSON.stringify(next[name] ?? null))
+          touched.push(`profile.${name}`);
+      }
+      profile = next;
+      update.profile = JSON.stringify(next);
+      await this.profileFields.checkUserReferences(tx, fields.profile);
+    }
+    if (errors.length > 0) throw new GatehouseError('validation_failed', undefined, errors);
+    const extraTouched = Object.keys(extra).includes('password_hash') ? ['password'] : [];
+    const transition = state ? stateTransition(current, state.to, actor, state.reason) : null;
+    if (transition?.kind === 'owned') extraTouched.push('state');
+    await this.assertNotOwned(tx, current, [...touched, ...extraTouched], actor);
+    if (transition?.kind === 'change') Object.assign(update, transition.update);
+    if (touched.length === 0 && Object.keys(update).length === 0) return current;
+    if ('manager_id' in update || 'extranet_id' in update) {
+      await this.checkReferences(
+        tx,
+        'manager_id' in update ? (update.manager_id ?? null) : null,
+        'extranet_id' in update ? (update.extranet_id ?? null) : null,
+        id,
+      );
+    }
+    if (update.username !== undefined) update.username_key = usernameKey(update.username);
+    if (update.email !== undefined)
+      update.email_key = this.opts.emailUnique ? emailKey(update.email) : null;
+    if (
+      update.username !== undefined ||
+      update.firstname !== undefined ||
+      update.surname !== undefined ||
+      update.email !== undefined
+    ) {
+      update.search_text = searchText({
+        username: update.username ?? current.username,
+        firstname: update.firstname ?? current.firstname,
+        surname: update.surname ?? current.surname,
+        email: update.email ?? current.email,
+      });
+    }
+    const taken = await repo.uniqueConflicts(tx, update, id);
+    if (taken.length > 0) throw takenError(taken);
+    update.updated_at = nowIso();
+    const next = await repo.updatePersonIfVersion(tx, id, current.version, update);
+    if (!next) fail('precondition_failed');
+    // A blocked account's sessions end in the same transaction as the block.
+    if (transition?.kind === 'change' && transition.to === 'blocked') {
+      await tx.deleteFrom('sessions').where('person_id', '=', id).execute();
+    }
+    const changes = diff(auditView(current), auditView(next));
+    if (transition?.kind === 'change') changes.state = [transition.from, transition.to];
+    await recordAudit(tx, actor, {
+      action:
+        transition?.kind === 'change' && touched.length === 0
+          ? `person.${transition.to === 'blocked' ? 'block' : 'unblock'}`
+          : action,
+      targetType: 'person',
+      targetId: id,
+      targetLabel: next.username,
+      changes,
+      at: update.updated_at,
+    });
+    return next;
   }
 
   private async assertNotOwned(
@@ -355,23 +369,26 @@ export class PeopleService {
     );
   }
 
-  /** Makes exactly `ids` the direct reports of `managerId`. */
+  /** Makes exactly `ids` the direct reports of `managerId`, all or nothing (one transaction). */
   async setSubordinates(actor: Actor, managerId: number, ids: number[]): Promise<number[]> {
     const wanted = [...new Set(ids)];
-    await this.row(managerId);
-    const current = await repo.subordinateIds(this.store.db, managerId);
-    for (const sid of current.filter((s) => !wanted.includes(s))) {
-      await this.applyChanges(actor, sid, { manager_id: null }, {}, 'person.set_manager');
-    }
-    for (const sid of wanted.filter((s) => !current.includes(s))) {
-      const exists = await repo.findPerson(this.store.db, sid);
-      if (!exists)
-        throw new GatehouseError('validation_failed', undefined, [
-          { field: 'ids', message: `No person has id ${sid}.` },
-        ]);
-      await this.applyChanges(actor, sid, { manager_id: managerId }, {}, 'person.set_manager');
-    }
-    return repo.subordinateIds(this.store.db, managerId);
+    return withUniqueErrors(this.store.caps, () =>
+      this.store.db.transaction().execute(async (tx) => {
+        await this.row(managerId, tx);
+        const found = await repo.existingPersonIds(tx, wanted);
+        const missing = wanted.filter((sid) => !found.has(sid));
+        if (missing.length > 0)
+          throw new GatehouseError('validation_failed', undefined, [
+            { field: 'ids', message: `No person has id ${missing.slice(0, 10).join(', ')}.` },
+          ]);
+        const current = await repo.subordinateIds(tx, managerId);
+        const change = (sid: number, to: number | null) =>
+          this.changeIn(tx, actor, sid, { manager_id: to }, {}, 'person.set_manager');
+        for (const sid of current.filter((c) => !wanted.includes(c))) await change(sid, null);
+        for (const sid of wanted.filter((w) => !current.includes(w))) await change(sid, managerId);
+        return repo.subordinateIds(tx, managerId);
+      }),
+    );
   }
 
   async subordinates(id: number): Promise<Person[]> {

@@ -327,6 +327,11 @@ export function usersRoutes(api: Api, app: App): void {
           body: Type.Optional(S.BlockBody),
           response: one,
         },
+        // The body is optional: a POST with none is an empty one (not "body must be object").
+        preValidation: (req, _reply, done) => {
+          req.body ??= {};
+          done();
+        },
         preHandler: requires('people:write'),
       },
       async (req, reply) => {
@@ -376,13 +381,6 @@ export function usersRoutes(api: Api, app: App): void {
       },
       preHandler: requires('grants:manage'),
     },
-    async (req) => {
-      let grants: string[] = await core.grants.list(req.params.id);
-      for (const [grant, on] of Object.entries(req.body)) {
-        if (on !== undefined)
-          grants = await core.grants.set(actorOf(req), req.params.id, grant as 'sysadmin', on);
-      }
-      return { grants };
-    },
+    async (req) => ({ grants: await core.grants.setMany(actorOf(req), req.params.id, req.body) }),
   );
 }
