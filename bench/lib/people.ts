@@ -9,7 +9,10 @@ import type { BatchRow } from '../../src/core/people-batch.ts';
 import { freshDatabase, type FreshDatabase, type TestEngine } from '../../test/helpers/engine.ts';
 
 export type Engine = TestEngine;
-export const ENGINES: Engine[] = ['sqlite', 'postgres'];
+/** Both engines, or those named in BENCH_ENGINES (e.g. BENCH_ENGINES=postgres). */
+export const ENGINES: Engine[] = (['sqlite', 'postgres'] as const).filter(
+  (e) => !process.env.BENCH_ENGINES || process.env.BENCH_ENGINES.split(',').includes(e),
+);
 
 const FIRST = [
   'Anna',

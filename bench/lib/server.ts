@@ -2,7 +2,7 @@
  * The real server (`node --import tsx src/main.ts`) in a child process on 127.0.0.1, so that
  * the load generator does not share its event loop, with its memory read from /proc.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -44,12 +44,45 @@ process.on('exit', () => {
 });
 
 /** Starts the server with `env` (DATABASE_URL / GATEHOUSE_DATA_DIR etc.) and waits until it answers. */
+export interface StartOptions {
+  /** Extra node flags, e.g. --cpu-prof for profiling. */
+  nodeArgs?: string[];
+  /**
+   * Run a bundle made by esbuild (plain JavaScript, no tsx loader) instead of
+   * `node --import tsx src/main.ts`: shows what a build step would save.
+   */
+  bundled?: boolean;
+}
+
+const BUNDLE = path.join(ROOT, 'node_modules/.cache/gatehouse-bench/main.mjs');
+
+/** Bundles src/main.ts (dependencies left external) with the esbuild that tsx brings. */
+function bundle(): void {
+  const r = spawnSync(
+    path.join(ROOT, 'node_modules/.bin/esbuild'),
+    [
+      'src/main.ts',
+      '--bundle',
+      '--platform=node',
+      '--format=esm',
+      '--packages=external',
+      '--target=node20',
+      `--outfile=${BUNDLE}`,
+      '--log-level=warning',
+    ],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
+  if (r.status !== 0) throw new Error('esbuild could not bundle src/main.ts');
+}
+
 export async function startServer(
   env: Record<string, string>,
-  nodeArgs: string[] = [],
+  opts: StartOptions = {},
 ): Promise<BenchServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
+  if (opts.bundled) bundle();
+  const entry = opts.bundled ? [BUNDLE] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entry], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -59,13 +92,16 @@ export async function startServer(
       LOG_LEVEL: 'warn',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // The log (level warn) goes to our stderr, so a crash of the server is seen.
+    stdio: ['ignore', process.stderr, 'inherit'],
   });
   live.add(child);
   let exited = false;
-  child.once('exit', () => {
+  let stopping = false;
+  child.once('exit', (code, signal) => {
     exited = true;
     live.delete(child);
+    if (!stopping) console.error(`bench: the server exited unexpectedly (${signal ?? code})`);
   });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
@@ -77,7 +113,7 @@ export async function startServer(
     }
     try {
       const res = await fetch(`${url}/healthz`);
-      if (res.ok) break;
+      if (res.ok && !exited) break;
     } catch {
       /* not listening yet */
     }
@@ -91,6 +127,7 @@ export async function startServer(
     rssMb: () => statusKb(pid, 'VmRSS') / 1024,
     async stop() {
       if (exited) return;
+      stopping = true;
       const gone = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);

@@ -2,7 +2,8 @@
  * Password hashing: argon2id at OWASP's parameters for new passwords; existing argon2 and
  * bcrypt hashes (from migrations and imports) verify as they are.
  */
-import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
+import os from 'node:os';
+import { hash as rawArgon2Hash, verify as rawArgon2Verify } from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
 
 export interface Argon2Params {
@@ -11,6 +12,34 @@ export interface Argon2Params {
 }
 
 export const OWASP_ARGON2: Argon2Params = { memoryKib: 19456, iterations: 2 };
+
+/**
+ * At most one argon2 computation per CPU core at a time; others wait their turn, in order.
+ * Each computation holds `memoryKib` (19 MiB at OWASP's parameters) while it runs, and
+ * libuv's thread pool would run four at once: on a 2-core server that doubles the memory of
+ * a burst of sign-ins for no more throughput (bench/api.bench.ts measures both), and it
+ * leaves pool threads free for file system work.
+ */
+const LANES = Math.max(1, os.availableParallelism());
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function inLane<T>(work: () => Promise<T>): Promise<T> {
+  if (running < LANES) running++;
+  else await new Promise<void>((resolve) => waiting.push(resolve)); // the slot is handed over
+  try {
+    return await work();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
+const argon2Hash = (...args: Parameters<typeof rawArgon2Hash>) =>
+  inLane(() => rawArgon2Hash(...args));
+const argon2Verify = (...args: Parameters<typeof rawArgon2Verify>) =>
+  inLane(() => rawArgon2Verify(...args));
 
 // Algorithm.Argon2id is a const enum in the typings; its value is 2.
 const ARGON2ID = 2;

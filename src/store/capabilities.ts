@@ -26,6 +26,12 @@ export interface Capabilities {
   uniqueViolation(err: unknown): UniqueViolation | null;
   /** Whether a trigram index can accelerate substring search (PostgreSQL with pg_trgm). */
   trigramSearch: boolean;
+  /**
+   * Whether paging by id needs its own narrow index on people.id. In SQLite the id order is
+   * the table itself, so skipping to a large offset reads every wide row before it; an index
+   * on id is a few hundred pages. PostgreSQL's primary key index already serves.
+   */
+  pagingIdIndex: boolean;
 }
 
 function errorField(err: unknown, key: string): string {
@@ -48,6 +54,7 @@ export const sqliteCapabilities: Capabilities = {
     return { target: target.toLowerCase() };
   },
   trigramSearch: false,
+  pagingIdIndex: true,
 };
 
 export function postgresCapabilities(trigramSearch: boolean): Capabilities {
@@ -64,5 +71,6 @@ export function postgresCapabilities(trigramSearch: boolean): Capabilities {
       return { target: (m?.[1] ?? constraint).toLowerCase() };
     },
     trigramSearch,
+    pagingIdIndex: false,
   };
 }

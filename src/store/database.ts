@@ -20,6 +20,7 @@ import { withStatementCache } from './statement-cache.ts';
 import { postgresCapabilities, sqliteCapabilities, type Capabilities } from './capabilities.ts';
 import * as m0001 from './migrations/0001_initial.ts';
 import * as m0002 from './migrations/0002_imports.ts';
+import * as m0003 from './migrations/0003_people_paging.ts';
 
 export interface Store {
   db: Kysely<DB>;
@@ -67,7 +68,10 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  database.pragma('cache_size = -65536');
+  // 16 MiB of page cache: reads of a 100,000-person directory are as fast from the OS cache
+  // (measured in bench/), 100,000-row imports are not slower, and the server's memory
+  // stays within its budget (64 MiB filled up under list and search load).
+  database.pragma('cache_size = -16384');
   // Statements are prepared once and reused (see statement-cache.ts: a hot-path cost).
   const db = new Kysely<DB>({
     dialect: new SqliteDialect({ database: withStatementCache(database) }),
@@ -82,6 +86,7 @@ class StaticMigrations implements MigrationProvider {
     return Promise.resolve({
       '0001_initial': { up: (db) => m0001.up(db, caps) },
       '0002_imports': { up: (db) => m0002.up(db, caps) },
+      '0003_people_paging': { up: (db) => m0003.up(db, caps) },
     });
   }
 }

@@ -78,10 +78,20 @@ export async function listPeople(
   const now = new Date().toISOString();
   const order = page.order ?? 'asc';
   const sort = page.sort ?? 'id';
-  let rowsQ = applyFilter(db.selectFrom('people').selectAll(), filter, now);
-  if (sort === 'surname') rowsQ = rowsQ.orderBy('surname', order).orderBy('firstname', order);
-  else if (sort !== 'id') rowsQ = rowsQ.orderBy(sort, order);
-  rowsQ = rowsQ.orderBy('id', order).limit(page.limit).offset(page.offset);
+  const ordered = <O>(qb: SelectQueryBuilder<DB, 'people', O>) => {
+    let q = qb;
+    if (sort === 'surname') q = q.orderBy('surname', order).orderBy('firstname', order);
+    else if (sort !== 'id') q = q.orderBy(sort, order);
+    return q.orderBy('id', order);
+  };
+  // Deferred join: the page's ids are found first (from an index alone where one fits, so
+  // skipping 100,000 rows at a large offset is cheap), then only those rows are read whole.
+  // Same rows in the same order; on PostgreSQL it takes a page at offset 99,800 from about
+  // 16 ms to 6 ms (bench/api.bench.ts).
+  const pageIds = ordered(applyFilter(db.selectFrom('people').select('id'), filter, now))
+    .limit(page.limit)
+    .offset(page.offset);
+  const rowsQ = ordered(db.selectFrom('people').selectAll().where('id', 'in', pageIds));
   const countQ = applyFilter(
     db.selectFrom('people').select((eb) => eb.fn.countAll<number>().as('n')),
     filter,
