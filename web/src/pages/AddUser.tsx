@@ -23,7 +23,7 @@ import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { call, client, fieldErrors, messageOf } from '../api/client';
+import { ApiError, call, client, fieldErrors, messageOf } from '../api/client';
 import { Page } from '../components/Page';
 import { ProfileFieldInput, type ProfileValue } from '../components/ProfileFieldInput';
 import { UserPicker, UsersPicker } from '../components/UserPicker';
@@ -171,7 +171,11 @@ export function AddUserPage() {
       if (Object.keys(errors).length) {
         form.setErrors(errors);
         showTabOfFirstError(errors);
-        setFailure('Some fields need attention: see the messages below.');
+        setFailure(
+          err instanceof ApiError && err.type !== 'validation_failed'
+            ? err.message
+            : 'Some fields need attention: see the messages below.',
+        );
       } else setFailure(messageOf(err));
     } finally {
       setBusy(false);
