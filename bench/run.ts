@@ -28,6 +28,7 @@
  */
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { markdownTable, textTable } from './lib/table.ts';
@@ -135,9 +136,14 @@ async function main(): Promise<void> {
   const md: string[] = [];
   for (const file of files) {
     console.log(`\n> ${path.relative(process.cwd(), file)}`);
+    // The machine may be shared: the load average says how much others were running.
+    const load = () => os.loadavg()[0]!.toFixed(2);
+    const before = load();
     const { title, rows, error } = await runFile(file);
+    const loadNote = `Load average (1 min) before ${before}, after ${load()}, on ${os.availableParallelism()} cores; ${new Date().toISOString()}.`;
     console.log(textTable(title, rows));
-    md.push(`### ${title}\n\n${markdownTable(rows)}`);
+    console.log(`  ${loadNote}`);
+    md.push(`### ${title}\n\n${markdownTable(rows)}\n\n${loadNote}`);
     bad += rows.filter((r) => passes(r) === false).length;
     if (error) {
       bad++;
