@@ -17,8 +17,7 @@ export async function createAdministrator(
     surname: names.surname ?? 'Administrator',
     email: names.email ?? `${username.replace(/[^A-Za-z0-9._-]/g, '')}@localhost.invalid`,
   });
-  await app.core.grants.set(actor, person.id, 'sysadmin', true);
-  await app.core.grants.set(actor, person.id, 'people_admin', true);
+  await app.core.grants.setMany(actor, person.id, { sysadmin: true, people_admin: true });
   return person.id;
 }
 

@@ -4,10 +4,10 @@ import { createApp } from './app.ts';
 import { buildServer } from './server.ts';
 import { ensureFirstAdministrator } from './bootstrap.ts';
 
-export async function serve(): Promise<void> {
+export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let config;
   try {
-    config = loadConfig();
+    config = loadConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`gatehouse: configuration error: ${err.message}`);
