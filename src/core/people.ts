@@ -295,6 +295,9 @@ export class PeopleService {
     }
     const changes = diff(auditView(current), auditView(next));
     if (transition?.kind === 'change') changes.state = [transition.from, transition.to];
+    // A new hash looks like the old one in auditView ("[set]"); say that the password changed.
+    if (extra.password_hash !== undefined)
+      changes.password = [current.password_hash === null ? null : '[set]', '[set]'];
     await recordAudit(tx, actor, {
       action:
         transition?.kind === 'change' && touched.length === 0

@@ -257,7 +257,9 @@ export class ProfileFieldsService {
 
   /** Checks that values of user-select fields name people who exist. */
   async checkUserReferences(db: Executor, values: Record<string, unknown>): Promise<void> {
-    const userFields = (await this.list()).filter((f) => f.type === 'user');
+    // Read the definitions through `db`: inside a transaction on SQLite (one connection), a
+    // query on the shared handle would wait for the transaction forever.
+    const userFields = (await this.list(db)).filter((f) => f.type === 'user');
     const ids = userFields
       .map((f) => values[f.name])
       .filter((v): v is number => typeof v === 'number');

@@ -47,14 +47,13 @@ export async function* iterateAudit(
   f: AuditFilter,
   size = 2000,
 ): AsyncGenerator<AuditEventRow[]> {
-  let before = Number.MAX_SAFE_INTEGER;
+  // No bound on the first page: PostgreSQL refuses to compare an integer column with a
+  // number beyond its range (such as Number.MAX_SAFE_INTEGER).
+  let before: number | null = null;
   for (;;) {
-    const rows = await filtered(db, f)
-      .selectAll()
-      .where('id', '<', before)
-      .orderBy('id', 'desc')
-      .limit(size)
-      .execute();
+    let q = filtered(db, f).selectAll();
+    if (before !== null) q = q.where('id', '<', before);
+    const rows = await q.orderBy('id', 'desc').limit(size).execute();
     if (rows.length === 0) return;
     yield rows;
     before = rows[rows.length - 1]!.id;
