@@ -3,6 +3,12 @@
  * syncs. `plan` says per row what would happen (create, update with field changes,
  * unchanged, error) without writing; `apply` writes every planned change in one transaction,
  * so a file is applied whole or not at all.
+ *
+ * Memory: a batch of 100,000 rows is read a slice at a time (`BatchSource`; an array is
+ * one). Each slice is planned in full, then only a small record per row is kept (`Kept`:
+ * the outcome and what the cross-row rules need: claimed email and user code, manager
+ * links). An apply plans the rows it creates again, a slice at a time, inside the
+ * transaction, rather than holding a new record for every row between plan and write.
  */
 import type { Store } from '../store/database.ts';
 import type { NewPersonRow, PersonRow, PersonRowUpdate } from '../store/schema.ts';
@@ -68,6 +74,13 @@ export interface BatchResult {
   outcomes: RowOutcome[];
 }
 
+/** Rows of a batch, taken a slice at a time (an array is one). */
+export interface BatchSource {
+  readonly length: number;
+  slice(start: number, end: number): BatchRow[];
+}
+
+/** A row planned in full: lives only while its slice is planned or written. */
 interface Planned {
   input: BatchRow;
   outcome: RowOutcome;
@@ -82,7 +95,71 @@ interface Planned {
   roleIds?: number[];
 }
 
+/**
+ * What is kept of a planned row until the batch ends: its outcome, and what the cross-row
+ * rules and the write need. A row to create keeps no record: it is planned again when written.
+ */
+interface Kept {
+  outcome: RowOutcome;
+  /** Username key. */
+  key: string;
+  /** The row creates a person (even if it has errors: another row may name it as manager). */
+  creates?: true;
+  /** Values claimed by a row without errors (email key, user code). */
+  email_key?: string;
+  user_code?: string;
+  managerId?: number | null;
+  managerPending?: string;
+  /** User-select profile values given by the row (must name people who exist). */
+  userRefs?: { name: string; id: number }[];
+  /** A plaintext password to hash before writing. */
+  password?: true;
+  /** For an update: the stored person as planned, and the change to write. */
+  existing?: { id: number; version: number; username: string; manager_id: number | null };
+  update?: PersonRowUpdate;
+  groupIds?: number[];
+  roleIds?: number[];
+}
+
+type ProfileDefs = Awaited<ReturnType<ProfileFieldsService['list']>>;
+
+/** Everything a row's plan depends on besides the row and its stored person. */
+interface Context {
+  actor: Actor;
+  defs: ProfileDefs;
+  userDefs: ProfileDefs;
+  policy: Awaited<ReturnType<SettingsService['passwordPolicy']>>;
+  mappings: Map<number, { name: string; fields: string[] }>;
+  groups: Map<string, number>;
+  roles: Map<string, number>;
+  extranets: Map<string, number>;
+  groupNames: Map<number, string>;
+  roleNames: Map<number, string>;
+  /** Stored people by username key (those in the batch, and managers it names). */
+  idByKey: Map<string, number>;
+  /** Username keys the batch creates. */
+  createdKeys: Set<string>;
+  /** Row numbers of usernames that appear more than once. */
+  repeated: Map<string, number[]>;
+  needGroups: boolean;
+  needRoles: boolean;
+  at: string;
+}
+
 const CHUNK = 500;
+/**
+ * Rows planned (and written) per slice of the source. Small on purpose: what a slice
+ * allocates then dies young (in V8's new space), instead of being promoted to the old
+ * generation, which V8 lets grow to about four times its live size between full collections.
+ */
+const SLICE = 250;
+/**
+ * Parameters per bulk insert. Far below the engines' limits on purpose: a statement of
+ * 32,000 parameters (and the query tree Kysely builds for it) lives long enough to be
+ * promoted to V8's old generation, and 100,000 rows of such garbage grew the heap by
+ * hundreds of MB before a full collection; small statements die young.
+ */
+const WRITE_PARAMETERS = 4000;
 
 function ownedStateError(directory: string | undefined): FieldError {
   return {
@@ -97,6 +174,19 @@ function chunks<T>(xs: T[], n = CHUNK): T[][] {
   return out;
 }
 
+function namesFor(ids: number[], m: Map<number, string>): string[] {
+  return ids.map((id) => m.get(id) ?? `#${id}`).sort((a, b) => a.localeCompare(b));
+}
+
+/**
+ * Lets the event loop run between slices. A batch otherwise runs on promise callbacks
+ * alone, which starves timers (progress, heartbeats) and V8's garbage-collection tasks: the
+ * heap then grows far beyond what is live.
+ */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+const isWork = (k: Kept) => k.outcome.action === 'create' || k.outcome.action === 'update';
+
 export class PeopleBatch {
   constructor(
     private readonly store: Store,
@@ -105,9 +195,9 @@ export class PeopleBatch {
     private readonly profileFields: ProfileFieldsService,
   ) {}
 
-  async plan(actor: Actor, rows: BatchRow[]): Promise<BatchResult> {
-    const planned = await this.planRows(actor, rows);
-    return { applied: false, ...this.report(planned) };
+  async plan(actor: Actor, rows: BatchSource): Promise<BatchResult> {
+    const { kept } = await this.planAll(actor, rows);
+    return { applied: false, ...this.report(kept) };
   }
 
   /**
@@ -116,7 +206,7 @@ export class PeopleBatch {
    */
   async apply(
     actor: Actor,
-    rows: BatchRow[],
+    rows: BatchSource,
     options: {
       validOnly?: boolean;
       origin?: string | null;
@@ -126,17 +216,14 @@ export class PeopleBatch {
       onWrite?: (changes: number) => void;
     } = {},
   ): Promise<BatchResult> {
-    const planned = await this.planRows(actor, rows);
-    const report = this.report(planned);
+    const { kept, ctx } = await this.planAll(actor, rows);
+    const report = this.report(kept);
     if (report.summary.error > 0 && !options.validOnly) return { applied: false, ...report };
-    let work = planned.filter(
-      (p) => p.outcome.action === 'create' || p.outcome.action === 'update',
-    );
-    await this.hashPasswords(work, options.onProgress);
+    const hashes = await this.hashPasswords(rows, kept, options.onProgress);
     try {
       await this.store.db.transaction().execute(async (tx) => {
-        options.onWrite?.(work.length);
-        await this.write(tx, actor, work, options.origin ?? null);
+        options.onWrite?.(report.summary.create + report.summary.update);
+        await this.write(tx, ctx, rows, kept, hashes, options.origin ?? null);
       });
     } catch (err) {
       const e = translateUnique(this.store.caps, err);
@@ -148,47 +235,103 @@ export class PeopleBatch {
         );
       throw e;
     }
-    work = [];
     return { applied: true, ...report };
   }
 
-  private report(planned: Planned[]): Omit<BatchResult, 'applied'> {
+  private report(kept: Kept[]): Omit<BatchResult, 'applied'> {
     const summary: BatchSummary = {
-      rows: planned.length,
+      rows: kept.length,
       create: 0,
       update: 0,
       unchanged: 0,
       error: 0,
     };
-    for (const p of planned) summary[p.outcome.action]++;
-    return { summary, outcomes: planned.map((p) => p.outcome) };
+    for (const k of kept) summary[k.outcome.action]++;
+    return { summary, outcomes: kept.map((k) => k.outcome) };
   }
 
+  /**
+   * Hashes the plaintext passwords of the rows to write, before the transaction opens.
+   * Updates get the hash in their change; creates get it when planned again for the write.
+   */
   private async hashPasswords(
-    work: Planned[],
+    rows: BatchSource,
+    kept: Kept[],
     onProgress?: (done: number, total: number) => void | Promise<void>,
-  ): Promise<void> {
-    const todo = work.filter((p) => p.input.password !== undefined);
-    let next = 0;
+  ): Promise<Map<number, { hash: string; at: string }>> {
+    const hashes = new Map<number, { hash: string; at: string }>();
+    const total = kept.filter((k) => k.password && isWork(k)).length;
+    if (total === 0) return hashes;
+    // Passwords are taken from the source a slice at a time, as the lanes ask for them.
+    let index = 0;
+    let slice: BatchRow[] = [];
+    let sliceStart = 0;
+    const next = (): { i: number; password: string } | undefined => {
+      for (; index < kept.length; index++) {
+        const k = kept[index]!;
+        if (!k.password || !isWork(k)) continue;
+        if (index < sliceStart || index >= sliceStart + slice.length) {
+          sliceStart = index;
+          slice = rows.slice(index, Math.min(kept.length, index + SLICE));
+        }
+        const password = slice[index - sliceStart]!.password!;
+        return { i: index++, password };
+      }
+      return undefined;
+    };
     let done = 0;
     // @node-rs/argon2 hashes on libuv's thread pool, one hash per thread: keep it full.
     const lanes = Math.max(2, Number(process.env.UV_THREADPOOL_SIZE ?? 4));
     await Promise.all(
-      Array.from({ length: Math.min(lanes, todo.length) }, async () => {
-        while (next < todo.length) {
-          const p = todo[next++]!;
-          const hash = await hashPassword(p.input.password!, this.opts.argon2);
+      Array.from({ length: Math.min(lanes, total) }, async () => {
+        for (let job = next(); job; job = next()) {
+          const hash = await hashPassword(job.password, this.opts.argon2);
           const at = nowIso();
-          if (p.newRow) Object.assign(p.newRow, { password_hash: hash, password_changed_at: at });
-          else if (p.update)
-            Object.assign(p.update, { password_hash: hash, password_changed_at: at });
-          await onProgress?.(++done, todo.length);
+          const k = kept[job.i]!;
+          if (k.update) Object.assign(k.update, { password_hash: hash, password_changed_at: at });
+          else hashes.set(job.i, { hash, at });
+          await onProgress?.(++done, total);
         }
       }),
     );
+    return hashes;
   }
 
-  private async planRows(actor: Actor, rows: BatchRow[]): Promise<Planned[]> {
+  /** Plans every row, a slice at a time, then applies the rules that span rows. */
+  private async planAll(actor: Actor, rows: BatchSource): Promise<{ kept: Kept[]; ctx: Context }> {
+    const db = this.store.db;
+    const ctx = await this.context(actor, rows);
+    const kept: Kept[] = [];
+    for (let start = 0; start < rows.length; start += SLICE) {
+      await breathe();
+      const part = rows.slice(start, Math.min(rows.length, start + SLICE));
+      const keys = part.map((r) => usernameKey(r.username));
+      const stored = new Map<string, PersonRow>();
+      for (const ks of chunks([...new Set(keys)].filter((k) => ctx.idByKey.has(k))))
+        for (const p of await repo.findPeopleByUsernameKeys(db, ks)) stored.set(p.username_key, p);
+      const ids = [...stored.values()].map((p) => p.id);
+      const currentGroups = await this.memberships(db, 'group_members', ids, ctx.needGroups);
+      const currentRoles = await this.memberships(db, 'role_members', ids, ctx.needRoles);
+      for (let j = 0; j < part.length; j++) {
+        const key = keys[j]!;
+        const p = await this.planRow(
+          ctx,
+          db,
+          part[j]!,
+          key,
+          stored.get(key),
+          currentGroups,
+          currentRoles,
+        );
+        kept.push(this.keep(ctx, p, key));
+      }
+    }
+    await this.checkUniqueAndManagers(kept);
+    return { kept, ctx };
+  }
+
+  /** What the rows refer to (existing people, groups, roles, extranets, managers), in one pass. */
+  private async context(actor: Actor, rows: BatchSource): Promise<Context> {
     const db = this.store.db;
     const [defs, directories, policy] = await Promise.all([
       this.profileFields.list(),
@@ -201,343 +344,389 @@ export class PeopleBatch {
         { name: d.name, fields: JSON.parse(d.owned_fields) as string[] },
       ]),
     );
-
-    // Existing people, groups, roles, extranets referenced by the batch.
-    const keys = rows.map((r) => usernameKey(r.username));
-    const existing = new Map<string, PersonRow>();
-    for (const part of chunks([...new Set(keys)].filter((k) => k !== ''))) {
-      for (const p of await repo.findPeopleByUsernameKeys(db, part))
-        existing.set(p.username_key, p);
+    const keys = new Set<string>();
+    const groupKeys = new Set<string>();
+    const roleKeys = new Set<string>();
+    const extranetKeys = new Set<string>();
+    const managerKeys = new Set<string>();
+    let needGroups = false;
+    let needRoles = false;
+    // A username twice in one file is ambiguous: both rows are refused.
+    const firstRow = new Map<string, number>();
+    const repeated = new Map<string, number[]>();
+    for (let start = 0; start < rows.length; start += SLICE) {
+      for (const r of rows.slice(start, Math.min(rows.length, start + SLICE))) {
+        const k = usernameKey(r.username);
+        if (r.groups) {
+          needGroups = true;
+          for (const g of r.groups) groupKeys.add(nameKey(g));
+        }
+        if (r.roles) {
+          needRoles = true;
+          for (const g of r.roles) roleKeys.add(nameKey(g));
+        }
+        if (r.extranet) extranetKeys.add(nameKey(r.extranet));
+        if (r.manager && 'username' in r.manager) managerKeys.add(usernameKey(r.manager.username));
+        if (k === '') continue;
+        keys.add(k);
+        const list = repeated.get(k);
+        if (list) list.push(r.row);
+        else if (firstRow.has(k)) repeated.set(k, [firstRow.get(k)!, r.row]);
+        else firstRow.set(k, r.row);
+      }
     }
-    const named = async (table: coll.CollectionTable, names: string[]) => {
+    firstRow.clear();
+    // Existing people by username: the batch's own, then managers named by username.
+    const idByKey = new Map<string, number>();
+    const lookUp = async (all: Iterable<string>) => {
+      for (const part of chunks([...all]))
+        for (const r of await db
+          .selectFrom('people')
+          .select(['id', 'username_key'])
+          .where('username_key', 'in', part)
+          .execute())
+          idByKey.set(r.username_key, r.id);
+    };
+    await lookUp(keys);
+    const createdKeys = new Set<string>();
+    for (const k of keys) if (!idByKey.has(k)) createdKeys.add(k);
+    await lookUp([...managerKeys].filter((k) => !idByKey.has(k)));
+    const named = async (table: coll.CollectionTable, names: Set<string>) => {
       const m = new Map<string, number>();
-      for (const part of chunks([...new Set(names.map(nameKey))]))
+      for (const part of chunks([...names]))
         for (const r of await coll.findCollectionByNameKeys(db, table, part))
           m.set(r.name_key, r.id);
       return m;
     };
-    const groups = await named(
-      'groups',
-      rows.flatMap((r) => r.groups ?? []),
-    );
-    const roles = await named(
-      'roles',
-      rows.flatMap((r) => r.roles ?? []),
-    );
-    const extranets = await named(
-      'extranets',
-      rows.flatMap((r) => (r.extranet ? [r.extranet] : [])),
-    );
-    const currentGroups = await this.memberships(
-      'group_members',
-      [...existing.values()].map((p) => p.id),
-      rows.some((r) => r.groups),
-    );
-    const currentRoles = await this.memberships(
-      'role_members',
-      [...existing.values()].map((p) => p.id),
-      rows.some((r) => r.roles),
-    );
+    return {
+      actor,
+      defs,
+      userDefs: defs.filter((d) => d.type === 'user'),
+      policy,
+      mappings,
+      groups: await named('groups', groupKeys),
+      roles: await named('roles', roleKeys),
+      extranets: await named('extranets', extranetKeys),
+      groupNames: needGroups ? await namesOf(db, 'groups') : new Map<number, string>(),
+      roleNames: needRoles ? await namesOf(db, 'roles') : new Map<number, string>(),
+      idByKey,
+      createdKeys,
+      repeated,
+      needGroups,
+      needRoles,
+      at: nowIso(),
+    };
+  }
 
-    // Managers named by username: existing people, or people this batch creates.
-    const idByKey = new Map([...existing.values()].map((p) => [p.username_key, p.id]));
-    const managerKeys = [
-      ...new Set(
-        rows.flatMap((r) =>
-          r.manager && 'username' in r.manager ? [usernameKey(r.manager.username)] : [],
-        ),
-      ),
-    ].filter((k) => !idByKey.has(k));
-    for (const part of chunks(managerKeys))
-      for (const r of await repo.findPeopleByUsernameKeys(db, part))
-        idByKey.set(r.username_key, r.id);
-    const createdKeys = new Set(keys.filter((k) => k !== '' && !existing.has(k)));
-    const groupNames = rows.some((r) => r.groups)
-      ? await namesOf(db, 'groups')
-      : new Map<number, string>();
-    const roleNames = rows.some((r) => r.roles)
-      ? await namesOf(db, 'roles')
-      : new Map<number, string>();
-    const namesFor = (ids: number[], m: Map<number, string>) =>
-      ids.map((id) => m.get(id) ?? `#${id}`).sort((a, b) => a.localeCompare(b));
-    // A username twice in one file is ambiguous: both rows are refused.
-    const firstRow = new Map<string, number>();
-    const repeated = new Map<string, number[]>();
-    rows.forEach((r, i) => {
-      const k = keys[i]!;
-      if (k === '') return;
-      const list = repeated.get(k);
-      if (list) list.push(r.row);
-      else if (firstRow.has(k)) repeated.set(k, [firstRow.get(k)!, r.row]);
-      else firstRow.set(k, r.row);
-    });
-    const planned: Planned[] = [];
-    const at = nowIso();
-    for (let i = 0; i < rows.length; i++) {
-      const input = rows[i]!;
-      const key = keys[i]!;
-      const errors: FieldError[] = [...(input.readErrors ?? [])];
-      const fields = tidy({ ...input.fields, username: input.username });
-      const current = existing.get(key);
-      errors.push(...checkPersonFields(fields, current === undefined));
-      const others = repeated.get(key)?.filter((n) => n !== input.row);
-      if (others)
-        errors.push({
-          field: 'username',
-          message: `This username is also on row ${others.join(', ')}; each person may appear once, so neither row is applied.`,
-        });
-      let managerId: number | null | undefined;
-      let managerPending: string | undefined;
-      if (input.manager === null) managerId = null;
-      else if (input.manager && 'id' in input.manager) managerId = input.manager.id;
-      else if (input.manager) {
-        const k = usernameKey(input.manager.username);
-        if (k === key)
-          errors.push({ field: 'manager', message: 'A person cannot be their own manager.' });
-        else if (idByKey.has(k)) managerId = idByKey.get(k)!;
-        else if (createdKeys.has(k)) managerPending = k;
-        else
-          errors.push({
-            field: 'manager',
-            message: `No person has username "${input.manager.username}".`,
-          });
-      }
-      if (current && managerId === current.id)
+  /** One row planned in full: its outcome, and the record or change it would write. */
+  private async planRow(
+    ctx: Context,
+    db: repo.Executor,
+    input: BatchRow,
+    key: string,
+    current: PersonRow | undefined,
+    currentGroups: Map<number, number[]>,
+    currentRoles: Map<number, number[]>,
+  ): Promise<Planned> {
+    const {
+      actor,
+      defs,
+      policy,
+      mappings,
+      groups,
+      roles,
+      extranets,
+      groupNames,
+      roleNames,
+      idByKey,
+      createdKeys,
+      repeated,
+      at,
+    } = ctx;
+    const errors: FieldError[] = [...(input.readErrors ?? [])];
+    const fields = tidy({ ...input.fields, username: input.username });
+    errors.push(...checkPersonFields(fields, current === undefined));
+    const others = repeated.get(key)?.filter((n) => n !== input.row);
+    if (others)
+      errors.push({
+        field: 'username',
+        message: `This username is also on row ${others.join(', ')}; each person may appear once, so neither row is applied.`,
+      });
+    let managerId: number | null | undefined;
+    let managerPending: string | undefined;
+    if (input.manager === null) managerId = null;
+    else if (input.manager && 'id' in input.manager) managerId = input.manager.id;
+    else if (input.manager) {
+      const k = usernameKey(input.manager.username);
+      if (k === key)
         errors.push({ field: 'manager', message: 'A person cannot be their own manager.' });
+      else if (idByKey.has(k)) managerId = idByKey.get(k)!;
+      else if (createdKeys.has(k)) managerPending = k;
+      else
+        errors.push({
+          field: 'manager',
+          message: `No person has username "${input.manager.username}".`,
+        });
+    }
+    if (current && managerId === current.id)
+      errors.push({ field: 'manager', message: 'A person cannot be their own manager.' });
 
-      const profile = await this.profileFields.validate(
-        fields.profile ?? {},
-        current ? (JSON.parse(current.profile) as Record<string, unknown>) : {},
-        errors,
-        db,
-        defs,
-      );
-      let extranetId: number | null | undefined;
-      if (input.extranet !== undefined) {
-        extranetId = input.extranet === null ? null : extranets.get(nameKey(input.extranet));
-        if (extranetId === undefined)
-          errors.push({
-            field: 'extranet',
-            message: `There is no extranet area "${input.extranet}".`,
-          });
-      }
-      const idsOf = (
-        names: string[] | undefined,
-        m: Map<string, number>,
-        field: string,
-        what: string,
-      ) => {
-        if (names === undefined) return undefined;
-        const unknown = names.filter((n) => !m.has(nameKey(n)));
-        if (unknown.length > 0)
-          errors.push({
-            field,
-            message: `Unknown ${what}: ${unknown.join(', ')}. Create them first.`,
-          });
-        return [
-          ...new Set(
-            names.map((n) => m.get(nameKey(n))).filter((x): x is number => x !== undefined),
-          ),
-        ].sort((a, b) => a - b);
-      };
-      const groupIds = idsOf(input.groups, groups, 'groups', 'groups');
-      const roleIds = idsOf(input.roles, roles, 'roles', 'roles');
-      if (input.password !== undefined && input.password_hash !== undefined)
+    const profile = await this.profileFields.validate(
+      fields.profile ?? {},
+      current ? (JSON.parse(current.profile) as Record<string, unknown>) : {},
+      errors,
+      db,
+      defs,
+    );
+    let extranetId: number | null | undefined;
+    if (input.extranet !== undefined) {
+      extranetId = input.extranet === null ? null : extranets.get(nameKey(input.extranet));
+      if (extranetId === undefined)
+        errors.push({
+          field: 'extranet',
+          message: `There is no extranet area "${input.extranet}".`,
+        });
+    }
+    const idsOf = (
+      names: string[] | undefined,
+      m: Map<string, number>,
+      field: string,
+      what: string,
+    ) => {
+      if (names === undefined) return undefined;
+      const unknown = names.filter((n) => !m.has(nameKey(n)));
+      if (unknown.length > 0)
+        errors.push({
+          field,
+          message: `Unknown ${what}: ${unknown.join(', ')}. Create them first.`,
+        });
+      return [
+        ...new Set(names.map((n) => m.get(nameKey(n))).filter((x): x is number => x !== undefined)),
+      ].sort((a, b) => a - b);
+    };
+    const groupIds = idsOf(input.groups, groups, 'groups', 'groups');
+    const roleIds = idsOf(input.roles, roles, 'roles', 'roles');
+    if (input.password !== undefined && input.password_hash !== undefined)
+      errors.push({
+        field: 'password',
+        message: 'Give either a password or a password hash, not both.',
+      });
+    if (input.password !== undefined) {
+      const problem = passwordProblem(policy, input.password, input.username);
+      if (problem) errors.push({ field: 'password', message: problem });
+      if (current && current.password_authority !== 'local')
         errors.push({
           field: 'password',
-          message: 'Give either a password or a password hash, not both.',
+          message: 'This account has no local password: its password is managed elsewhere.',
         });
-      if (input.password !== undefined) {
-        const problem = passwordProblem(policy, input.password, input.username);
-        if (problem) errors.push({ field: 'password', message: problem });
-        if (current && current.password_authority !== 'local')
-          errors.push({
-            field: 'password',
-            message: 'This account has no local password: its password is managed elsewhere.',
-          });
-      }
-      if (input.password_hash !== undefined && !isSupportedHash(input.password_hash))
-        errors.push({ field: 'password_hash', message: 'Must be an argon2 or bcrypt hash.' });
+    }
+    if (input.password_hash !== undefined && !isSupportedHash(input.password_hash))
+      errors.push({ field: 'password_hash', message: 'Must be an argon2 or bcrypt hash.' });
 
-      const p: Planned = {
-        input,
-        outcome: {
-          row: input.row,
-          username: fields.username ?? input.username,
-          action: 'error',
-          person_id: current?.id ?? null,
-        },
-      };
-      if (groupIds) p.groupIds = groupIds;
-      if (roleIds) p.roleIds = roleIds;
-      if (managerId !== undefined) p.managerId = managerId;
-      if (managerPending !== undefined) p.managerPending = managerPending;
+    const p: Planned = {
+      input,
+      outcome: {
+        row: input.row,
+        username: fields.username ?? input.username,
+        action: 'error',
+        person_id: current?.id ?? null,
+      },
+    };
+    if (groupIds) p.groupIds = groupIds;
+    if (roleIds) p.roleIds = roleIds;
+    if (managerId !== undefined) p.managerId = managerId;
+    if (managerPending !== undefined) p.managerPending = managerPending;
 
-      if (!current) {
-        const state = input.state ?? 'active';
-        p.newRow = {
-          username: fields.username,
-          username_key: key,
-          user_code: fields.user_code ?? null,
+    if (!current) {
+      const state = input.state ?? 'active';
+      p.newRow = {
+        username: fields.username,
+        username_key: key,
+        user_code: fields.user_code ?? null,
+        firstname: fields.firstname ?? '',
+        surname: fields.surname ?? '',
+        email: fields.email ?? '',
+        email_key: this.opts.emailUnique ? emailKey(fields.email ?? '') : null,
+        job_title: fields.job_title ?? '',
+        department: fields.department ?? '',
+        office: fields.office ?? '',
+        phone: fields.phone ?? '',
+        mobile: fields.mobile ?? '',
+        manager_id: managerId ?? null,
+        extranet_id: extranetId ?? null,
+        state,
+        frozen_until: null,
+        blocked_by:
+          state === 'blocked' ? (actor.directoryId !== undefined ? 'directory' : 'admin') : null,
+        blocked_reason: null,
+        blocked_by_person_id: state === 'blocked' ? actor.personId : null,
+        directory_id: actor.directoryId ?? null,
+        password_authority: actor.directoryId !== undefined ? 'directory' : 'local',
+        password_hash: input.password_hash ?? null,
+        password_changed_at: input.password_hash ? at : null,
+        must_change_password: fields.must_change_password ? 1 : 0,
+        failed_logins: 0,
+        origin: actor.gate,
+        origin_source: null,
+        profile: JSON.stringify(profile),
+        has_photo: 0,
+        last_login_at: null,
+        created_at: at,
+        updated_at: at,
+        version: 1,
+        search_text: searchText({
+          username: fields.username ?? '',
           firstname: fields.firstname ?? '',
           surname: fields.surname ?? '',
           email: fields.email ?? '',
-          email_key: this.opts.emailUnique ? emailKey(fields.email ?? '') : null,
-          job_title: fields.job_title ?? '',
-          department: fields.department ?? '',
-          office: fields.office ?? '',
-          phone: fields.phone ?? '',
-          mobile: fields.mobile ?? '',
-          manager_id: managerId ?? null,
-          extranet_id: extranetId ?? null,
-          state,
-          frozen_until: null,
-          blocked_by:
-            state === 'blocked' ? (actor.directoryId !== undefined ? 'directory' : 'admin') : null,
-          blocked_reason: null,
-          blocked_by_person_id: state === 'blocked' ? actor.personId : null,
-          directory_id: actor.directoryId ?? null,
-          password_authority: actor.directoryId !== undefined ? 'directory' : 'local',
-          password_hash: input.password_hash ?? null,
-          password_changed_at: input.password_hash ? at : null,
-          must_change_password: fields.must_change_password ? 1 : 0,
-          failed_logins: 0,
-          origin: actor.gate,
-          origin_source: null,
-          profile: JSON.stringify(profile),
-          has_photo: 0,
-          last_login_at: null,
-          created_at: at,
-          updated_at: at,
-          version: 1,
-          search_text: searchText({
-            username: fields.username ?? '',
-            firstname: fields.firstname ?? '',
-            surname: fields.surname ?? '',
-            email: fields.email ?? '',
-          }),
-        };
-        p.outcome.action = 'create';
-      } else {
-        const update: PersonRowUpdate = {};
-        const changes: Changes = {};
-        const set = (
-          field: string,
-          old: unknown,
-          value: unknown,
-          column: keyof PersonRowUpdate = field as keyof PersonRowUpdate,
-          stored: unknown = value,
-        ) => {
-          if (JSON.stringify(old ?? null) !== JSON.stringify(value ?? null)) {
-            changes[field] = [old ?? null, value ?? null];
-            (update as Record<string, unknown>)[column] = stored;
-          }
-        };
-        for (const f of [...TEXT_FIELDS, 'user_code'] as const) {
-          const v = fields[f];
-          if (v !== undefined) set(f, current[f], v);
+        }),
+      };
+      p.outcome.action = 'create';
+    } else {
+      const update: PersonRowUpdate = {};
+      const changes: Changes = {};
+      const set = (
+        field: string,
+        old: unknown,
+        value: unknown,
+        column: keyof PersonRowUpdate = field as keyof PersonRowUpdate,
+        stored: unknown = value,
+      ) => {
+        if (JSON.stringify(old ?? null) !== JSON.stringify(value ?? null)) {
+          changes[field] = [old ?? null, value ?? null];
+          (update as Record<string, unknown>)[column] = stored;
         }
-        if (fields.must_change_password !== undefined)
-          set(
-            'must_change_password',
-            current.must_change_password === 1,
-            fields.must_change_password,
-            'must_change_password',
-            fields.must_change_password ? 1 : 0,
-          );
-        if (fields.profile !== undefined) {
-          const before = JSON.parse(current.profile) as Record<string, unknown>;
-          for (const name of Object.keys(fields.profile)) {
-            if (JSON.stringify(before[name] ?? null) !== JSON.stringify(profile[name] ?? null))
-              changes[`profile.${name}`] = [before[name] ?? null, profile[name] ?? null];
-          }
-          if (Object.keys(changes).some((c) => c.startsWith('profile.')))
-            update.profile = JSON.stringify(profile);
-        }
-        if (extranetId !== undefined) set('extranet_id', current.extranet_id, extranetId);
-        if (managerId !== undefined) set('manager_id', current.manager_id, managerId);
-        // Shown by username until the new manager's id exists (set when written).
-        if (managerPending !== undefined && input.manager && 'username' in input.manager)
-          changes.manager_id = [current.manager_id, input.manager.username];
-        const transition =
-          input.state !== undefined ? stateTransition(current, input.state, actor, null) : null;
-        if (transition?.kind === 'owned')
-          errors.push(ownedStateError(mappings.get(current.directory_id ?? 0)?.name));
-        if (transition?.kind === 'change') {
-          changes.state = [transition.from, transition.to];
-          Object.assign(update, transition.update);
-        }
-        if (input.password !== undefined || input.password_hash !== undefined) {
-          changes.password = ['[set]', '[new]'];
-          if (input.password_hash !== undefined)
-            Object.assign(update, { password_hash: input.password_hash, password_changed_at: at });
-        }
-        if (
-          groupIds &&
-          JSON.stringify(groupIds) !== JSON.stringify(currentGroups.get(current.id) ?? [])
-        )
-          changes.groups = [
-            namesFor(currentGroups.get(current.id) ?? [], groupNames),
-            namesFor(groupIds, groupNames),
-          ];
-        if (
-          roleIds &&
-          JSON.stringify(roleIds) !== JSON.stringify(currentRoles.get(current.id) ?? [])
-        )
-          changes.roles = [
-            namesFor(currentRoles.get(current.id) ?? [], roleNames),
-            namesFor(roleIds, roleNames),
-          ];
-        if (update.username !== undefined) update.username_key = usernameKey(update.username);
-        if (update.email !== undefined)
-          update.email_key = this.opts.emailUnique ? emailKey(update.email) : null;
-        if (
-          update.username !== undefined ||
-          update.firstname !== undefined ||
-          update.surname !== undefined ||
-          update.email !== undefined
-        ) {
-          update.search_text = searchText({
-            username: update.username ?? current.username,
-            firstname: update.firstname ?? current.firstname,
-            surname: update.surname ?? current.surname,
-            email: update.email ?? current.email,
-          });
-        }
-        if (current.directory_id !== null) {
-          const mapping = mappings.get(current.directory_id);
-          const bad = forbiddenOwnedFields(
-            current,
-            mapping?.fields ?? [],
-            // State is settled by stateTransition (an administrator may block a synced account).
-            Object.keys(changes).filter((c) => c !== 'state'),
-            actor,
-          );
-          if (bad.length > 0)
-            errors.push(
-              ...bad.map((f) => ({
-                field: f,
-                message: `Managed by the directory "${mapping?.name ?? current.directory_id}"; change it there.`,
-              })),
-            );
-        }
-        p.existing = current;
-        p.update = update;
-        p.outcome.changes = changes;
-        p.outcome.action = Object.keys(changes).length > 0 ? 'update' : 'unchanged';
+      };
+      for (const f of [...TEXT_FIELDS, 'user_code'] as const) {
+        const v = fields[f];
+        if (v !== undefined) set(f, current[f], v);
       }
-      if (errors.length > 0) {
-        p.outcome.action = 'error';
-        p.outcome.errors = errors;
-        delete p.outcome.changes;
+      if (fields.must_change_password !== undefined)
+        set(
+          'must_change_password',
+          current.must_change_password === 1,
+          fields.must_change_password,
+          'must_change_password',
+          fields.must_change_password ? 1 : 0,
+        );
+      if (fields.profile !== undefined) {
+        const before = JSON.parse(current.profile) as Record<string, unknown>;
+        for (const name of Object.keys(fields.profile)) {
+          if (JSON.stringify(before[name] ?? null) !== JSON.stringify(profile[name] ?? null))
+            changes[`profile.${name}`] = [before[name] ?? null, profile[name] ?? null];
+        }
+        if (Object.keys(changes).some((c) => c.startsWith('profile.')))
+          update.profile = JSON.stringify(profile);
       }
-      planned.push(p);
+      if (extranetId !== undefined) set('extranet_id', current.extranet_id, extranetId);
+      if (managerId !== undefined) set('manager_id', current.manager_id, managerId);
+      // Shown by username until the new manager's id exists (set when written).
+      if (managerPending !== undefined && input.manager && 'username' in input.manager)
+        changes.manager_id = [current.manager_id, input.manager.username];
+      const transition =
+        input.state !== undefined ? stateTransition(current, input.state, actor, null) : null;
+      if (transition?.kind === 'owned')
+        errors.push(ownedStateError(mappings.get(current.directory_id ?? 0)?.name));
+      if (transition?.kind === 'change') {
+        changes.state = [transition.from, transition.to];
+        Object.assign(update, transition.update);
+      }
+      if (input.password !== undefined || input.password_hash !== undefined) {
+        changes.password = ['[set]', '[new]'];
+        if (input.password_hash !== undefined)
+          Object.assign(update, { password_hash: input.password_hash, password_changed_at: at });
+      }
+      if (
+        groupIds &&
+        JSON.stringify(groupIds) !== JSON.stringify(currentGroups.get(current.id) ?? [])
+      )
+        changes.groups = [
+          namesFor(currentGroups.get(current.id) ?? [], groupNames),
+          namesFor(groupIds, groupNames),
+        ];
+      if (roleIds && JSON.stringify(roleIds) !== JSON.stringify(currentRoles.get(current.id) ?? []))
+        changes.roles = [
+          namesFor(currentRoles.get(current.id) ?? [], roleNames),
+          namesFor(roleIds, roleNames),
+        ];
+      if (update.username !== undefined) update.username_key = usernameKey(update.username);
+      if (update.email !== undefined)
+        update.email_key = this.opts.emailUnique ? emailKey(update.email) : null;
+      if (
+        update.username !== undefined ||
+        update.firstname !== undefined ||
+        update.surname !== undefined ||
+        update.email !== undefined
+      ) {
+        update.search_text = searchText({
+          username: update.username ?? current.username,
+          firstname: update.firstname ?? current.firstname,
+          surname: update.surname ?? current.surname,
+          email: update.email ?? current.email,
+        });
+      }
+      if (current.directory_id !== null) {
+        const mapping = mappings.get(current.directory_id);
+        const bad = forbiddenOwnedFields(
+          current,
+          mapping?.fields ?? [],
+          // State is settled by stateTransition (an administrator may block a synced account).
+          Object.keys(changes).filter((c) => c !== 'state'),
+          actor,
+        );
+        if (bad.length > 0)
+          errors.push(
+            ...bad.map((f) => ({
+              field: f,
+              message: `Managed by the directory "${mapping?.name ?? current.directory_id}"; change it there.`,
+            })),
+          );
+      }
+      p.existing = current;
+      p.update = update;
+      p.outcome.changes = changes;
+      p.outcome.action = Object.keys(changes).length > 0 ? 'update' : 'unchanged';
     }
-    await this.checkUniqueAndManagers(planned);
-    return planned;
+    if (errors.length > 0) {
+      p.outcome.action = 'error';
+      p.outcome.errors = errors;
+      delete p.outcome.changes;
+    }
+
+    return p;
+  }
+
+  /** The part of a planned row kept until the batch ends. */
+  private keep(ctx: Context, p: Planned, key: string): Kept {
+    const k: Kept = { outcome: p.outcome, key };
+    if (p.newRow) k.creates = true;
+    if (p.managerId !== undefined) k.managerId = p.managerId;
+    if (p.managerPending !== undefined) k.managerPending = p.managerPending;
+    // A row with errors stays refused: it claims nothing and writes nothing.
+    if (p.outcome.action === 'error') return k;
+    for (const column of ['email_key', 'user_code'] as const) {
+      const value = p.newRow ? p.newRow[column] : p.update?.[column];
+      if (typeof value === 'string') k[column] = value;
+    }
+    if (p.input.password !== undefined) k.password = true;
+    const given = p.input.fields.profile;
+    if (given)
+      for (const d of ctx.userDefs) {
+        const v = given[d.name];
+        if (typeof v === 'number') (k.userRefs ??= []).push({ name: d.name, id: v });
+      }
+    if (p.existing && p.outcome.action === 'update') {
+      const e = p.existing;
+      k.existing = { id: e.id, version: e.version, username: e.username, manager_id: e.manager_id };
+      k.update = p.update ?? {};
+      if (p.groupIds) k.groupIds = p.groupIds;
+      if (p.roleIds) k.roleIds = p.roleIds;
+    }
+    return k;
   }
 
   private async memberships(
+    db: repo.Executor,
     table: coll.MemberTable,
     personIds: number[],
     needed: boolean,
@@ -546,7 +735,7 @@ export class PeopleBatch {
     if (!needed) return m;
     const key = table === 'group_members' ? 'group_id' : 'role_id';
     for (const part of chunks(personIds)) {
-      const rows = await this.store.db
+      const rows = await db
         .selectFrom(table)
         .select(['person_id', key])
         .where('person_id', 'in', part)
@@ -562,29 +751,30 @@ export class PeopleBatch {
   }
 
   /** Email and user-code uniqueness across the file and the database; manager references and loops. */
-  private async checkUniqueAndManagers(planned: Planned[]): Promise<void> {
+  private async checkUniqueAndManagers(kept: Kept[]): Promise<void> {
     const db = this.store.db;
-    const fail = (p: Planned, e: FieldError) => {
-      p.outcome.action = 'error';
-      delete p.outcome.changes;
-      (p.outcome.errors ??= []).push(e);
+    const fail = (k: Kept, e: FieldError) => {
+      k.outcome.action = 'error';
+      delete k.outcome.changes;
+      (k.outcome.errors ??= []).push(e);
     };
-    const live = () => planned.filter((p) => p.outcome.action !== 'error');
+    const live = () => kept.filter((k) => k.outcome.action !== 'error');
     for (const [column, field, label] of [
       ['email_key', 'email', 'email address'],
       ['user_code', 'user_code', 'user code'],
     ] as const) {
-      const claims = new Map<string, Planned>();
-      for (const p of live()) {
-        const value = p.newRow ? p.newRow[column] : p.update?.[column];
-        if (value === undefined || value === null) continue;
+      const claims = new Map<string, Kept>();
+      for (const k of live()) {
+        const value = k[column];
+        if (value === undefined) continue;
         const other = claims.get(value);
-        if (other) fail(p, { field, message: `This ${label} is also on row ${other.input.row}.` });
-        else claims.set(value, p);
+        if (other)
+          fail(k, { field, message: `This ${label} is also on row ${other.outcome.row}.` });
+        else claims.set(value, k);
       }
       // People of this batch who give their value up (it may pass to another row).
       const releasing = new Set(
-        planned
+        kept
           .filter(
             (q) => q.existing && q.outcome.action !== 'error' && q.update?.[column] !== undefined,
           )
@@ -597,52 +787,47 @@ export class PeopleBatch {
           .where(column, 'in', part)
           .execute();
         for (const r of rows) {
-          const p = claims.get(String(r[column]));
+          const k = claims.get(String(r[column]));
           // Taken by someone else, unless that someone gives it up in this same file.
-          if (p && p.existing?.id !== r.id && !releasing.has(r.id))
-            fail(p, { field, message: `Another account already has this ${label}.` });
+          if (k && k.existing?.id !== r.id && !releasing.has(r.id))
+            fail(k, { field, message: `Another account already has this ${label}.` });
         }
       }
     }
-    await this.checkUserFieldReferences(planned);
+    await this.checkUserFieldReferences(kept);
     // Managers by id must exist.
     const ids = [
       ...new Set(
-        live().flatMap((p) =>
-          p.managerId !== undefined && p.managerId !== null ? [p.managerId] : [],
+        live().flatMap((k) =>
+          k.managerId !== undefined && k.managerId !== null ? [k.managerId] : [],
         ),
       ),
     ];
     const found = new Set<number>();
     for (const part of chunks(ids))
       for (const id of await repo.existingPersonIds(db, part)) found.add(id);
-    for (const p of live())
-      if (p.managerId !== undefined && p.managerId !== null && !found.has(p.managerId))
-        fail(p, { field: 'manager', message: `No person has id ${p.managerId}.` });
-    await this.settleManagers(planned, fail);
+    for (const k of live())
+      if (k.managerId !== undefined && k.managerId !== null && !found.has(k.managerId))
+        fail(k, { field: 'manager', message: `No person has id ${k.managerId}.` });
+    await this.settleManagers(kept, fail);
   }
 
   /** Values of user-select profile fields must name people who exist. */
-  private async checkUserFieldReferences(planned: Planned[]): Promise<void> {
-    const defs = (await this.profileFields.list()).filter((d) => d.type === 'user');
-    if (defs.length === 0) return;
-    const uses: { p: Planned; name: string; id: number }[] = [];
-    for (const p of planned) {
-      const given = p.input.fields.profile;
-      if (p.outcome.action === 'error' || !given) continue;
-      for (const d of defs) {
-        const v = given[d.name];
-        if (typeof v === 'number') uses.push({ p, name: d.name, id: v });
-      }
+  private async checkUserFieldReferences(kept: Kept[]): Promise<void> {
+    const uses: { k: Kept; name: string; id: number }[] = [];
+    for (const k of kept) {
+      if (k.outcome.action === 'error' || !k.userRefs) continue;
+      for (const u of k.userRefs) uses.push({ k, ...u });
     }
+    if (uses.length === 0) return;
     const found = new Set<number>();
     for (const part of chunks([...new Set(uses.map((u) => u.id))]))
       for (const id of await repo.existingPersonIds(this.store.db, part)) found.add(id);
     for (const u of uses)
       if (!found.has(u.id)) {
-        u.p.outcome.action = 'error';
-        delete u.p.outcome.changes;
-        (u.p.outcome.errors ??= []).push({
+        u.k.outcome.action = 'error';
+        delete u.k.outcome.changes;
+        (u.k.outcome.errors ??= []).push({
           field: `profile.${u.name}`,
           message: `No person has id ${u.id}.`,
         });
@@ -655,11 +840,11 @@ export class PeopleBatch {
    * Refusing one row can strand another, so this repeats until nothing changes.
    */
   private async settleManagers(
-    planned: Planned[],
-    fail: (p: Planned, e: FieldError) => void,
+    kept: Kept[],
+    fail: (k: Kept, e: FieldError) => void,
   ): Promise<void> {
-    const touches = planned.some(
-      (p) => p.managerPending !== undefined || (p.existing && p.update?.manager_id !== undefined),
+    const touches = kept.some(
+      (k) => k.managerPending !== undefined || (k.existing && k.update?.manager_id !== undefined),
     );
     const stored = new Map<number, number>();
     if (touches) {
@@ -671,37 +856,39 @@ export class PeopleBatch {
       for (const r of rows) stored.set(r.id, r.manager_id!);
     }
     // Nodes: stored people by id; people the batch creates by -(index + 1).
-    const nodeOf = new Map<Planned, number>();
+    const nodes: number[] = [];
     const createdNode = new Map<string, number>();
-    planned.forEach((p, i) => {
-      const node = p.existing ? p.existing.id : -(i + 1);
-      nodeOf.set(p, node);
-      if (p.newRow) createdNode.set(p.newRow.username_key, node);
+    const createdRows = new Map<string, Kept>();
+    const byNode = new Map<number, Kept>();
+    kept.forEach((k, i) => {
+      const node = k.creates ? -(i + 1) : k.outcome.person_id!;
+      nodes.push(node);
+      byNode.set(node, k);
+      if (k.creates) {
+        createdNode.set(k.key, node);
+        createdRows.set(k.key, k);
+      }
     });
-    const byNode = new Map(planned.map((p) => [nodeOf.get(p)!, p]));
-    const createdRows = new Map(
-      planned.filter((p) => p.newRow).map((p) => [p.newRow!.username_key, p]),
-    );
     for (let changed = true; changed;) {
       changed = false;
-      for (const p of planned) {
-        if (p.outcome.action === 'error' || p.managerPending === undefined) continue;
-        const target = createdRows.get(p.managerPending)!;
+      for (const k of kept) {
+        if (k.outcome.action === 'error' || k.managerPending === undefined) continue;
+        const target = createdRows.get(k.managerPending)!;
         if (target.outcome.action === 'error') {
-          fail(p, {
+          fail(k, {
             field: 'manager',
-            message: `The manager "${target.outcome.username}" is on row ${target.input.row}, which has errors.`,
+            message: `The manager "${target.outcome.username}" is on row ${target.outcome.row}, which has errors.`,
           });
           changed = true;
         }
       }
       if (!touches) continue;
       const link = (node: number): number | null => {
-        const p = byNode.get(node);
-        if (p && p.outcome.action !== 'error') {
-          if (p.managerPending !== undefined) return createdNode.get(p.managerPending)!;
-          if (p.newRow) return p.newRow.manager_id ?? null;
-          if (p.update?.manager_id !== undefined) return p.update.manager_id;
+        const k = byNode.get(node);
+        if (k && k.outcome.action !== 'error') {
+          if (k.managerPending !== undefined) return createdNode.get(k.managerPending)!;
+          if (k.creates) return k.managerId ?? null;
+          if (k.update?.manager_id !== undefined) return k.update.manager_id;
         }
         return node > 0 ? (stored.get(node) ?? null) : null;
       };
@@ -736,15 +923,24 @@ export class PeopleBatch {
     }
   }
 
+  /**
+   * Writes the batch inside its transaction, a slice of the source at a time: rows to create
+   * are planned again (from the same context, so to the same record) and inserted, updates
+   * are written as planned. A new person whose manager is created by a later row waits
+   * until that manager has an id.
+   */
   private async write(
     tx: repo.Executor,
-    actor: Actor,
-    work: Planned[],
+    ctx: Context,
+    rows: BatchSource,
+    kept: Kept[],
+    hashes: Map<number, { hash: string; at: string }>,
     origin: string | null,
   ): Promise<void> {
+    const { actor } = ctx;
     const at = nowIso();
     // Audit events are written as they pile up, so a large batch never holds them all.
-    const auditChunk = Math.floor(this.store.caps.maxParameters / 13);
+    const auditChunk = Math.floor(Math.min(this.store.caps.maxParameters, WRITE_PARAMETERS) / 13);
     let audits: ReturnType<typeof auditRow>[] = [];
     const flushAudits = async (all: boolean) => {
       while (audits.length >= (all ? 1 : auditChunk)) {
@@ -755,101 +951,148 @@ export class PeopleBatch {
     // Values that move between people of this batch (a swap of emails or user codes) are
     // released first, so no intermediate state collides with the unique indexes.
     for (const column of ['email_key', 'user_code'] as const) {
-      const moving = work.filter((p) => p.existing && p.update?.[column] !== undefined);
-      for (const part of chunks(moving.map((p) => p.existing!.id)))
+      const moving = kept.filter(
+        (k) => isWork(k) && k.existing && k.update?.[column] !== undefined,
+      );
+      for (const part of chunks(moving.map((k) => k.existing!.id)))
         await tx
           .updateTable('people')
           .set({ [column]: null })
           .where('id', 'in', part)
           .execute();
     }
-    // Creates are inserted manager-first, so a new person's new manager already has an id.
     const createdId = new Map<string, number>();
-    let remaining = work.filter((p) => p.newRow);
-    while (remaining.length > 0) {
-      const ready = remaining.filter(
-        (p) => p.managerPending === undefined || createdId.has(p.managerPending),
-      );
-      if (ready.length === 0) throw new Error('Unresolvable manager references in a batch.');
-      for (const p of ready) {
-        p.newRow!.origin_source = origin;
-        if (p.managerPending !== undefined) p.newRow!.manager_id = createdId.get(p.managerPending)!;
+    const memberships = async (
+      items: { person: number; k: Kept | Planned; created: boolean }[],
+    ) => {
+      for (const [table, key, field, change] of [
+        ['group_members', 'group_id', 'groupIds', 'groups'],
+        ['role_members', 'role_id', 'roleIds', 'roles'],
+      ] as const) {
+        const withSets = items.filter(
+          (x) => x.k[field] !== undefined && (x.created || x.k.outcome.changes?.[change]),
+        );
+        const replaced = withSets.filter((x) => !x.created).map((x) => x.person);
+        for (const part of chunks(replaced))
+          await tx.deleteFrom(table).where('person_id', 'in', part).execute();
+        const values = withSets.flatMap((x) =>
+          x.k[field]!.map((id) => ({ [key]: id, person_id: x.person })),
+        );
+        for (const part of chunks(values, 5000)) await tx.insertInto(table).values(part).execute();
       }
-      for (const part of chunks(ready, 5000)) {
+    };
+    /** Inserts, manager first, the creates whose manager has an id; returns the others. */
+    const insertCreates = async (list: { i: number; p: Planned }[]) => {
+      let remaining = list;
+      for (;;) {
+        const ready = remaining.filter(
+          (x) => x.p.managerPending === undefined || createdId.has(x.p.managerPending),
+        );
+        if (ready.length === 0) return remaining;
+        for (const { p } of ready)
+          if (p.managerPending !== undefined)
+            p.newRow!.manager_id = createdId.get(p.managerPending)!;
         const ids = await repo.insertPeople(
           tx,
-          part.map((p) => p.newRow!),
-          this.store.caps.maxParameters,
+          ready.map((x) => x.p.newRow!),
+          Math.min(this.store.caps.maxParameters, WRITE_PARAMETERS),
         );
-        part.forEach((p, i) => {
-          p.outcome.person_id = ids[i]!;
-          createdId.set(p.newRow!.username_key, ids[i]!);
+        ready.forEach(({ i, p }, n) => {
+          const id = ids[n]!;
+          kept[i]!.outcome.person_id = id;
+          createdId.set(p.newRow!.username_key, id);
           audits.push(
             auditRow(actor, {
               action: 'person.create',
               targetType: 'person',
-              targetId: ids[i]!,
+              targetId: id,
               targetLabel: p.newRow!.username,
               changes: diff(null, auditView(p.newRow as PersonRow)),
               at,
             }),
           );
         });
+        await memberships(ready.map((x, n) => ({ person: ids[n]!, k: x.p, created: true })));
+        await flushAudits(false);
+        const done = new Set(ready);
+        remaining = remaining.filter((x) => !done.has(x));
+        if (remaining.length === 0) return remaining;
+      }
+    };
+    const writeUpdates = async (list: Kept[]) => {
+      for (const k of list) {
+        const current = k.existing!;
+        if (k.managerPending !== undefined) {
+          const id = createdId.get(k.managerPending)!;
+          k.update!.manager_id = id;
+          k.outcome.changes!.manager_id = [current.manager_id, id];
+        }
+        if (Object.keys(k.update!).length > 0) {
+          const next = await repo.updatePersonIfVersion(tx, current.id, current.version, {
+            ...k.update,
+            updated_at: at,
+          });
+          if (!next)
+            throw new GatehouseError(
+              'precondition_failed',
+              `The account "${current.username}" (row ${k.outcome.row}) changed while the import ran; nothing was applied. Run the import again.`,
+            );
+          if (k.update!.state === 'blocked')
+            await tx.deleteFrom('sessions').where('person_id', '=', current.id).execute();
+        }
+        audits.push(
+          auditRow(actor, {
+            action: 'person.update',
+            targetType: 'person',
+            targetId: current.id,
+            targetLabel: current.username,
+            changes: k.outcome.changes ?? {},
+            at,
+          }),
+        );
         await flushAudits(false);
       }
-      const done = new Set(ready);
-      remaining = remaining.filter((p) => !done.has(p));
-    }
-    for (const p of work)
-      if (p.existing && p.managerPending !== undefined) {
-        const id = createdId.get(p.managerPending)!;
-        p.update!.manager_id = id;
-        p.outcome.changes!.manager_id = [p.existing.manager_id, id];
+      await memberships(list.map((k) => ({ person: k.existing!.id, k, created: false })));
+    };
+    const noMembers = new Map<number, number[]>();
+    let waitingCreates: { i: number; p: Planned }[] = [];
+    const waitingUpdates: Kept[] = [];
+    for (let start = 0; start < kept.length; start += SLICE) {
+      await breathe();
+      const end = Math.min(kept.length, start + SLICE);
+      let part: BatchRow[] | undefined;
+      const creates: { i: number; p: Planned }[] = [];
+      const updates: Kept[] = [];
+      for (let i = start; i < end; i++) {
+        const k = kept[i]!;
+        if (k.outcome.action === 'update') {
+          if (k.managerPending !== undefined && !createdId.has(k.managerPending))
+            waitingUpdates.push(k);
+          else updates.push(k);
+        }
+        if (k.outcome.action !== 'create') continue;
+        part ??= rows.slice(start, end);
+        const p = await this.planRow(
+          ctx,
+          tx,
+          part[i - start]!,
+          k.key,
+          undefined,
+          noMembers,
+          noMembers,
+        );
+        const hashed = hashes.get(i);
+        if (hashed)
+          Object.assign(p.newRow!, { password_hash: hashed.hash, password_changed_at: hashed.at });
+        p.newRow!.origin_source = origin;
+        creates.push({ i, p });
       }
-    for (const p of work.filter((x) => x.existing)) {
-      const current = p.existing!;
-      if (Object.keys(p.update!).length > 0) {
-        const next = await repo.updatePersonIfVersion(tx, current.id, current.version, {
-          ...p.update,
-          updated_at: at,
-        });
-        if (!next)
-          throw new GatehouseError(
-            'precondition_failed',
-            `The account "${current.username}" (row ${p.input.row}) changed while the import ran; nothing was applied. Run the import again.`,
-          );
-        if (p.update!.state === 'blocked')
-          await tx.deleteFrom('sessions').where('person_id', '=', current.id).execute();
-      }
-      audits.push(
-        auditRow(actor, {
-          action: 'person.update',
-          targetType: 'person',
-          targetId: current.id,
-          targetLabel: current.username,
-          changes: p.outcome.changes ?? {},
-          at,
-        }),
-      );
-      await flushAudits(false);
+      waitingCreates.push(...(await insertCreates(creates)));
+      await writeUpdates(updates);
     }
-    for (const [table, key, field] of [
-      ['group_members', 'group_id', 'groupIds'],
-      ['role_members', 'role_id', 'roleIds'],
-    ] as const) {
-      const withSets = work.filter(
-        (p) =>
-          p[field] !== undefined &&
-          (p.newRow || p.outcome.changes?.[field === 'groupIds' ? 'groups' : 'roles']),
-      );
-      for (const part of chunks(withSets.filter((p) => p.existing).map((p) => p.existing!.id))) {
-        await tx.deleteFrom(table).where('person_id', 'in', part).execute();
-      }
-      const values = withSets.flatMap((p) =>
-        p[field]!.map((id) => ({ [key]: id, person_id: p.outcome.person_id! })),
-      );
-      for (const part of chunks(values, 5000)) await tx.insertInto(table).values(part).execute();
-    }
+    waitingCreates = await insertCreates(waitingCreates);
+    if (waitingCreates.length > 0) throw new Error('Unresolvable manager references in a batch.');
+    await writeUpdates(waitingUpdates);
     await flushAudits(true);
   }
 }

@@ -30,83 +30,98 @@ export function toBatchRow(
 ): BatchRow {
   const out: BatchRow = { row, username: '', fields: {} };
   const errors: FieldError[] = [];
-  const profile: Record<string, unknown> = {};
-  let hasProfile = false;
-  targets.forEach((t, i) => {
-    const raw = cells[i] ?? '';
-    const bad = (message: string) => errors.push({ field: headerName(t), message });
-    if (t.kind === 'profile') {
-      const r = parseProfileCsv(t.def, fromSpreadsheetSafe(raw));
-      if (r.ok) profile[t.def.name] = r.value;
-      else bad(r.message);
-      hasProfile = true;
-      return;
-    }
-    // Passwords are taken exactly as written: the export never writes them, so they carry
-    // no spreadsheet-safety apostrophe to remove, and spaces may be part of a password.
-    if (t.column === 'password') {
-      if (raw !== '') out.password = raw;
-      return;
-    }
-    const cell = fromSpreadsheetSafe(raw);
-    const v = cell.trim();
-    switch (t.column) {
-      case 'id':
-        // For reference only: username is the key.
-        if (v !== '' && !/^\d+$/.test(v)) bad('Must be a numeric id, or empty.');
-        return;
-      case 'username':
-        out.username = cell;
-        return;
-      case 'password_hash':
-        if (v !== '') out.password_hash = v;
-        return;
-      case 'firstname':
-      case 'surname':
-      case 'email':
-      case 'job_title':
-      case 'department':
-      case 'office':
-      case 'phone':
-      case 'mobile':
-        out.fields[t.column] = cell;
-        return;
-      case 'user_code':
-        out.fields.user_code = v === '' ? null : v;
-        return;
-      case 'state': {
-        const k = v.toLowerCase();
-        if (k === '') return;
-        if (YES.has(k)) out.state = 'active';
-        else if (NO.has(k)) out.state = 'blocked';
-        else bad('Must be Yes (active) or No (blocked).');
-        return;
-      }
-      case 'must_change_password': {
-        const k = v.toLowerCase();
-        if (k === '') return;
-        if (YES.has(k)) out.fields.must_change_password = true;
-        else if (NO.has(k)) out.fields.must_change_password = false;
-        else bad('Must be 1 (change at next sign-in), 0, or empty.');
-        return;
-      }
-      case 'manager':
-        if (v === '') out.manager = null;
-        else if (/^\d+$/.test(v)) out.manager = { id: Number(v) };
-        else out.manager = { username: v };
-        return;
-      case 'extranet':
-        out.extranet = v === '' ? null : v;
-        return;
-      case 'roles':
-        out.roles = splitNames(v);
-        return;
-      case 'groups':
-        out.groups = splitNames(v);
-        return;
-    }
-  });
-  if (hasProfile) out.fields.profile = profile;
+  let profile: Record<string, unknown> | undefined;
+  // A plain loop with no closure per row: this runs for every row on every pass of the core.
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i]!;
+    const message = readCell(
+      out,
+      t,
+      cells[i] ?? '',
+      (profile ??= t.kind === 'profile' ? {} : undefined),
+    );
+    if (message !== undefined) errors.push({ field: headerName(t), message });
+  }
+  if (profile) out.fields.profile = profile;
   if (errors.length > 0) out.readErrors = errors;
   return out;
+}
+
+/** Reads one cell into the row; returns the problem with it, if any. */
+function readCell(
+  out: BatchRow,
+  t: ColumnTarget,
+  raw: string,
+  profile: Record<string, unknown> | undefined,
+): string | undefined {
+  if (t.kind === 'profile') {
+    const r = parseProfileCsv(t.def, fromSpreadsheetSafe(raw));
+    if (!r.ok) return r.message;
+    profile![t.def.name] = r.value;
+    return undefined;
+  }
+  // Passwords are taken exactly as written: the export never writes them, so they carry
+  // no spreadsheet-safety apostrophe to remove, and spaces may be part of a password.
+  if (t.column === 'password') {
+    if (raw !== '') out.password = raw;
+    return undefined;
+  }
+  const cell = fromSpreadsheetSafe(raw);
+  const v = cell.trim();
+  switch (t.column) {
+    case 'id':
+      // For reference only: username is the key.
+      if (v !== '' && !/^\d+$/.test(v)) return 'Must be a numeric id, or empty.';
+      return undefined;
+    case 'username':
+      out.username = cell;
+      return undefined;
+    case 'password_hash':
+      if (v !== '') out.password_hash = v;
+      return undefined;
+    case 'firstname':
+    case 'surname':
+    case 'email':
+    case 'job_title':
+    case 'department':
+    case 'office':
+    case 'phone':
+    case 'mobile':
+      out.fields[t.column] = cell;
+      return undefined;
+    case 'user_code':
+      out.fields.user_code = v === '' ? null : v;
+      return undefined;
+    case 'state': {
+      const k = v.toLowerCase();
+      if (k === '') return undefined;
+      if (YES.has(k)) out.state = 'active';
+      else if (NO.has(k)) out.state = 'blocked';
+      else return 'Must be Yes (active) or No (blocked).';
+      return undefined;
+    }
+    case 'must_change_password': {
+      const k = v.toLowerCase();
+      if (k === '') return undefined;
+      if (YES.has(k)) out.fields.must_change_password = true;
+      else if (NO.has(k)) out.fields.must_change_password = false;
+      else return 'Must be 1 (change at next sign-in), 0, or empty.';
+      return undefined;
+    }
+    case 'manager':
+      if (v === '') out.manager = null;
+      else if (/^\d+$/.test(v)) out.manager = { id: Number(v) };
+      else out.manager = { username: v };
+      return undefined;
+    case 'extranet':
+      out.extranet = v === '' ? null : v;
+      return undefined;
+    case 'roles':
+      out.roles = splitNames(v);
+      return undefined;
+    case 'groups':
+      out.groups = splitNames(v);
+      return undefined;
+  }
+  return undefined;
 }

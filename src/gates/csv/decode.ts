@@ -30,6 +30,17 @@ function invalid(encoding: Encoding): GatehouseError {
   );
 }
 
+/** Bytes decoded at a time: a whole file given as one buffer is not turned into one string. */
+const PIECE_BYTES = 64 * 1024;
+
+async function* pieces(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source)
+    for (let i = 0; i < chunk.length; i += PIECE_BYTES)
+      yield chunk.subarray(i, Math.min(chunk.length, i + PIECE_BYTES));
+}
+
 /** Decodes a byte stream to text chunks, detecting the encoding from the first bytes. */
 export async function* decodeText(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
@@ -44,7 +55,7 @@ export async function* decodeText(
       throw invalid(encoding);
     }
   };
-  for await (const chunk of source) {
+  for await (const chunk of pieces(source)) {
     if (decoder === null) {
       // Wait for four bytes to see a BOM or a UTF-16 pattern.
       const joined = new Uint8Array(pending.length + chunk.length);

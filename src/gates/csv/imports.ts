@@ -12,7 +12,7 @@ import type { Core } from '../../core/index.ts';
 import { type Actor, nowIso } from '../../core/context.ts';
 import { GatehouseError, fail, type FieldError } from '../../core/errors.ts';
 import type { BatchSummary, RowAction, RowOutcome } from '../../core/people-batch.ts';
-import { readImportFile, type ImportFile } from './read.ts';
+import { readImportRows, type PackedImportFile } from './read.ts';
 import { exportHeader, type BuiltinColumn } from './columns.ts';
 
 export type ImportMode = 'dry_run' | 'apply';
@@ -96,6 +96,21 @@ export function toReportOutcome(o: RowOutcome, names: ReadonlyMap<string, string
   if (o.errors && o.errors.length > 0)
     out.errors = o.errors.map((e) => ({ column: columnFor(e.field, names), message: e.message }));
   return out;
+}
+
+/**
+ * The report's per-row outcomes as one JSON array, written an outcome at a time (a report
+ * object for each of 100,000 rows at once would cost more than the text).
+ */
+export function outcomesJson(outcomes: RowOutcome[], names: ReadonlyMap<string, string>): string {
+  const parts: string[] = [];
+  for (let i = 0; i < outcomes.length; i += 1000) {
+    let part = '';
+    for (const o of outcomes.slice(i, i + 1000))
+      part += (part === '' ? '' : ',') + JSON.stringify(toReportOutcome(o, names));
+    parts.push(part);
+  }
+  return `[${parts.join(',')}]`;
 }
 
 export function reportOf(r: ImportRow, now = Date.now()): ImportReport {
@@ -189,10 +204,10 @@ export class CsvImports {
     }, HEARTBEAT_MS);
     heartbeat.unref();
     try {
-      let file: ImportFile;
+      let file: PackedImportFile;
       try {
         const defs = await this.core.profileFields.list();
-        file = await readImportFile(source, defs, opts.maxRows ? { maxRows: opts.maxRows } : {});
+        file = await readImportRows(source, defs, opts.maxRows ? { maxRows: opts.maxRows } : {});
       } catch (err) {
         if (err instanceof GatehouseError) {
           await pending;
@@ -214,7 +229,8 @@ export class CsvImports {
                   opts.onProgress?.({ phase: 'writing', done: 0, total: changes }),
               });
         await pending;
-        const outcomes = result.outcomes.map((o) => toReportOutcome(o, file.header.names));
+        const outcomes = outcomesJson(result.outcomes, file.header.names);
+        result.outcomes = [];
         return await this.finish(id, {
           status: 'completed',
           applied: result.applied,
@@ -247,7 +263,8 @@ export class CsvImports {
       status: 'completed' | 'failed';
       applied?: boolean;
       summary?: BatchSummary;
-      outcomes?: ReportOutcome[];
+      /** The per-row outcomes as a JSON array. */
+      outcomes?: string;
       rows?: number;
       error?: GatehouseError;
     },
@@ -262,7 +279,7 @@ export class CsvImports {
       progress_total: r.rows ?? 0,
       row_count: r.rows ?? 0,
       summary: r.summary ? JSON.stringify(r.summary) : null,
-      outcomes: r.outcomes ? JSON.stringify(r.outcomes) : null,
+      outcomes: r.outcomes ?? null,
       error: r.error
         ? JSON.stringify({
             type: r.error.type,
