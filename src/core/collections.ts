@@ -251,10 +251,11 @@ export class CollectionService {
     });
   }
 
-  async members(id: number): Promise<number[]> {
+  /** Member ids; `activeOnly` leaves out blocked and frozen people (for readers who are not administrators). */
+  async members(id: number, activeOnly = false): Promise<number[]> {
     await this.get(id);
-    if (this.t.members) return repo.memberIds(this.store.db, this.t.members, id);
-    return repo.peopleInExtranet(this.store.db, id);
+    if (this.t.members) return repo.memberIds(this.store.db, this.t.members, id, activeOnly);
+    return repo.peopleInExtranet(this.store.db, id, activeOnly);
   }
 
   /** Makes exactly `personIds` the members; returns them. */

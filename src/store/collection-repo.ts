@@ -88,18 +88,30 @@ function keyOf(table: MemberTable): 'group_id' | 'role_id' {
   return table === 'group_members' ? 'group_id' : 'role_id';
 }
 
+/** Ids of people who may act now: active, or frozen with the lockout over. */
+function activePeople(db: Executor) {
+  const now = new Date().toISOString();
+  return db
+    .selectFrom('people')
+    .select('id')
+    .where((eb) =>
+      eb.or([
+        eb('state', '=', 'active'),
+        eb.and([eb('state', '=', 'frozen'), eb('frozen_until', '<=', now)]),
+      ]),
+    );
+}
+
 export async function memberIds(
   db: Executor,
   table: MemberTable,
   itemId: number,
+  activeOnly = false,
 ): Promise<number[]> {
   const key = keyOf(table);
-  const rows = await db
-    .selectFrom(table)
-    .select('person_id')
-    .where(key, '=', itemId)
-    .orderBy('person_id')
-    .execute();
+  let q = db.selectFrom(table).select('person_id').where(key, '=', itemId);
+  if (activeOnly) q = q.where('person_id', 'in', activePeople(db));
+  const rows = await q.orderBy('person_id').execute();
   return rows.map((r) => r.person_id);
 }
 
@@ -177,12 +189,13 @@ export async function parentOf(db: Executor, groupId: number): Promise<number | 
   return r?.parent_id ?? null;
 }
 
-export async function peopleInExtranet(db: Executor, extranetId: number): Promise<number[]> {
-  const rows = await db
-    .selectFrom('people')
-    .select('id')
-    .where('extranet_id', '=', extranetId)
-    .orderBy('id')
-    .execute();
+export async function peopleInExtranet(
+  db: Executor,
+  extranetId: number,
+  activeOnly = false,
+): Promise<number[]> {
+  let q = db.selectFrom('people').select('id').where('extranet_id', '=', extranetId);
+  if (activeOnly) q = q.where('id', 'in', activePeople(db));
+  const rows = await q.orderBy('id').execute();
   return rows.map((r) => r.id);
 }

@@ -2,7 +2,8 @@
 import { Type } from 'typebox';
 import type { App } from '../../../app.ts';
 import type { CollectionService } from '../../../core/collections.ts';
-import { actorOf, pagination, requires, type Api } from '../http.ts';
+import { can } from '../../../auth/permissions.ts';
+import { actorOf, pagination, principalOf, requires, type Api } from '../http.ts';
 import * as S from '../schemas.ts';
 
 export function collectionRoutes(api: Api, app: App): void {
@@ -98,7 +99,9 @@ export function collectionRoutes(api: Api, app: App): void {
         },
         preHandler: requires('directory:read'),
       },
-      async (req) => ({ ids: await service.members(req.params.id) }),
+      async (req) => ({
+        ids: await service.members(req.params.id, !can(principalOf(req), 'people:read_all')),
+      }),
     );
     api.put(
       `/${path}/:id/users`,

@@ -1,0 +1,356 @@
+/**
+ * Who may do what through the People API: no credentials → 401; any active account reads
+ * the directory (active people only); only People administrators write; a blocked or
+ * frozen owner's API keys stop at once. The sweeps are driven by the OpenAPI document, so
+ * a new endpoint without a row here fails the test.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { SYSTEM_ACTOR } from '../../src/core/context.ts';
+
+const API = '/api/people/v2';
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+interface Ids {
+  person: number;
+  blocked: number;
+  group: number;
+  role: number;
+  extranet: number;
+  field: number;
+  adminKey: number;
+}
+
+type Call = [method: string, path: string, body?: unknown];
+
+/** Every write, with a valid body (validation runs before the permission check). */
+function writes(ids: Ids): Call[] {
+  const p = ids.person;
+  return [
+    ['POST', '/users', { username: 'nope', firstname: 'N', surname: 'O', email: 'n@x.org' }],
+    ['PUT', `/users/${p}`, { job_title: 'x' }],
+    ['PATCH', `/users/${p}`, { job_title: 'x' }],
+    ['DELETE', `/users/${p}`],
+    ['PUT', `/users/${p}/password`, { password: 'a-long-password-1' }],
+    ['PUT', `/users/${p}/manager`, { manager_id: null }],
+    ['PUT', `/users/${p}/subordinates`, { ids: [] }],
+    ['POST', `/users/${p}/block`, {}],
+    ['POST', `/users/${ids.blocked}/unblock`, {}],
+    ['POST', `/users/${p}/unfreeze`, {}],
+    ['PUT', `/users/${p}/grants`, { people_admin: true }],
+    ['POST', `/users/${p}/photo`, 'photo'],
+    ['POST', '/groups', { name: 'g-nope' }],
+    ['PUT', `/groups/${ids.group}`, { name: 'g2' }],
+    ['PATCH', `/groups/${ids.group}`, { name: 'g2' }],
+    ['DELETE', `/groups/${ids.group}`],
+    ['PUT', `/groups/${ids.group}/users`, { ids: [] }],
+    ['POST', '/roles', { name: 'r-nope' }],
+    ['PUT', `/roles/${ids.role}`, { name: 'r2' }],
+    ['PATCH', `/roles/${ids.role}`, { name: 'r2' }],
+    ['DELETE', `/roles/${ids.role}`],
+    ['PUT', `/roles/${ids.role}/users`, { ids: [] }],
+    ['POST', '/extranets', { name: 'e-nope' }],
+    ['PUT', `/extranets/${ids.extranet}`, { name: 'e2' }],
+    ['PATCH', `/extranets/${ids.extranet}`, { name: 'e2' }],
+    ['DELETE', `/extranets/${ids.extranet}`],
+    ['PUT', `/extranets/${ids.extranet}/users`, { ids: [] }],
+    ['POST', '/profile-fields', { name: 'nope', label: 'Nope', type: 'string' }],
+    ['PATCH', `/profile-fields/${ids.field}`, { label: 'x' }],
+    ['DELETE', `/profile-fields/${ids.field}`],
+    ['PATCH', '/settings/password-policy', { minLength: 12 }],
+    ['POST', '/imports', 'csv'],
+  ];
+}
+
+/** Reads every active account may make. */
+function directoryReads(ids: Ids): string[] {
+  const p = ids.person;
+  return [
+    '/user',
+    '/users',
+    `/users/${p}`,
+    `/users/${p}/subordinates`,
+    `/users/${p}/groups`,
+    `/users/${p}/roles`,
+    `/users/${p}/photo`,
+    '/groups',
+    `/groups/${ids.group}`,
+    `/groups/${ids.group}/users`,
+    '/roles',
+    `/roles/${ids.role}`,
+    `/roles/${ids.role}/users`,
+    '/extranets',
+    `/extranets/${ids.extranet}`,
+    `/extranets/${ids.extranet}/users`,
+    '/profile-fields',
+    `/profile-fields/${ids.field}`,
+    '/api-keys',
+  ];
+}
+
+/** Reads for administrators only. */
+function adminReads(ids: Ids): string[] {
+  return [
+    `/users/${ids.person}/grants`,
+    '/audit',
+    '/audit/export',
+    '/settings/password-policy',
+    '/imports',
+    '/imports/1',
+    '/users/export',
+    '/exports/users.csv',
+    '/overview',
+  ];
+}
+
+/** What anyone may do to their own things. */
+const OWN: Call[] = [
+  ['PUT', '/user/password'],
+  ['POST', '/api-keys'],
+  ['DELETE', '/api-keys/{id}'],
+];
+
+function send(s: TestServer, key: string | null, [method, path, body]: Call) {
+  if (body === 'photo') {
+    const form = new FormData();
+    form.set('photo', new Blob([PNG], { type: 'image/png' }), 'p.png');
+    return s.request(method, `${API}${path}`, { key, raw: form });
+  }
+  if (body === 'csv')
+    return s.request(method, `${API}${path}`, {
+      key,
+      raw: 'username,firstname,surname,email\nzz,Z,Z,zz@example.org\n',
+      headers: { 'content-type': 'text/csv' },
+    });
+  return s.request(method, `${API}${path}`, { key, body });
+}
+
+/** "/users/7/photo" → "/users/{id}/photo" */
+const template = (path: string) => path.replace(/\/\d+(?=\/|$)/g, '/{id}');
+
+describe('People API v2: permissions', () => {
+  let s: TestServer;
+  let ids: Ids;
+  let plain: { id: number; key: string };
+  let operations: string[];
+  before(async () => {
+    s = await startTestServer();
+    plain = await s.makeUser('plain');
+    const person = await s.app.core.people.create(SYSTEM_ACTOR, {
+      username: 'target',
+      firstname: 'T',
+      surname: 'Arget',
+      email: 't@example.org',
+    });
+    await s.app.core.people.setPhoto(SYSTEM_ACTOR, person.id, 'image/png', PNG);
+    const blocked = await s.app.core.people.create(SYSTEM_ACTOR, {
+      username: 'hidden',
+      firstname: 'Hidden',
+      surname: 'Person',
+      email: 'hidden@example.org',
+      manager_id: person.id,
+    });
+    await s.app.core.people.setPhoto(SYSTEM_ACTOR, blocked.id, 'image/png', PNG);
+    await s.app.core.people.block(SYSTEM_ACTOR, blocked.id, 'secret reason');
+    const group = await s.app.core.groups.create(SYSTEM_ACTOR, { name: 'G' });
+    await s.app.core.groups.setMembers(SYSTEM_ACTOR, group.id, [person.id, blocked.id]);
+    const role = await s.app.core.roles.create(SYSTEM_ACTOR, { name: 'R' });
+    await s.app.core.roles.setMembers(SYSTEM_ACTOR, role.id, [person.id, blocked.id]);
+    const extranet = await s.app.core.extranets.create(SYSTEM_ACTOR, { name: 'E' });
+    const field = await s.app.core.profileFields.create(SYSTEM_ACTOR, {
+      name: 'f',
+      label: 'F',
+      type: 'string',
+    });
+    const keys = await s.app.apiKeys.list(s.adminId, 0, 10);
+    ids = {
+      person: person.id,
+      blocked: blocked.id,
+      group: group.id,
+      role: role.id,
+      extranet: extranet.id,
+      field: field.id,
+      adminKey: keys.data[0]!.id,
+    };
+    const doc = await s.request('GET', `${API}/openapi.json`);
+    operations = Object.entries(doc.body.paths as Record<string, object>).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+    );
+  });
+  after(() => s.close());
+
+  it('the tables here cover every operation of the OpenAPI document', () => {
+    const known = new Set([
+      ...writes(ids).map(([m, p]) => `${m} ${API}${template(p)}`),
+      ...directoryReads(ids).map((p) => `GET ${API}${template(p)}`),
+      ...adminReads(ids).map((p) => `GET ${API}${template(p)}`),
+      ...OWN.map(([m, p]) => `${m} ${API}${p}`),
+    ]);
+    const missing = operations.filter((o) => !known.has(o) && !o.includes('/api/session'));
+    assert.deepEqual(missing, [], 'operations with no permission test');
+  });
+
+  it('no credentials, a bad key or a malformed header: 401 on every operation', async () => {
+    const all: Call[] = [
+      ...writes(ids),
+      ...directoryReads(ids).map((p): Call => ['GET', p]),
+      ...adminReads(ids).map((p): Call => ['GET', p]),
+      ['PUT', '/user/password', { current_password: 'x', password: 'y-long-password' }],
+      ['POST', '/api-keys', { name: 'x' }],
+      ['DELETE', `/api-keys/${ids.adminKey}`],
+    ];
+    for (const call of all) {
+      const r = await send(s, null, call);
+      assert.equal(r.status, 401, `${call[0]} ${call[1]}: ${r.text}`);
+      assert.equal(r.body.type, 'unauthenticated');
+      assert.equal(r.body.code, 401);
+    }
+    for (const headers of [
+      { authorization: 'Bearer ghk_not-a-real-key' },
+      { authorization: 'Bearer ' },
+      { authorization: `Basic ${Buffer.from('admin:admin-password-1').toString('base64')}` },
+      { authorization: s.adminKey },
+    ]) {
+      const r = await s.request('GET', `${API}/users`, { key: null, headers });
+      assert.equal(r.status, 401, JSON.stringify(headers));
+    }
+    assert.equal((await s.request('GET', `${API}/user`)).status, 200, 'the admin key still works');
+  });
+
+  it('a plain user reads the directory but every write is 403 and changes nothing', async () => {
+    for (const path of directoryReads(ids)) {
+      const r = await s.request('GET', `${API}${path}`, { key: plain.key });
+      assert.equal(r.status, 200, `GET ${path}: ${r.text}`);
+    }
+    for (const path of adminReads(ids)) {
+      const r = await s.request('GET', `${API}${path}`, { key: plain.key });
+      assert.equal(r.status, 403, `GET ${path}: ${r.text}`);
+      assert.equal(r.body.type, 'forbidden');
+    }
+    const auditBefore = (await s.request('GET', `${API}/audit?limit=1`)).body.pagination.total;
+    for (const call of writes(ids)) {
+      const r = await send(s, plain.key, call);
+      assert.equal(r.status, 403, `${call[0]} ${call[1]}: ${r.text}`);
+      assert.equal(r.body.type, 'forbidden');
+    }
+    // nothing changed
+    const auditAfter = (await s.request('GET', `${API}/audit?limit=1`)).body.pagination.total;
+    assert.equal(auditAfter, auditBefore);
+    const target = await s.request('GET', `${API}/users/${ids.person}`);
+    assert.equal(target.body.version, 2, 'only the photo set in before()');
+    assert.equal((await s.request('GET', `${API}/groups/${ids.group}`)).body.name, 'G');
+  });
+
+  it('sysadmins and login-handler administrators without People admin cannot write people', async () => {
+    const sys = await s.makeUser('onlysys', ['sysadmin']);
+    const lh = await s.makeUser('onlylh', ['login_handler_admin']);
+    for (const key of [sys.key, lh.key]) {
+      const r = await s.request('PATCH', `${API}/users/${ids.person}`, {
+        key,
+        body: { job_title: 'x' },
+      });
+      assert.equal(r.status, 403);
+      const g = await s.request('POST', `${API}/groups`, { key, body: { name: 'x' } });
+      assert.equal(g.status, 403);
+    }
+    const padmin = await s.makeUser('onlypeople', ['people_admin']);
+    const ok = await s.request('PATCH', `${API}/users/${ids.person}`, {
+      key: padmin.key,
+      body: { job_title: 'Allowed' },
+    });
+    assert.equal(ok.status, 200);
+    const policy = await s.request('PATCH', `${API}/settings/password-policy`, {
+      key: padmin.key,
+      body: { minLength: 12 },
+    });
+    assert.equal(policy.status, 403, 'a People admin does not change site settings');
+  });
+
+  it('a plain user does not see blocked accounts anywhere', async () => {
+    const k = { key: plain.key };
+    const b = ids.blocked;
+    for (const path of [
+      `/users/${b}`,
+      `/users/${b}/groups`,
+      `/users/${b}/roles`,
+      `/users/${b}/subordinates`,
+      `/users/${b}/photo`,
+    ]) {
+      const r = await s.request('GET', `${API}${path}`, k);
+      assert.equal(r.status, 404, `GET ${path}: ${r.text}`);
+      assert.equal(r.body.type, 'not_found');
+    }
+    const list = await s.request('GET', `${API}/users?limit=200`, k);
+    assert.ok(!list.body.data.some((u: { id: number }) => u.id === b));
+    const asked = await s.request('GET', `${API}/users?state=blocked&limit=200`, k);
+    assert.ok(!asked.body.data.some((u: { id: number }) => u.id === b));
+    const search = await s.request('GET', `${API}/users?q=hidden`, k);
+    assert.equal(search.body.pagination.total, 0, 'not even counted');
+    const subs = await s.request('GET', `${API}/users/${ids.person}/subordinates`, k);
+    assert.deepEqual(subs.body.data, []);
+    for (const path of [`/groups/${ids.group}/users`, `/roles/${ids.role}/users`]) {
+      const r = await s.request('GET', `${API}${path}`, k);
+      assert.deepEqual(r.body.ids, [ids.person], path);
+    }
+    // administrators see it all
+    assert.equal((await s.request('GET', `${API}/users/${b}`)).status, 200);
+    assert.equal((await s.request('GET', `${API}/users/${b}/photo`)).status, 200);
+    const adminMembers = await s.request('GET', `${API}/groups/${ids.group}/users`);
+    assert.deepEqual(adminMembers.body.ids, [ids.person, b]);
+    const adminSubs = await s.request('GET', `${API}/users/${ids.person}/subordinates`);
+    assert.deepEqual(
+      adminSubs.body.data.map((u: { id: number }) => u.id),
+      [b],
+    );
+  });
+
+  it('a plain user sees the directory entry, not account internals', async () => {
+    const r = await s.request('GET', `${API}/users/${ids.person}`, { key: plain.key });
+    for (const internal of [
+      'origin',
+      'origin_source',
+      'blocked_by',
+      'blocked_reason',
+      'must_change_password',
+      'password_authority',
+      'last_login_at',
+      'owned_fields',
+      'frozen_until',
+    ])
+      assert.ok(!(internal in r.body), internal);
+    const me = await s.request('GET', `${API}/user`, { key: plain.key });
+    assert.equal(me.body.id, plain.id);
+    assert.ok(!('origin' in me.body));
+  });
+
+  it('blocking or freezing the owner stops their API keys at once; unblocking restores them', async () => {
+    const worker = await s.makeUser('keyholder', ['people_admin']);
+    assert.equal((await s.request('GET', `${API}/user`, { key: worker.key })).status, 200);
+    const blocked = await s.request('POST', `${API}/users/${worker.id}/block`, { body: {} });
+    assert.equal(blocked.status, 200);
+    const r = await s.request('GET', `${API}/user`, { key: worker.key });
+    assert.equal(r.status, 401);
+    assert.equal(r.body.type, 'unauthenticated');
+    await s.request('POST', `${API}/users/${worker.id}/unblock`, { body: {} });
+    assert.equal((await s.request('GET', `${API}/user`, { key: worker.key })).status, 200);
+    await s.app.store.db
+      .updateTable('people')
+      .set({ state: 'frozen', frozen_until: new Date(Date.now() + 3_600_000).toISOString() })
+      .where('id', '=', worker.id)
+      .execute();
+    assert.equal((await s.request('GET', `${API}/user`, { key: worker.key })).status, 401);
+    await s.request('POST', `${API}/users/${worker.id}/unfreeze`, { body: {} });
+    assert.equal((await s.request('GET', `${API}/user`, { key: worker.key })).status, 200);
+    // a grant removed is a permission removed, at once
+    await s.request('PUT', `${API}/users/${worker.id}/grants`, { body: { people_admin: false } });
+    const w = await s.request('PATCH', `${API}/users/${ids.person}`, {
+      key: worker.key,
+      body: { job_title: 'late' },
+    });
+    assert.equal(w.status, 403);
+  });
+});
