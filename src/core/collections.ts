@@ -15,6 +15,8 @@ import { type Actor, nowIso } from './context.ts';
 import { GatehouseError, fail, type FieldError } from './errors.ts';
 import { nameKey } from './normalize.ts';
 import { withUniqueErrors } from './uniqueness.ts';
+import { forbiddenOwnedFields, ownedFieldsError } from './ownership.ts';
+import { findDirectory } from '../store/directory-repo.ts';
 
 export type CollectionKind = 'group' | 'role' | 'extranet';
 
@@ -288,6 +290,13 @@ export class CollectionService {
           ...remove.map((p) => [p, null] as const),
         ]) {
           const person = await findPerson(tx, pid);
+          // A person's extranet area may belong to the directory that syncs them.
+          if (person?.directory_id != null) {
+            const dir = await findDirectory(tx, person.directory_id);
+            const mapping = dir ? (JSON.parse(dir.owned_fields) as string[]) : [];
+            const bad = forbiddenOwnedFields(person, mapping, ['extranet_id'], actor);
+            if (bad.length > 0) throw ownedFieldsError(bad, dir?.name ?? `#${person.directory_id}`);
+          }
           if (person)
             await updatePersonIfVersion(tx, pid, person.version, {
               extranet_id: extranet,
