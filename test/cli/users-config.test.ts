@@ -131,6 +131,37 @@ describe('CLI: gatehouse users list / block / unblock', () => {
     assert.equal((await f.app.core.people.get(annId)).state, 'active');
   });
 
+  it('a synced account: listed with its directory; unblock refused (exit 4) when its directory blocked it', async () => {
+    const dir = await f.app.core.directories.create(SYSTEM_ACTOR, {
+      name: 'Corp LDAP',
+      kind: 'ldap',
+      owned_fields: ['firstname', 'surname', 'email'],
+    });
+    const synced = await f.app.core.people.create(SYSTEM_ACTOR, {
+      username: 'synced',
+      firstname: 'Sy',
+      surname: 'Nced',
+      email: 'synced@example.org',
+      directory_id: dir.id,
+    });
+    const sync = { personId: null, label: 'directory:Corp LDAP', gate: 'ldap' as const };
+    await f.app.core.people.block({ ...sync, directoryId: dir.id }, synced.id, 'gone from LDAP');
+
+    const list = await f.cli(['users', 'list', '--q', 'synced']);
+    assert.match(
+      list.stdout,
+      /synced\s+Sy Nced\s+synced@example\.org\s+blocked\s+system\s+Corp LDAP$/m,
+    );
+    const json = JSON.parse((await f.cli(['users', 'list', '--q', 'synced', '--json'])).stdout);
+    assert.equal(json.data[0].directory, 'Corp LDAP');
+    assert.equal(json.data[0].directory_id, dir.id);
+
+    const r = await f.cli(['users', 'unblock', 'synced']);
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, /directory/);
+    assert.equal((await f.app.core.people.get(synced.id)).state, 'blocked');
+  });
+
   it('an unknown user exits 3, with a sentence (or JSON with --json on stderr)', async () => {
     const r = await f.cli(['users', 'block', 'nobody']);
     assert.equal(r.code, 3);
@@ -160,6 +191,24 @@ describe('CLI: gatehouse users list / block / unblock', () => {
     const check = await f.cli(['config', 'check'], { env: { DATABASE_URL: 'mysql://x' } });
     assert.equal(check.code, 2);
     assert.match(check.stderr, /DATABASE_URL must start with postgres:\/\/ or postgresql:\/\//);
+  });
+
+  it('an unreachable database exits 5 with a sentence, for every command (CSV ones included)', async () => {
+    const env = { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' };
+    const list = await f.cli(['users', 'list'], { env });
+    assert.equal(list.code, 5);
+    assert.match(
+      list.stderr,
+      /^gatehouse: The database cannot be reached or opened: .*ECONNREFUSED/,
+    );
+    const exported = await f.cli(['users', 'export', '--', '-'], { env });
+    assert.equal(exported.code, 5);
+    const check = await f.cli(['config', 'check', '--json'], { env });
+    assert.equal(check.code, 5);
+    assert.equal(JSON.parse(check.stdout).database.reachable, false);
+    const badConfig = await f.cli(['users', 'export'], { env: { PORT: 'abc' } });
+    assert.equal(badConfig.code, 2);
+    assert.match(badConfig.stderr, /PORT/);
   });
 
   it('config check shows the values in effect, secrets hidden, and reaches the database', async () => {
