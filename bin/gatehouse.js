@@ -7,5 +7,5 @@ import { register } from 'tsx/esm/api';
 
 // Pinned to Gatehouse's own tsconfig, whatever the current directory is.
 register({ tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)) });
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv);
+const { runProcess } = await import('../src/cli/main.ts');
+await runProcess();

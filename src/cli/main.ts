@@ -76,6 +76,17 @@ export async function main(argv: string[], io?: Io, env?: NodeJS.ProcessEnv): Pr
   return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+/** The process entry (bin/gatehouse.js, `npm run cli`): argv, stdio, and the exit code. */
+export async function runProcess(): Promise<void> {
+  // `gatehouse users list | head` closes the pipe early: that is the reader's choice, not an
+  // error worth a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+    throw err;
+  });
   process.exitCode = await main(process.argv);
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await runProcess();
 }
