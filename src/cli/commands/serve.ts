@@ -1,6 +1,5 @@
 /** `gatehouse serve`: the server, exactly as `npm start` runs it (src/main.ts). */
 import type { Command } from 'commander';
-import { serve } from '../../main.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 
@@ -14,6 +13,8 @@ export function registerServeCommand(program: Command, ctx: CliContext): Command
       // Through the environment, so the overrides get the same validation as PORT and HOST.
       if (opts.port !== undefined) ctx.env.PORT = opts.port;
       if (opts.host !== undefined) ctx.env.HOST = opts.host;
+      // Loaded here: the HTTP stack is the heaviest import, and only `serve` needs it.
+      const { serve } = await import('../../main.ts');
       await ctx.run({}, () => serve(ctx.env));
       // A server that failed to start (port in use, database down) may hold a pool open:
       // leave now with the code rather than linger. A running server keeps the process.
