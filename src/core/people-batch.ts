@@ -134,8 +134,8 @@ interface Context {
   roleNames: Map<number, string>;
   /** Stored people by username key (those in the batch, and managers it names). */
   idByKey: Map<string, number>;
-  /** Username keys the batch creates that rows name as manager. */
-  createdKeys: Set<string>;
+  /** Username keys the batch creates that rows name as manager (each key to itself: one string). */
+  createdKeys: Map<string, string>;
   /** Row numbers of usernames that appear more than once. */
   repeated: Map<string, number[]>;
   needGroups: boolean;
@@ -310,14 +310,16 @@ export class PeopleBatch {
   /** Plans every row, a slice at a time, then applies the rules that span rows. */
   private async planAll(actor: Actor, rows: BatchSource): Promise<{ kept: Kept[]; ctx: Context }> {
     const db = this.store.db;
-    const { ctx, keys } = await this.context(actor, rows);
+    const ctx = await this.context(actor, rows);
+    // Rows creating a person that other rows name as manager, by username key.
+    const createdIndex = new Map<string, number>();
     const kept: Kept[] = [];
     // Email keys and user codes claimed by rows without errors (only while planning).
     const claims: Claims = { email_key: [], user_code: [] };
     for (let start = 0; start < rows.length; start += SLICE) {
       await breathe();
       const part = rows.slice(start, Math.min(rows.length, start + SLICE));
-      const partKeys = keys.slice(start, start + part.length);
+      const partKeys = part.map((r) => usernameKey(r.username));
       const stored = new Map<string, PersonRow>();
       for (const ks of chunks([...new Set(partKeys)].filter((k) => ctx.idByKey.has(k))))
         for (const p of await repo.findPeopleByUsernameKeys(db, ks)) stored.set(p.username_key, p);
@@ -335,6 +337,7 @@ export class PeopleBatch {
           currentGroups,
           currentRoles,
         );
+        if (p.newRow && ctx.createdKeys.has(key)) createdIndex.set(key, start + j);
         kept.push(this.keep(ctx, p));
         for (const column of ['email_key', 'user_code'] as const) {
           const value = p.newRow ? p.newRow[column] : p.update?.[column];
@@ -344,15 +347,12 @@ export class PeopleBatch {
         }
       }
     }
-    await this.checkUniqueAndManagers(kept, keys, claims);
+    await this.checkUniqueAndManagers(kept, createdIndex, claims);
     return { kept, ctx };
   }
 
   /** What the rows refer to (existing people, groups, roles, extranets, managers), in one pass. */
-  private async context(
-    actor: Actor,
-    rows: BatchSource,
-  ): Promise<{ ctx: Context; keys: string[] }> {
+  private async context(actor: Actor, rows: BatchSource): Promise<Context> {
     const db = this.store.db;
     const [defs, directories, policy] = await Promise.all([
       this.profileFields.list(),
@@ -365,8 +365,6 @@ export class PeopleBatch {
         { name: d.name, fields: JSON.parse(d.owned_fields) as string[] },
       ]),
     );
-    // Username key of every row (only while planning).
-    const rowKeys: string[] = [];
     const keys = new Set<string>();
     const groupKeys = new Set<string>();
     const roleKeys = new Set<string>();
@@ -380,7 +378,6 @@ export class PeopleBatch {
     for (let start = 0; start < rows.length; start += SLICE) {
       for (const r of rows.slice(start, Math.min(rows.length, start + SLICE))) {
         const k = usernameKey(r.username);
-        rowKeys.push(k);
         if (r.groups) {
           needGroups = true;
           for (const g of r.groups) groupKeys.add(nameKey(g));
@@ -412,8 +409,8 @@ export class PeopleBatch {
           idByKey.set(r.username_key, r.id);
     };
     await lookUp(keys);
-    const createdKeys = new Set<string>();
-    for (const k of managerKeys) if (keys.has(k) && !idByKey.has(k)) createdKeys.add(k);
+    const createdKeys = new Map<string, string>();
+    for (const k of managerKeys) if (keys.has(k) && !idByKey.has(k)) createdKeys.set(k, k);
     await lookUp([...managerKeys].filter((k) => !idByKey.has(k)));
     const named = async (table: coll.CollectionTable, names: Set<string>) => {
       const m = new Map<string, number>();
@@ -440,7 +437,7 @@ export class PeopleBatch {
       needRoles,
       at: nowIso(),
     };
-    return { ctx, keys: rowKeys };
+    return ctx;
   }
 
   /** One row planned in full: its outcome, and the record or change it would write. */
@@ -486,7 +483,7 @@ export class PeopleBatch {
       if (k === key)
         errors.push({ field: 'manager', message: 'A person cannot be their own manager.' });
       else if (idByKey.has(k)) managerId = idByKey.get(k)!;
-      else if (createdKeys.has(k)) managerPending = k;
+      else if (createdKeys.has(k)) managerPending = createdKeys.get(k)!;
       else
         errors.push({
           field: 'manager',
@@ -774,7 +771,7 @@ export class PeopleBatch {
   /** Email and user-code uniqueness across the file and the database; manager references and loops. */
   private async checkUniqueAndManagers(
     kept: Kept[],
-    keys: string[],
+    createdIndex: Map<string, number>,
     claimed: Claims,
   ): Promise<void> {
     const db = this.store.db;
@@ -835,7 +832,7 @@ export class PeopleBatch {
     for (const k of live())
       if (k.managerId !== undefined && k.managerId !== null && !found.has(k.managerId))
         fail(k, { field: 'manager', message: `No person has id ${k.managerId}.` });
-    await this.settleManagers(kept, keys, fail);
+    await this.settleManagers(kept, createdIndex, fail);
   }
 
   /** Values of user-select profile fields must name people who exist. */
@@ -867,7 +864,7 @@ export class PeopleBatch {
    */
   private async settleManagers(
     kept: Kept[],
-    keys: string[],
+    createdIndex: Map<string, number>,
     fail: (k: Kept, e: FieldError) => void,
   ): Promise<void> {
     const touches = kept.some(
@@ -884,12 +881,9 @@ export class PeopleBatch {
     }
     // Nodes: stored people by id; people the batch creates by -(index + 1). Looked up through
     // the rows themselves, so 100,000 new people need no map of their own.
-    const wanted = new Set(kept.flatMap((k) => (k.managerPending ? [k.managerPending] : [])));
-    const createdIndex = new Map<string, number>();
     const existingIndex = new Map<number, number>();
     kept.forEach((k, i) => {
       if (!k.creates) existingIndex.set(k.outcome.person_id!, i);
-      else if (wanted.has(keys[i]!)) createdIndex.set(keys[i]!, i);
     });
     const nodeOf = (i: number) => (kept[i]!.creates ? -(i + 1) : kept[i]!.outcome.person_id!);
     const rowAt = (node: number): Kept | undefined => {
