@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GatehouseError } from '../../core/errors.ts';
 import type { ProfileFieldDef } from '../../core/profile-field-types.ts';
-import { detectDelimiter, readImportFile } from './read.ts';
+import { detectDelimiter, readImportFile, readImportRows } from './read.ts';
 import { mapHeader } from './columns.ts';
 
 const defs: ProfileFieldDef[] = [
@@ -124,5 +124,24 @@ describe('CSV reading', () => {
       m.map.targets.map((t) => (t.kind === 'profile' ? t.def.name : t.column)),
       ['username', 'skills', 'birthday'],
     );
+  });
+  it('keeps rows packed and gives equal rows for every slice, long and odd cells included', async () => {
+    const long = 'x'.repeat(700_000);
+    const lines = ['username,job title,office'];
+    for (let i = 0; i < 300; i++) lines.push(`u${i},"Job, ${i}",Ünïcode ${i} 😀`);
+    lines.splice(100, 0, `big1,${long},a`, `big2,${long},b`, 'nul,"a\u0000b",c', '', 'short,x');
+    const bytes = Buffer.from(lines.join('\r\n'));
+    const packed = await readImportRows([bytes], []);
+    const whole = await readImportFile([bytes], []);
+    assert.equal(packed.rows.length, 304);
+    assert.deepEqual(packed.rows.slice(0, packed.rows.length), whole.rows);
+    assert.deepEqual(packed.rows.slice(95, 110), whole.rows.slice(95, 110));
+    const [big1, big2, nul, short] = packed.rows.slice(99, 103);
+    assert.equal(big1?.fields.job_title, long);
+    assert.equal(big2?.fields.office, 'b');
+    assert.equal(nul?.fields.job_title, 'a\u0000b');
+    assert.equal(short?.readErrors?.[0]?.field, 'row');
+    assert.equal(short?.row, 105, 'the blank line keeps its number');
+    assert.equal(packed.rows.slice(303, 400)[0]?.fields.office, 'Ünïcode 299 😀');
   });
 });
