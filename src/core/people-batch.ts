@@ -116,7 +116,63 @@ interface Kept {
   roleIds?: number[];
 }
 
-type Claims = Record<'email_key' | 'user_code', (string | undefined)[]>;
+type Claims = Record<'email_key' | 'user_code', PackedStrings>;
+
+/** Bytes per buffer of packed strings (a longer string gets a buffer of its own). */
+const ARENA_BYTES = 1 << 20;
+
+/**
+ * One string (or none) per row, kept UTF-8 encoded in buffers outside V8's heap and read back
+ * one at a time: the email keys and user codes claimed by 100,000 rows would otherwise be
+ * 200,000 strings on the heap while the batch is checked, and V8 sizes its heap from that.
+ */
+class PackedStrings {
+  private readonly arenas: Buffer[] = [];
+  private used = 0;
+  /** Per string: buffer, offset, byte length (-1: none). */
+  private places = new Int32Array(3 * 1024);
+  private count = 0;
+
+  push(value: string | undefined): void {
+    const at = 3 * this.count++;
+    if (this.places.length < at + 3) {
+      const more = new Int32Array(this.places.length * 2);
+      more.set(this.places);
+      this.places = more;
+    }
+    if (value === undefined) {
+      this.places[at + 2] = -1;
+      return;
+    }
+    const bytes = Buffer.byteLength(value);
+    let arena = this.arenas[this.arenas.length - 1];
+    if (arena === undefined || this.used + bytes > arena.length) {
+      arena = Buffer.allocUnsafe(Math.max(ARENA_BYTES, bytes));
+      this.arenas.push(arena);
+      this.used = 0;
+    }
+    arena.write(value, this.used, 'utf8');
+    this.places[at] = this.arenas.length - 1;
+    this.places[at + 1] = this.used;
+    this.places[at + 2] = bytes;
+    this.used += bytes;
+  }
+
+  get(i: number): string | undefined {
+    const at = 3 * i;
+    const bytes = this.places[at + 2]!;
+    if (i >= this.count || bytes < 0) return undefined;
+    const offset = this.places[at + 1]!;
+    return this.arenas[this.places[at]!]!.toString('utf8', offset, offset + bytes);
+  }
+}
+
+/** A hash of a string in 30 bits (FNV-1a, folded), so that it stays a small integer. */
+function hash30(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h ^ (h >>> 30)) & 0x3fffffff;
+}
 
 type ProfileDefs = Awaited<ReturnType<ProfileFieldsService['list']>>;
 
@@ -315,7 +371,7 @@ export class PeopleBatch {
     const createdIndex = new Map<string, number>();
     const kept: Kept[] = [];
     // Email keys and user codes claimed by rows without errors (only while planning).
-    const claims: Claims = { email_key: [], user_code: [] };
+    const claims: Claims = { email_key: new PackedStrings(), user_code: new PackedStrings() };
     for (let start = 0; start < rows.length; start += SLICE) {
       await breathe();
       const part = rows.slice(start, Math.min(rows.length, start + SLICE));
@@ -785,15 +841,28 @@ export class PeopleBatch {
       ['email_key', 'email', 'email address'],
       ['user_code', 'user_code', 'user code'],
     ] as const) {
-      const claims = new Map<string, Kept>();
+      // The first row claiming each value, found by the value's hash (values whose hash is
+      // already taken by another value go by the value itself).
+      const values = claimed[column];
+      const byHash = new Map<number, number>();
+      const byValue = new Map<string, number>();
+      const claimers: number[] = [];
       for (let i = 0; i < kept.length; i++) {
         const k = kept[i]!;
-        const value = claimed[column][i];
+        const value = values.get(i);
         if (value === undefined || k.outcome.action === 'error') continue;
-        const other = claims.get(value);
-        if (other)
-          fail(k, { field, message: `This ${label} is also on row ${other.outcome.row}.` });
-        else claims.set(value, k);
+        const h = hash30(value);
+        const first = byHash.get(h);
+        let other: number | undefined;
+        if (first === undefined) byHash.set(h, i);
+        else if (values.get(first) === value) other = first;
+        else other = byValue.get(value);
+        if (other !== undefined)
+          fail(k, { field, message: `This ${label} is also on row ${kept[other]!.outcome.row}.` });
+        else {
+          if (first !== undefined) byValue.set(value, i);
+          claimers.push(i);
+        }
       }
       // People of this batch who give their value up (it may pass to another row).
       const releasing = new Set(
@@ -803,11 +872,12 @@ export class PeopleBatch {
           )
           .map((q) => q.existing!.id),
       );
-      for (const part of chunks([...claims.keys()])) {
+      for (const part of chunks(claimers)) {
+        const claims = new Map(part.map((i) => [values.get(i)!, kept[i]!]));
         const rows = await db
           .selectFrom('people')
           .select(['id', column])
-          .where(column, 'in', part)
+          .where(column, 'in', [...claims.keys()])
           .execute();
         for (const r of rows) {
           const k = claims.get(String(r[column]));
