@@ -73,7 +73,8 @@ export async function openBrowser(): Promise<TestBrowser> {
     async shot(name, p = page) {
       // Let transitions and notifications settle so the picture shows the page at rest.
       await p.waitForLoadState('networkidle');
-      await p.evaluate(() => window.scrollTo(0, 0));
+      // The function runs in the page, where `window` exists; Node's types do not know it.
+      await p.evaluate('window.scrollTo(0, 0)');
       await p.screenshot({
         path: path.join(SCREENSHOTS, `${testEngine()}-${name}.png`),
         fullPage: true,
