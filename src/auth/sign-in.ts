@@ -122,7 +122,8 @@ export class SignInService {
       this.argon2,
     );
     if (!ok)
-      throw new GatehouseError('invalid_credentials', 'The current password is not correct.', [
+      // 400, not 401: the caller is authenticated; a field of the request is wrong.
+      throw new GatehouseError('validation_failed', 'The current password is not correct.', [
         { field: 'current_password', message: 'Not correct.' },
       ]);
   }

@@ -556,6 +556,7 @@ export class PeopleBatch {
       db,
       defs,
     );
+    if (!current) await this.profileFields.requireAll(profile, errors, db, defs);
     let extranetId: number | null | undefined;
     if (input.extranet !== undefined) {
       extranetId = input.extranet === null ? null : extranets.get(nameKey(input.extranet));

@@ -102,6 +102,7 @@ export class PeopleService {
       }
     }
     const profile = await this.profileFields.validate(p.profile ?? {}, {}, errors);
+    await this.profileFields.requireAll(profile, errors);
     const at = nowIso();
     const row: NewPersonRow = {
       username: p.username,

@@ -228,6 +228,21 @@ export class ProfileFieldsService {
    * Validates `values` (by symbolic name) and merges them into `current`; problems are pushed
    * to `errors` as `profile.<name>`.
    */
+  /** Pushes an error for every required field a new person's profile leaves empty. */
+  async requireAll(
+    profile: Record<string, unknown>,
+    errors: FieldError[],
+    db: Executor = this.store.db,
+    defs?: ProfileField[],
+  ): Promise<void> {
+    for (const f of defs ?? (await this.list(db))) {
+      const v = profile[f.name];
+      if (f.required && (v === undefined || v === null || v === '')) {
+        errors.push({ field: `profile.${f.name}`, message: `${f.label} is required.` });
+      }
+    }
+  }
+
   async validate(
     values: Record<string, unknown>,
     current: Record<string, unknown>,

@@ -57,8 +57,8 @@ describe('People API v2: /user and /users/{id}', () => {
       key: me.key,
       body: { current_password: 'not-it-at-all', password: 'a-new-password-2' },
     });
-    assert.equal(wrong.status, 401, wrong.text);
-    assert.equal(wrong.body.type, 'invalid_credentials');
+    assert.equal(wrong.status, 400, wrong.text);
+    assert.equal(wrong.body.type, 'validation_failed');
     assert.equal(wrong.body.fields[0].field, 'current_password');
     const weak = await s.request('PUT', `${API}/user/password`, {
       key: me.key,

@@ -195,6 +195,46 @@ describe('core: people rules', () => {
   });
 });
 
+describe('core: required profile fields', () => {
+  it('refuses to create a person without a required field, in single creates and batches', async () => {
+    const app = await startTestApp();
+    try {
+      await app.core.profileFields.create(admin, {
+        name: 'badge',
+        label: 'Badge',
+        type: 'string',
+        required: true,
+      });
+      const e = await rejects(
+        app.core.people.create(admin, person('nobadge')),
+        'validation_failed',
+      );
+      assert.deepEqual(
+        e.fields?.map((f) => f.field),
+        ['profile.badge'],
+      );
+      const plan = await app.core.batch.plan(admin, [
+        {
+          row: 2,
+          username: 'nobadge',
+          fields: { firstname: 'F', surname: 'S', email: 'nb@example.org' },
+        },
+      ]);
+      assert.deepEqual(
+        plan.outcomes[0]?.errors?.map((f) => f.field),
+        ['profile.badge'],
+      );
+      const ok = await app.core.people.create(
+        admin,
+        person('withbadge', { profile: { badge: 'B-7' } }),
+      );
+      assert.deepEqual(ok.profile, { badge: 'B-7' });
+    } finally {
+      await app.dispose();
+    }
+  });
+});
+
 describe('core: email uniqueness can be turned off', () => {
   it('accepts two accounts with one email when GATEHOUSE_EMAIL_UNIQUE=false', async () => {
     const app = await startTestApp({ GATEHOUSE_EMAIL_UNIQUE: 'false' });
