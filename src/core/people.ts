@@ -520,6 +520,23 @@ export class PeopleService {
         );
       }
       if (actor.personId === id) fail('conflict', 'You cannot delete your own account.');
+      // Direct reports lose their manager as a change of their own: new version, audit event.
+      const at = nowIso();
+      for (const sid of await repo.subordinateIds(tx, id)) {
+        const sub = await this.row(sid, tx);
+        await repo.updatePersonIfVersion(tx, sid, sub.version, {
+          manager_id: null,
+          updated_at: at,
+        });
+        await recordAudit(tx, actor, {
+          action: 'person.set_manager',
+          targetType: 'person',
+          targetId: sid,
+          targetLabel: sub.username,
+          changes: { manager_id: [id, null] },
+          at,
+        });
+      }
       await repo.deletePersonRow(tx, id);
       await recordAudit(tx, actor, {
         action: 'person.delete',

@@ -159,7 +159,15 @@ describe('core: people rules', () => {
     const r = await app.core.people.create(admin, person('report', { manager_id: m.id }));
     await app.core.people.delete(admin, m.id);
     await rejects(app.core.people.get(m.id), 'not_found');
-    assert.equal((await app.core.people.get(r.id)).manager_id, null);
+    const freed = await app.core.people.get(r.id);
+    assert.equal(freed.manager_id, null);
+    assert.equal(freed.version, r.version + 1, 'the report changed: its ETag must change too');
+    const reportTrail = await app.core.audit.list(
+      { targetType: 'person', targetId: String(r.id), action: 'person.set_manager' },
+      0,
+      5,
+    );
+    assert.deepEqual(reportTrail.data[0]?.changes, { manager_id: [m.id, null] });
     const trail = await app.core.audit.list(
       { targetType: 'person', targetId: String(m.id) },
       0,
