@@ -21,7 +21,13 @@ import { hashPassword, isSupportedHash } from '../auth/passwords.ts';
 import { type Actor, nowIso } from './context.ts';
 import { GatehouseError, type FieldError } from './errors.ts';
 import { emailKey, nameKey, searchText, usernameKey } from './normalize.ts';
-import { checkPersonFields, tidy, TEXT_FIELDS, type PersonFields } from './person.ts';
+import {
+  addDerivedColumns,
+  checkPersonFields,
+  tidy,
+  TEXT_FIELDS,
+  type PersonFields,
+} from './person.ts';
 import { forbiddenOwnedFields } from './ownership.ts';
 import { stateTransition } from './state.ts';
 import { passwordProblem } from './password-policy.ts';
@@ -728,22 +734,7 @@ export class PeopleBatch {
           namesFor(currentRoles.get(current.id) ?? [], roleNames),
           namesFor(roleIds, roleNames),
         ];
-      if (update.username !== undefined) update.username_key = usernameKey(update.username);
-      if (update.email !== undefined)
-        update.email_key = this.opts.emailUnique ? emailKey(update.email) : null;
-      if (
-        update.username !== undefined ||
-        update.firstname !== undefined ||
-        update.surname !== undefined ||
-        update.email !== undefined
-      ) {
-        update.search_text = searchText({
-          username: update.username ?? current.username,
-          firstname: update.firstname ?? current.firstname,
-          surname: update.surname ?? current.surname,
-          email: update.email ?? current.email,
-        });
-      }
+      addDerivedColumns(update, current, this.opts.emailUnique);
       if (current.directory_id !== null) {
         const mapping = mappings.get(current.directory_id);
         const bad = forbiddenOwnedFields(

@@ -13,6 +13,7 @@ import { type Actor, nowIso } from './context.ts';
 import { GatehouseError, fail, type FieldError } from './errors.ts';
 import { emailKey, searchText, usernameKey } from './normalize.ts';
 import {
+  addDerivedColumns,
   checkPersonFields,
   tidy,
   toPerson,
@@ -269,22 +270,7 @@ export class PeopleService {
         id,
       );
     }
-    if (update.username !== undefined) update.username_key = usernameKey(update.username);
-    if (update.email !== undefined)
-      update.email_key = this.opts.emailUnique ? emailKey(update.email) : null;
-    if (
-      update.username !== undefined ||
-      update.firstname !== undefined ||
-      update.surname !== undefined ||
-      update.email !== undefined
-    ) {
-      update.search_text = searchText({
-        username: update.username ?? current.username,
-        firstname: update.firstname ?? current.firstname,
-        surname: update.surname ?? current.surname,
-        email: update.email ?? current.email,
-      });
-    }
+    addDerivedColumns(update, current, this.opts.emailUnique);
     const taken = await repo.uniqueConflicts(tx, update, id);
     if (taken.length > 0) throw takenError(taken);
     update.updated_at = nowIso();

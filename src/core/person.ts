@@ -4,12 +4,14 @@
  */
 import type {
   PersonRow,
+  PersonRowUpdate,
   PersonState,
   PasswordAuthority,
   Origin,
   BlockedBy,
 } from '../store/schema.ts';
 import type { FieldError } from './errors.ts';
+import { emailKey, searchText, usernameKey } from './normalize.ts';
 import type { ProfileValue } from './profile-field-types.ts';
 
 export interface Person {
@@ -208,4 +210,24 @@ export function tidy<T extends PersonFields>(input: T): T {
     out.user_code = code === '' ? null : code;
   }
   return out;
+}
+
+/** Fills the columns derived from changed fields: comparison keys and the search text. */
+export function addDerivedColumns(
+  update: PersonRowUpdate,
+  current: PersonRow,
+  emailUnique: boolean,
+): void {
+  if (update.username !== undefined) update.username_key = usernameKey(update.username);
+  if (update.email !== undefined) update.email_key = emailUnique ? emailKey(update.email) : null;
+  if (
+    [update.username, update.firstname, update.surname, update.email].some((v) => v !== undefined)
+  ) {
+    update.search_text = searchText({
+      username: update.username ?? current.username,
+      firstname: update.firstname ?? current.firstname,
+      surname: update.surname ?? current.surname,
+      email: update.email ?? current.email,
+    });
+  }
 }
