@@ -70,9 +70,7 @@ export class SessionsService {
   }
 
   async endAllFor(personId: number, exceptSessionId?: number): Promise<void> {
-    let q = this.store.db.deleteFrom('sessions').where('person_id', '=', personId);
-    if (exceptSessionId !== undefined) q = q.where('id', '!=', exceptSessionId);
-    await q.execute();
+    await repo.deleteSessionsOf(this.store.db, personId, exceptSessionId);
   }
 
   async sweep(): Promise<void> {

@@ -4,6 +4,8 @@
  */
 import type { Store } from '../store/database.ts';
 import { insertDirectory, listDirectories } from '../store/directory-repo.ts';
+import { findPerson } from '../store/people-repo.ts';
+import { identitiesOfPerson, insertIdentity, personForIdentity } from '../store/identity-repo.ts';
 import { recordAudit } from '../audit/record.ts';
 import { type Actor, nowIso } from './context.ts';
 import { GatehouseError, fail } from './errors.ts';
@@ -62,17 +64,10 @@ export class DirectoriesService {
   async link(actor: Actor, personId: number, provider: string, externalId: string): Promise<void> {
     await withUniqueErrors(this.store.caps, () =>
       this.store.db.transaction().execute(async (tx) => {
-        const p = await tx
-          .selectFrom('people')
-          .select(['id', 'username'])
-          .where('id', '=', personId)
-          .executeTakeFirst();
+        const p = await findPerson(tx, personId);
         if (!p) fail('not_found', `No person has id ${personId}.`);
         const at = nowIso();
-        await tx
-          .insertInto('external_identities')
-          .values({ provider, external_id: externalId, person_id: personId, created_at: at })
-          .execute();
+        await insertIdentity(tx, provider, externalId, personId, at);
         await recordAudit(tx, actor, {
           action: 'identity.link',
           targetType: 'person',
@@ -86,23 +81,12 @@ export class DirectoriesService {
   }
 
   async personFor(provider: string, externalId: string): Promise<number | undefined> {
-    const r = await this.store.db
-      .selectFrom('external_identities')
-      .select('person_id')
-      .where('provider', '=', provider)
-      .where('external_id', '=', externalId)
-      .executeTakeFirst();
-    return r?.person_id;
+    return personForIdentity(this.store.db, provider, externalId);
   }
 
   async identitiesOf(
     personId: number,
   ): Promise<{ provider: string; external_id: string; created_at: string }[]> {
-    return this.store.db
-      .selectFrom('external_identities')
-      .select(['provider', 'external_id', 'created_at'])
-      .where('person_id', '=', personId)
-      .orderBy('provider')
-      .execute();
+    return identitiesOfPerson(this.store.db, personId);
   }
 }

@@ -7,6 +7,9 @@ import type { Store } from '../store/database.ts';
 import type { DB, PersonRow, PersonRowUpdate, NewPersonRow } from '../store/schema.ts';
 import * as repo from '../store/people-repo.ts';
 import { findDirectory } from '../store/directory-repo.ts';
+import { deleteSessionsOf } from '../store/auth-repo.ts';
+import { readPhoto, replacePhoto } from '../store/photo-repo.ts';
+import { findCollectionItem } from '../store/collection-repo.ts';
 import { recordAudit, diff } from '../audit/record.ts';
 import { hashPassword, isSupportedHash, type Argon2Params } from '../auth/passwords.ts';
 import { type Actor, nowIso } from './context.ts';
@@ -278,7 +281,7 @@ export class PeopleService {
     if (!next) fail('precondition_failed');
     // A blocked account's sessions end in the same transaction as the block.
     if (transition?.kind === 'change' && transition.to === 'blocked') {
-      await tx.deleteFrom('sessions').where('person_id', '=', id).execute();
+      await deleteSessionsOf(tx, id);
     }
     const changes = diff(auditView(current), auditView(next));
     if (transition?.kind === 'change') changes.state = [transition.from, transition.to];
@@ -336,11 +339,7 @@ export class PeopleService {
       }
     }
     if (extranetId !== null) {
-      const ex = await tx
-        .selectFrom('extranets')
-        .select('id')
-        .where('id', '=', extranetId)
-        .executeTakeFirst();
+      const ex = await findCollectionItem(tx, 'extranets', extranetId);
       if (!ex)
         throw new GatehouseError('validation_failed', undefined, [
           { field: 'extranet_id', message: `No extranet area has id ${extranetId}.` },
@@ -542,11 +541,7 @@ export class PeopleService {
       const current = await this.row(id, tx);
       await this.assertNotOwned(tx, current, ['photo'], actor);
       const at = nowIso();
-      await tx.deleteFrom('photos').where('person_id', '=', id).execute();
-      await tx
-        .insertInto('photos')
-        .values({ person_id: id, content_type: contentType, data, updated_at: at })
-        .execute();
+      await replacePhoto(tx, id, contentType, data, at);
       const next = await repo.updatePersonIfVersion(tx, id, current.version, {
         has_photo: 1,
         updated_at: at,
@@ -568,12 +563,7 @@ export class PeopleService {
   }
 
   async photo(id: number): Promise<{ contentType: string; data: Buffer } | undefined> {
-    const r = await this.store.db
-      .selectFrom('photos')
-      .select(['content_type', 'data'])
-      .where('person_id', '=', id)
-      .executeTakeFirst();
-    return r ? { contentType: r.content_type, data: Buffer.from(r.data) } : undefined;
+    return readPhoto(this.store.db, id);
   }
 }
 

@@ -2,7 +2,7 @@
 import type { Store } from '../store/database.ts';
 import type { Executor } from '../store/people-repo.ts';
 import { existingPersonIds } from '../store/people-repo.ts';
-import { listProfileFieldRows } from '../store/profile-field-repo.ts';
+import { deleteProfileFieldRow, listProfileFieldRows } from '../store/profile-field-repo.ts';
 import type { ProfileFieldRow } from '../store/schema.ts';
 import { recordAudit, diff } from '../audit/record.ts';
 import { type Actor, nowIso } from './context.ts';
@@ -211,7 +211,7 @@ export class ProfileFieldsService {
   async delete(actor: Actor, id: number): Promise<void> {
     const before = await this.get(id);
     await this.store.db.transaction().execute(async (tx) => {
-      await tx.deleteFrom('profile_fields').where('id', '=', id).execute();
+      await deleteProfileFieldRow(tx, id);
       await recordAudit(tx, actor, {
         action: 'profile_field.delete',
         targetType: 'profile_field',

@@ -154,3 +154,14 @@ export async function touchSession(
 export async function deleteExpiredSessions(db: Executor, now: string): Promise<void> {
   await db.deleteFrom('sessions').where('expires_at', '<', now).execute();
 }
+
+/** Ends a person's sessions, except one (the caller's own, after a password change). */
+export async function deleteSessionsOf(
+  db: Executor,
+  personId: number,
+  exceptSessionId?: number,
+): Promise<void> {
+  let q = db.deleteFrom('sessions').where('person_id', '=', personId);
+  if (exceptSessionId !== undefined) q = q.where('id', '!=', exceptSessionId);
+  await q.execute();
+}
