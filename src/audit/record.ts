@@ -6,6 +6,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { DB, NewAuditEventRow } from '../store/schema.ts';
 import type { Actor } from '../core/context.ts';
 import { nowIso } from '../core/context.ts';
+import { insertAuditRows } from '../store/audit-repo.ts';
 
 export type Changes = Record<string, [unknown, unknown]>;
 
@@ -74,5 +75,5 @@ export async function recordAudit(
   actor: Actor,
   e: AuditInput,
 ): Promise<void> {
-  await db.insertInto('audit_events').values(auditRow(actor, e)).execute();
+  await insertAuditRows(db, [auditRow(actor, e)]);
 }

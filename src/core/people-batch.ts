@@ -10,6 +10,17 @@
  * links). An apply plans the rows it creates again, a slice at a time, inside the
  * transaction, rather than holding a new record for every row between plan and write.
  */
+import {
+  clearUniqueColumn,
+  deleteMembershipsOf,
+  holdersOf,
+  idsByUsernameKeys,
+  insertMemberships,
+  managerLinks,
+  membershipPairs,
+} from '../store/batch-repo.ts';
+import { deleteSessionsOf } from '../store/auth-repo.ts';
+import { insertAuditRows } from '../store/audit-repo.ts';
 import type { Store } from '../store/database.ts';
 import type { NewPersonRow, PersonRow, PersonRowUpdate } from '../store/schema.ts';
 import * as repo from '../store/people-repo.ts';
@@ -463,12 +474,7 @@ export class PeopleBatch {
     const idByKey = new Map<string, number>();
     const lookUp = async (all: Iterable<string>) => {
       for (const part of chunks([...all]))
-        for (const r of await db
-          .selectFrom('people')
-          .select(['id', 'username_key'])
-          .where('username_key', 'in', part)
-          .execute())
-          idByKey.set(r.username_key, r.id);
+        for (const r of await idsByUsernameKeys(db, part)) idByKey.set(r.username_key, r.id);
     };
     await lookUp(keys);
     const createdKeys = new Map<string, string>();
@@ -799,16 +805,10 @@ export class PeopleBatch {
   ): Promise<Map<number, number[]>> {
     const m = new Map<number, number[]>();
     if (!needed) return m;
-    const key = table === 'group_members' ? 'group_id' : 'role_id';
     for (const part of chunks(personIds)) {
-      const rows = await db
-        .selectFrom(table)
-        .select(['person_id', key])
-        .where('person_id', 'in', part)
-        .execute();
-      for (const r of rows as { person_id: number; group_id?: number; role_id?: number }[]) {
+      for (const r of await membershipPairs(db, table, part)) {
         const list = m.get(r.person_id) ?? [];
-        list.push((r.group_id ?? r.role_id)!);
+        list.push(r.item_id);
         m.set(r.person_id, list);
       }
     }
@@ -866,13 +866,8 @@ export class PeopleBatch {
       );
       for (const part of chunks(claimers)) {
         const claims = new Map(part.map((i) => [values.get(i)!, kept[i]!]));
-        const rows = await db
-          .selectFrom('people')
-          .select(['id', column])
-          .where(column, 'in', [...claims.keys()])
-          .execute();
-        for (const r of rows) {
-          const k = claims.get(String(r[column]));
+        for (const r of await holdersOf(db, column, [...claims.keys()])) {
+          const k = claims.get(r.value);
           // Taken by someone else, unless that someone gives it up in this same file.
           if (k && k.existing?.id !== r.id && !releasing.has(r.id))
             fail(k, { field, message: `Another account already has this ${label}.` });
@@ -934,12 +929,7 @@ export class PeopleBatch {
     );
     const stored = new Map<number, number>();
     if (touches) {
-      const rows = await this.store.db
-        .selectFrom('people')
-        .select(['id', 'manager_id'])
-        .where('manager_id', 'is not', null)
-        .execute();
-      for (const r of rows) stored.set(r.id, r.manager_id!);
+      for (const r of await managerLinks(this.store.db)) stored.set(r.id, r.manager_id!);
     }
     // Nodes: stored people by id; people the batch creates by -(index + 1). Looked up through
     // the rows themselves, so 100,000 new people need no map of their own.
@@ -1034,7 +1024,7 @@ export class PeopleBatch {
     let audits: ReturnType<typeof auditRow>[] = [];
     const flushAudits = async (all: boolean) => {
       while (audits.length >= (all ? 1 : auditChunk)) {
-        await tx.insertInto('audit_events').values(audits.slice(0, auditChunk)).execute();
+        await insertAuditRows(tx, audits.slice(0, auditChunk));
         audits = audits.slice(auditChunk);
       }
     };
@@ -1045,11 +1035,7 @@ export class PeopleBatch {
         (k) => isWork(k) && k.existing && k.update?.[column] !== undefined,
       );
       for (const part of chunks(moving.map((k) => k.existing!.id)))
-        await tx
-          .updateTable('people')
-          .set({ [column]: null })
-          .where('id', 'in', part)
-          .execute();
+        await clearUniqueColumn(tx, column, part);
     }
     // Ids of new people that other rows name as manager.
     const wanted = new Set(kept.flatMap((k) => (k.managerPending ? [k.managerPending] : [])));
@@ -1057,20 +1043,19 @@ export class PeopleBatch {
     const memberships = async (
       items: { person: number; k: Kept | Planned; created: boolean }[],
     ) => {
-      for (const [table, key, field, change] of [
-        ['group_members', 'group_id', 'groupIds', 'groups'],
-        ['role_members', 'role_id', 'roleIds', 'roles'],
+      for (const [table, field, change] of [
+        ['group_members', 'groupIds', 'groups'],
+        ['role_members', 'roleIds', 'roles'],
       ] as const) {
         const withSets = items.filter(
           (x) => x.k[field] !== undefined && (x.created || x.k.outcome.changes?.[change]),
         );
         const replaced = withSets.filter((x) => !x.created).map((x) => x.person);
-        for (const part of chunks(replaced))
-          await tx.deleteFrom(table).where('person_id', 'in', part).execute();
-        const values = withSets.flatMap((x) =>
-          x.k[field]!.map((id) => ({ [key]: id, person_id: x.person })),
+        for (const part of chunks(replaced)) await deleteMembershipsOf(tx, table, part);
+        const pairs = withSets.flatMap((x) =>
+          x.k[field]!.map((id) => ({ item_id: id, person_id: x.person })),
         );
-        for (const part of chunks(values, 5000)) await tx.insertInto(table).values(part).execute();
+        for (const part of chunks(pairs, 5000)) await insertMemberships(tx, table, part);
       }
     };
     /** Inserts, manager first, the creates whose manager has an id; returns the others. */
@@ -1129,8 +1114,7 @@ export class PeopleBatch {
               'precondition_failed',
               `The account "${current.username}" (row ${k.outcome.row}) changed while the import ran; nothing was applied. Run the import again.`,
             );
-          if (k.update!.state === 'blocked')
-            await tx.deleteFrom('sessions').where('person_id', '=', current.id).execute();
+          if (k.update!.state === 'blocked') await deleteSessionsOf(tx, current.id);
         }
         audits.push(
           auditRow(actor, {

@@ -2,7 +2,12 @@
 import type { Store } from '../store/database.ts';
 import type { Executor } from '../store/people-repo.ts';
 import { existingPersonIds } from '../store/people-repo.ts';
-import { deleteProfileFieldRow, listProfileFieldRows } from '../store/profile-field-repo.ts';
+import {
+  deleteProfileFieldRow,
+  insertProfileFieldRow,
+  listProfileFieldRows,
+  updateProfileFieldRow,
+} from '../store/profile-field-repo.ts';
 import type { ProfileFieldRow } from '../store/schema.ts';
 import { recordAudit, diff } from '../audit/record.ts';
 import { type Actor, nowIso } from './context.ts';
@@ -138,19 +143,15 @@ export class ProfileFieldsService {
     const at = nowIso();
     const row = await withUniqueErrors(this.store.caps, () =>
       this.store.db.transaction().execute(async (tx) => {
-        const r = await tx
-          .insertInto('profile_fields')
-          .values({
-            name: input.name!,
-            label: input.label!.trim(),
-            type: input.type!,
-            options: JSON.stringify(input.options ?? []),
-            required: input.required ? 1 : 0,
-            created_at: at,
-            updated_at: at,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const r = await insertProfileFieldRow(tx, {
+          name: input.name!,
+          label: input.label!.trim(),
+          type: input.type!,
+          options: JSON.stringify(input.options ?? []),
+          required: input.required ? 1 : 0,
+          created_at: at,
+          updated_at: at,
+        });
         await recordAudit(tx, actor, {
           action: 'profile_field.create',
           targetType: 'profile_field',
@@ -182,17 +183,12 @@ export class ProfileFieldsService {
     if (errors.length > 0) throw new GatehouseError('validation_failed', undefined, errors);
     const at = nowIso();
     const row = await this.store.db.transaction().execute(async (tx) => {
-      const r = await tx
-        .updateTable('profile_fields')
-        .set({
-          ...(input.label !== undefined ? { label: input.label.trim() } : {}),
-          ...(input.options !== undefined ? { options: JSON.stringify(input.options) } : {}),
-          ...(input.required !== undefined ? { required: input.required ? 1 : 0 } : {}),
-          updated_at: at,
-        })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const r = await updateProfileFieldRow(tx, id, {
+        ...(input.label !== undefined ? { label: input.label.trim() } : {}),
+        ...(input.options !== undefined ? { options: JSON.stringify(input.options) } : {}),
+        ...(input.required !== undefined ? { required: input.required ? 1 : 0 } : {}),
+        updated_at: at,
+      });
       await recordAudit(tx, actor, {
         action: 'profile_field.update',
         targetType: 'profile_field',

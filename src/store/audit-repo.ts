@@ -1,6 +1,6 @@
 /** SQL for reading the audit log. */
 import type { Executor } from './people-repo.ts';
-import type { AuditEventRow } from './schema.ts';
+import type { AuditEventRow, NewAuditEventRow } from './schema.ts';
 
 export interface AuditFilter {
   targetType?: string | undefined;
@@ -58,4 +58,9 @@ export async function* iterateAudit(
     yield rows;
     before = rows[rows.length - 1]!.id;
   }
+}
+
+/** Audit rows are written by the core inside the transaction of the change they record. */
+export async function insertAuditRows(db: Executor, rows: NewAuditEventRow[]): Promise<void> {
+  await db.insertInto('audit_events').values(rows).execute();
 }

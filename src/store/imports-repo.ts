@@ -3,6 +3,28 @@ import type { Executor } from './people-repo.ts';
 import type { ImportRow, ImportsTable } from './schema.ts';
 import type { Insertable, Updateable } from 'kysely';
 
+/** Every column but the (large) outcomes: what a report's status and a list need. */
+const SUMMARY_COLUMNS = [
+  'id',
+  'created_by',
+  'created_by_label',
+  'gate',
+  'created_at',
+  'finished_at',
+  'heartbeat_at',
+  'mode',
+  'valid_only',
+  'status',
+  'applied',
+  'file_name',
+  'row_count',
+  'phase',
+  'progress_done',
+  'progress_total',
+  'summary',
+  'error',
+] as const;
+
 export async function insertImport(
   db: Executor,
   values: Insertable<ImportsTable>,
@@ -28,26 +50,7 @@ export async function findImport(
     return db.selectFrom('imports').selectAll().where('id', '=', id).executeTakeFirst();
   const r = await db
     .selectFrom('imports')
-    .select([
-      'id',
-      'created_by',
-      'created_by_label',
-      'gate',
-      'created_at',
-      'finished_at',
-      'heartbeat_at',
-      'mode',
-      'valid_only',
-      'status',
-      'applied',
-      'file_name',
-      'row_count',
-      'phase',
-      'progress_done',
-      'progress_total',
-      'summary',
-      'error',
-    ])
+    .select(SUMMARY_COLUMNS)
     .where('id', '=', id)
     .executeTakeFirst();
   return r ? { ...r, outcomes: null } : undefined;
@@ -62,26 +65,7 @@ export async function listImports(
   const [rows, count] = await Promise.all([
     db
       .selectFrom('imports')
-      .select([
-        'id',
-        'created_by',
-        'created_by_label',
-        'gate',
-        'created_at',
-        'finished_at',
-        'heartbeat_at',
-        'mode',
-        'valid_only',
-        'status',
-        'applied',
-        'file_name',
-        'row_count',
-        'phase',
-        'progress_done',
-        'progress_total',
-        'summary',
-        'error',
-      ])
+      .select(SUMMARY_COLUMNS)
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .offset(offset)
