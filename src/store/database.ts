@@ -44,6 +44,12 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 export async function openStore(opts: StoreOptions): Promise<Store> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    // An idle connection that the server drops (a restart, an administrator's terminate) emits
+    // 'error' on the pool; unhandled, that would crash the process. The pool replaces the
+    // connection by itself, so a warning is all it needs.
+    pool.on('error', (err) => {
+      console.warn(`gatehouse: PostgreSQL connection lost (${err.message}); it will be replaced.`);
+    });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     let trigram = false;
     try {
