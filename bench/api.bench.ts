@@ -1,6 +1,6 @@
 /**
  * The People API and sign-in over HTTP, against the real server in a child process
- * (`node --import tsx src/main.ts`, as deployed) on a database of 100,000 people, per engine:
+ * (run as `npm start` runs it) on a database of 100,000 people, per engine:
  * - GET /api/people/v2/users?limit=200 at offsets across the whole list (p95 latency);
  * - GET /users?q=… with terms that match few and many people (p95 latency);
  * - GET /users/{id} with an API key at 10 connections (requests/s, autocannon);
@@ -244,20 +244,6 @@ async function measureEngine(engine: Engine, log: (s: string) => void): Promise<
       target: { op: '<=', value: 250 },
       note: `VmHWM of the server process after each step (MB): ${done.memory.join(', ')}; RSS at the end ${server.rssMb().toFixed(0)} MB`,
     });
-    await server.stop();
-    if (engine === 'sqlite' && !process.env.BENCH_SKIP_BUNDLED) {
-      // The same steps against the same server code bundled to plain JavaScript by esbuild:
-      // how much of the memory is the tsx loader (a build step would save it).
-      log(`${engine}: the same steps against a bundled server (no tsx), for its memory…`);
-      server = await startServer({ ...prep.env, ...SERVER_ENV }, { bundled: true });
-      const again = await phases(engine, server, prep, () => {});
-      rows.push({
-        measure: `${engine}: same, server bundled by esbuild (no tsx loader): peak RSS`,
-        value: server.peakRssMb(),
-        unit: 'MB',
-        note: `after each step (MB): ${again.memory.join(', ')}; for comparison, not how npm start runs`,
-      });
-    }
   } finally {
     await server?.stop();
     await prep.drop();

@@ -1,8 +1,10 @@
 /**
  * Runs the integration suite (test/**\/*.test.ts) once on SQLite and once on PostgreSQL,
- * and fails if either fails. GATEHOUSE_TEST_ENGINES=sqlite limits it to one engine.
+ * and fails if either fails. GATEHOUSE_TEST_ENGINES=sqlite limits it to one engine. Builds the
+ * server (dist/) first when it is stale.
  */
 import { spawnSync } from 'node:child_process';
+import { ensureServerBuilt } from '../scripts/build.ts';
 import { testFiles } from './helpers/files.ts';
 
 const engines = (process.env.GATEHOUSE_TEST_ENGINES ?? 'sqlite,postgres')
@@ -10,6 +12,9 @@ const engines = (process.env.GATEHOUSE_TEST_ENGINES ?? 'sqlite,postgres')
   .map((e) => e.trim())
   .filter(Boolean);
 const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : testFiles('test');
+// The CLI tests run the `gatehouse` launcher, which runs the build in dist/ when it is current:
+// build it first, so they test what is deployed.
+await ensureServerBuilt();
 let failed = false;
 for (const engine of engines) {
   console.log(`\n=== Integration tests on ${engine} (${files.length} files) ===`);

@@ -1,12 +1,13 @@
 /**
- * The real server (`node --import tsx src/main.ts`) in a child process on 127.0.0.1, so that
+ * The real server, run as `npm start` runs it, in a child process on 127.0.0.1, so that
  * the load generator does not share its event loop, with its memory read from /proc.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureServerBuilt } from '../../scripts/build.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -43,46 +44,44 @@ process.on('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-/** Starts the server with `env` (DATABASE_URL / GATEHOUSE_DATA_DIR etc.) and waits until it answers. */
+/**
+ * How `npm start` runs the server: the node flags and script of package.json's `start`
+ * (e.g. `node --max-old-space-size=… dist/main.js`), so the bench measures what is deployed.
+ */
+function startCommand(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const words = pkg.scripts.start.trim().split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`npm start is not "node …": ${pkg.scripts.start}`);
+  return words.slice(1);
+}
+
+/** npm start's node flags alone (e.g. the heap limit), for work measured as the server does it. */
+export function serverNodeFlags(): string[] {
+  return startCommand().slice(0, -1);
+}
+
 export interface StartOptions {
   /** Extra node flags, e.g. --cpu-prof for profiling. */
   nodeArgs?: string[];
-  /**
-   * Run a bundle made by esbuild (plain JavaScript, no tsx loader) instead of
-   * `node --import tsx src/main.ts`: shows what a build step would save.
-   */
-  bundled?: boolean;
 }
 
-const BUNDLE = path.join(ROOT, 'node_modules/.cache/gatehouse-bench/main.mjs');
-
-/** Bundles src/main.ts (dependencies left external) with the esbuild that tsx brings. */
-function bundle(): void {
-  const r = spawnSync(
-    path.join(ROOT, 'node_modules/.bin/esbuild'),
-    [
-      'src/main.ts',
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      '--packages=external',
-      '--target=node20',
-      `--outfile=${BUNDLE}`,
-      '--log-level=warning',
-    ],
-    { cwd: ROOT, stdio: 'inherit' },
-  );
-  if (r.status !== 0) throw new Error('esbuild could not bundle src/main.ts');
-}
-
+/**
+ * Starts the server as `npm start` does (building dist/ first if it is stale) with `env`
+ * (DATABASE_URL / GATEHOUSE_DATA_DIR etc.), and waits until it answers.
+ * BENCH_SERVER_COMMAND (node's arguments, space-separated) replaces npm start's, to compare
+ * others: e.g. "--max-semi-space-size=4 dist/main.js", or "--import tsx src/main.ts".
+ */
 export async function startServer(
   env: Record<string, string>,
   opts: StartOptions = {},
 ): Promise<BenchServer> {
   const port = await freePort();
-  if (opts.bundled) bundle();
-  const entry = opts.bundled ? [BUNDLE] : ['--import', 'tsx', 'src/main.ts'];
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entry], {
+  await ensureServerBuilt();
+  const override = process.env.BENCH_SERVER_COMMAND?.trim();
+  const command = override ? override.split(/\s+/) : startCommand();
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...command], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

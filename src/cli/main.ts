@@ -18,11 +18,10 @@ import { registerApiKeyCommands } from './commands/apikey.ts';
 import { registerUsersCommands } from './commands/users.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { addUsersCsvCommands } from './commands/users-csv.ts';
+import { PACKAGE_JSON } from '../paths.ts';
 
 function version(): string {
-  const pkg = JSON.parse(
-    fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
-  ) as { version?: string };
+  const pkg = JSON.parse(fs.readFileSync(PACKAGE_JSON, 'utf8')) as { version?: string };
   return pkg.version ?? 'unknown';
 }
 

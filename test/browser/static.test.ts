@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ensureConsoleBuilt } from '../../web/scripts/ensure-built.ts';
-import { CONSOLE_DIST } from '../../src/gates/console/static.ts';
+import { CONSOLE_DIST } from '../../src/paths.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 describe('console files', () => {

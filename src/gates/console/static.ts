@@ -6,16 +6,12 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { App } from '../../app.ts';
 import { GatehouseError } from '../../core/errors.ts';
+import { CONSOLE_DIST } from '../../paths.ts';
 
-export const CONSOLE_DIST = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../web/dist',
-);
 const NOT_CONSOLE = /^\/(api|scim|healthz)(\/|$|\?)/;
 
 export async function consoleRoutes(

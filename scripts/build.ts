@@ -1,0 +1,60 @@
+/**
+ * The server's build: src/main.ts (the server) and src/cli/main.ts (the `gatehouse` command)
+ * bundled by esbuild into dist/ as plain JavaScript, dependencies left in node_modules.
+ * `npm start` runs dist/main.js: no TypeScript loader in the process saves about 40 MB of
+ * memory and a second of start-up (docs/benchmarks.md).
+ *
+ *   tsx scripts/build.ts          build the server and the console if either is stale
+ *   tsx scripts/build.ts --force  build both anew (npm run build)
+ */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { buildConsole, ensureConsoleBuilt } from '../web/scripts/ensure-built.ts';
+import { withBuildLock } from './build-lock.ts';
+import { ROOT, SERVER_DIST, serverIsStale } from './freshness.js';
+
+export async function buildServer(outdir: string = SERVER_DIST): Promise<void> {
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: { main: 'src/main.ts', cli: 'src/cli/main.ts' },
+    outdir,
+    bundle: true,
+    // The CLI loads the HTTP server only for `serve`: shared code goes into chunks.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    // Readable stack traces on request: node --enable-source-maps dist/main.js
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    metafile: true,
+  });
+  // Chunks of earlier builds have other hashes: remove them, keep what this build wrote.
+  const written = new Set(Object.keys(result.metafile.outputs).map((f) => path.resolve(ROOT, f)));
+  const chunks = path.join(outdir, 'chunks');
+  for (const f of existsSync(chunks) ? readdirSync(chunks) : []) {
+    const file = path.join(chunks, f);
+    if (!written.has(file)) rmSync(file, { force: true });
+  }
+}
+
+export async function ensureServerBuilt(): Promise<void> {
+  await withBuildLock(path.join(ROOT, '.build-lock'), serverIsStale, async () => {
+    console.log('Building the server (dist/)…');
+    await buildServer();
+  });
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes('--force')) {
+    await buildServer();
+    buildConsole();
+  } else {
+    await ensureServerBuilt();
+    await ensureConsoleBuilt();
+  }
+}
