@@ -66,7 +66,7 @@ export class PeopleService {
     filter: repo.PeopleFilter,
     page: repo.PageRequest,
   ): Promise<{ data: Person[]; total: number }> {
-    const { rows, total } = await repo.listPeople(this.store.db, filter, page);
+    const { rows, total } = await repo.listPeople(this.store.db, filter, page, this.store.caps);
     return { data: rows.map(toPerson), total };
   }
 
@@ -386,6 +386,7 @@ export class PeopleService {
       this.store.db,
       { managerId: id },
       { offset: 0, limit: 10_000 },
+      this.store.caps,
     );
     return rows.map(toPerson);
   }

@@ -32,6 +32,19 @@ export interface Capabilities {
    * on id is a few hundred pages. PostgreSQL's primary key index already serves.
    */
   pagingIdIndex: boolean;
+  /**
+   * Whether two queries sent together run at the same time (a pool of connections). SQLite's
+   * one connection runs them one after the other, so there a query that may not be needed is
+   * better not sent.
+   */
+  concurrentQueries: boolean;
+  /**
+   * Whether substring search reads people_search, a narrow copy of people.search_text kept by
+   * triggers (SQLite: about 8 MB to scan for 100,000 people, against 120 MB for the table, and
+   * an append per insert where an index on the text would slow bulk inserts by a quarter).
+   * PostgreSQL searches people.search_text through its trigram index instead.
+   */
+  searchTable: boolean;
 }
 
 function errorField(err: unknown, key: string): string {
@@ -55,6 +68,8 @@ export const sqliteCapabilities: Capabilities = {
   },
   trigramSearch: false,
   pagingIdIndex: true,
+  concurrentQueries: false,
+  searchTable: true,
 };
 
 export function postgresCapabilities(trigramSearch: boolean): Capabilities {
@@ -72,5 +87,7 @@ export function postgresCapabilities(trigramSearch: boolean): Capabilities {
     },
     trigramSearch,
     pagingIdIndex: false,
+    concurrentQueries: true,
+    searchTable: false,
   };
 }

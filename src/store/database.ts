@@ -21,6 +21,7 @@ import { postgresCapabilities, sqliteCapabilities, type Capabilities } from './c
 import * as m0001 from './migrations/0001_initial.ts';
 import * as m0002 from './migrations/0002_imports.ts';
 import * as m0003 from './migrations/0003_people_paging.ts';
+import * as m0004 from './migrations/0004_people_search.ts';
 
 export interface Store {
   db: Kysely<DB>;
@@ -93,6 +94,7 @@ class StaticMigrations implements MigrationProvider {
       '0001_initial': { up: (db) => m0001.up(db, caps) },
       '0002_imports': { up: (db) => m0002.up(db, caps) },
       '0003_people_paging': { up: (db) => m0003.up(db, caps) },
+      '0004_people_search': { up: (db) => m0004.up(db, caps) },
     });
   }
 }

@@ -197,8 +197,15 @@ export interface ImportsTable {
   error: string | null;
 }
 
+/** SQLite only (capability `searchTable`): search_text in id order, kept by triggers. */
+export interface PeopleSearchTable {
+  id: number;
+  search_text: string;
+}
+
 export interface DB {
   people: PeopleTable;
+  people_search: PeopleSearchTable;
   photos: PhotosTable;
   directories: DirectoriesTable;
   external_identities: ExternalIdentitiesTable;
