@@ -130,6 +130,7 @@ export async function buildServer(
       // Fastify parses text/plain by default; the API takes JSON (415 otherwise). The CSV
       // import route adds its own parsers in its own scope.
       api.removeContentTypeParser('text/plain');
+      acceptEmptyJson(api);
       api.addHook('preValidation', multipartOnlyWhereConsumed);
       usersRoutes(api, app);
       photoRoutes(api, app);
@@ -146,6 +147,7 @@ export async function buildServer(
     (api: Api, _opts, done) => {
       api.addHook('onRequest', auth);
       api.removeContentTypeParser('text/plain');
+      acceptEmptyJson(api);
       sessionRoutes(api, app);
       done();
     },
@@ -159,4 +161,20 @@ export async function buildServer(
 
   await consoleRoutes(server, app);
   return server;
+}
+
+/**
+ * Many clients send `Content-Type: application/json` on every request, bodyless DELETEs
+ * included. An empty body is then no body (a route that needs one answers 400 naming it),
+ * not a parse error; anything else goes to Fastify's own JSON parser, with its
+ * prototype-poisoning protection.
+ */
+function acceptEmptyJson(scope: FastifyInstance): void {
+  const parseJson = scope.getDefaultJsonParser('error', 'error');
+  scope.removeContentTypeParser('application/json');
+  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '') done(null, undefined);
+    else void parseJson(req, text, done);
+  });
 }

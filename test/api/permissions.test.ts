@@ -27,7 +27,7 @@ interface Ids {
 
 type Call = [method: string, path: string, body?: unknown];
 
-/** Every write, with a valid body (validation runs before the permission check). */
+/** Every write, with a valid body (so a 403 cannot be a validation answer in disguise). */
 function writes(ids: Ids): Call[] {
   const p = ids.person;
   return [
@@ -243,6 +243,16 @@ describe('People API v2: permissions', () => {
     const target = await s.request('GET', `${API}/users/${ids.person}`);
     assert.equal(target.body.version, 2, 'only the photo set in before()');
     assert.equal((await s.request('GET', `${API}/groups/${ids.group}`)).body.name, 'G');
+  });
+
+  it('the permission is checked before the body: a plain user sending a bad body gets 403, not a 400 that describes it', async () => {
+    for (const call of writes(ids)) {
+      if (call[2] === undefined) continue;
+      const r = await send(s, plain.key, [call[0], call[1], { not_a_field: [1, 2, 3] }]);
+      assert.equal(r.status, 403, `${call[0]} ${call[1]}: ${r.text}`);
+      assert.equal(r.body.type, 'forbidden');
+      assert.equal(r.body.fields, undefined);
+    }
   });
 
   it('sysadmins and login-handler administrators without People admin cannot write people', async () => {

@@ -311,7 +311,35 @@ describe('People API v2: errors and validation', () => {
       raw: '',
       headers: { 'content-type': 'application/json' },
     });
-    assert.equal(empty.status, 400);
+    assertErrorShape(empty.body, 400, 'validation_failed');
+  });
+
+  it('a bodyless DELETE sent with a JSON content type works (clients that always send one)', async () => {
+    const p = await s.app.core.people.create(SYSTEM_ACTOR, {
+      username: 'deleted-by-json-client',
+      firstname: 'D',
+      surname: 'J',
+      email: 'dj@example.net',
+    });
+    const r = await s.request('DELETE', `${API}/users/${p.id}`, {
+      raw: '',
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(r.status, 204, r.text);
+  });
+
+  it('a JSON body with __proto__ or constructor.prototype is refused (prototype poisoning)', async () => {
+    for (const raw of [
+      '{"username":"pp","__proto__":{"admin":true}}',
+      '{"username":"pp","constructor":{"prototype":{"admin":true}}}',
+    ]) {
+      const r = await s.request('POST', `${API}/users`, {
+        raw,
+        headers: { 'content-type': 'application/json' },
+      });
+      assert.equal(r.status, 400, raw);
+      assert.equal(r.body.type, 'bad_request', r.text);
+    }
   });
 
   it('a non-JSON content type is 415', async () => {

@@ -38,7 +38,7 @@ export function adminRoutes(api: Api, app: App): void {
         summary: 'Custom profile field definitions',
         response: { 200: Type.Object({ data: Type.Array(S.ProfileField) }), default: S.ErrorBody },
       },
-      preHandler: requires('directory:read'),
+      preValidation: requires('directory:read'),
     },
     async () => ({ data: await core.profileFields.list() }),
   );
@@ -51,7 +51,7 @@ export function adminRoutes(api: Api, app: App): void {
         body: S.ProfileFieldCreate,
         response: { 201: S.ProfileField, default: S.ErrorBody },
       },
-      preHandler: requires('people:write'),
+      preValidation: requires('people:write'),
     },
     async (req, reply) =>
       reply.code(201).send(await core.profileFields.create(actorOf(req), req.body)),
@@ -65,7 +65,7 @@ export function adminRoutes(api: Api, app: App): void {
         params: S.IdParams,
         response: { 200: S.ProfileField, default: S.ErrorBody },
       },
-      preHandler: requires('directory:read'),
+      preValidation: requires('directory:read'),
     },
     async (req) => core.profileFields.get(req.params.id),
   );
@@ -79,7 +79,7 @@ export function adminRoutes(api: Api, app: App): void {
         body: S.ProfileFieldUpdate,
         response: { 200: S.ProfileField, default: S.ErrorBody },
       },
-      preHandler: requires('people:write'),
+      preValidation: requires('people:write'),
     },
     async (req) => core.profileFields.update(actorOf(req), req.params.id, req.body),
   );
@@ -92,7 +92,7 @@ export function adminRoutes(api: Api, app: App): void {
         params: S.IdParams,
         response: { 204: Type.Null(), default: S.ErrorBody },
       },
-      preHandler: requires('people:write'),
+      preValidation: requires('people:write'),
     },
     async (req, reply) => {
       await core.profileFields.delete(actorOf(req), req.params.id);
@@ -114,7 +114,7 @@ export function adminRoutes(api: Api, app: App): void {
         ),
         response: { 200: S.page(S.ApiKey), default: S.ErrorBody },
       },
-      preHandler: requires('api_keys:own'),
+      preValidation: requires('api_keys:own'),
     },
     async (req) => {
       const p = principalOf(req);
@@ -134,7 +134,7 @@ export function adminRoutes(api: Api, app: App): void {
         body: S.ApiKeyCreate,
         response: { 201: S.ApiKeyCreated, default: S.ErrorBody },
       },
-      preHandler: requires('api_keys:own'),
+      preValidation: requires('api_keys:own'),
     },
     async (req, reply) => {
       const p = principalOf(req);
@@ -160,7 +160,7 @@ export function adminRoutes(api: Api, app: App): void {
         params: S.IdParams,
         response: { 200: S.ApiKey, default: S.ErrorBody },
       },
-      preHandler: requires('api_keys:own'),
+      preValidation: requires('api_keys:own'),
     },
     async (req) => {
       const p = principalOf(req);
@@ -191,7 +191,7 @@ export function adminRoutes(api: Api, app: App): void {
         querystring: S.AuditQuery,
         response: { 200: S.page(S.AuditEvent), default: S.ErrorBody },
       },
-      preHandler: requires('audit:read'),
+      preValidation: requires('audit:read'),
     },
     async (req) => {
       const offset = req.query.offset ?? 0;
@@ -213,7 +213,7 @@ export function adminRoutes(api: Api, app: App): void {
           default: S.ErrorBody,
         },
       },
-      preHandler: requires('audit:read'),
+      preValidation: requires('audit:read'),
     },
     async (req, reply) => {
       const filter = auditFilter(req.query);
@@ -254,7 +254,7 @@ export function adminRoutes(api: Api, app: App): void {
         summary: 'The password policy',
         response: { 200: S.PasswordPolicy, default: S.ErrorBody },
       },
-      preHandler: requires('settings:read'),
+      preValidation: requires('settings:read'),
     },
     async () => core.settings.passwordPolicy(),
   );
@@ -267,7 +267,7 @@ export function adminRoutes(api: Api, app: App): void {
         body: S.PasswordPolicyUpdate,
         response: { 200: S.PasswordPolicy, default: S.ErrorBody },
       },
-      preHandler: requires('settings:write'),
+      preValidation: requires('settings:write'),
     },
     async (req) => core.settings.setPasswordPolicy(actorOf(req), req.body),
   );

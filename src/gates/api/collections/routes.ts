@@ -24,7 +24,7 @@ export function collectionRoutes(api: Api, app: App): void {
           querystring: S.ListQuery,
           response: { 200: S.page(S.Collection), default: S.ErrorBody },
         },
-        preHandler: requires('directory:read'),
+        preValidation: requires('directory:read'),
       },
       async (req) => {
         const offset = req.query.offset ?? 0;
@@ -42,7 +42,7 @@ export function collectionRoutes(api: Api, app: App): void {
           body: S.CollectionCreate,
           response: { 201: S.Collection, default: S.ErrorBody },
         },
-        preHandler: requires('people:write'),
+        preValidation: requires('people:write'),
       },
       async (req, reply) => {
         return reply.code(201).send(await service.create(actorOf(req), req.body));
@@ -52,7 +52,7 @@ export function collectionRoutes(api: Api, app: App): void {
       `/${path}/:id`,
       {
         schema: { tags, summary: 'One', params: S.IdParams, response: one },
-        preHandler: requires('directory:read'),
+        preValidation: requires('directory:read'),
       },
       async (req) => service.get(req.params.id),
     );
@@ -67,7 +67,7 @@ export function collectionRoutes(api: Api, app: App): void {
             body: S.CollectionUpdate,
             response: one,
           },
-          preHandler: requires('people:write'),
+          preValidation: requires('people:write'),
         },
         async (req) => service.update(actorOf(req), req.params.id, req.body),
       );
@@ -81,7 +81,7 @@ export function collectionRoutes(api: Api, app: App): void {
           params: S.IdParams,
           response: { 204: Type.Null(), default: S.ErrorBody },
         },
-        preHandler: requires('people:write'),
+        preValidation: requires('people:write'),
       },
       async (req, reply) => {
         await service.delete(actorOf(req), req.params.id);
@@ -97,7 +97,7 @@ export function collectionRoutes(api: Api, app: App): void {
           params: S.IdParams,
           response: { 200: Type.Object({ ids: Type.Array(Type.Integer()) }), default: S.ErrorBody },
         },
-        preHandler: requires('directory:read'),
+        preValidation: requires('directory:read'),
       },
       async (req) => ({
         ids: await service.members(req.params.id, !can(principalOf(req), 'people:read_all')),
@@ -113,7 +113,7 @@ export function collectionRoutes(api: Api, app: App): void {
           body: S.IdsBody,
           response: { 200: Type.Object({ ids: Type.Array(Type.Integer()) }), default: S.ErrorBody },
         },
-        preHandler: requires('people:write'),
+        preValidation: requires('people:write'),
       },
       async (req) => ({ ids: await service.setMembers(actorOf(req), req.params.id, req.body.ids) }),
     );

@@ -176,7 +176,7 @@ export function importRoutes(api: Api, app: App): void {
           querystring: RunQuery,
           response: { 201: ReportWithRows, 202: Report, default: S.ErrorBody },
         },
-        preHandler: requires('people:write'),
+        preValidation: requires('people:write'),
       },
       async (req, reply) => {
         const body: unknown = req.body;
@@ -225,7 +225,7 @@ export function importRoutes(api: Api, app: App): void {
         querystring: Type.Object(S.PageQuery, { additionalProperties: false }),
         response: { 200: S.page(Report), default: S.ErrorBody },
       },
-      preHandler: requires('people:read_all'),
+      preValidation: requires('people:read_all'),
     },
     async (req) => {
       const offset = req.query.offset ?? 0;
@@ -245,7 +245,7 @@ export function importRoutes(api: Api, app: App): void {
         querystring: RowsQuery,
         response: { 200: ReportWithRows, default: S.ErrorBody },
       },
-      preHandler: requires('people:read_all'),
+      preValidation: requires('people:read_all'),
     },
     async (req) => withRows(req, await imports.get(req.params.id), req.query),
   );
@@ -272,7 +272,7 @@ export function importRoutes(api: Api, app: App): void {
             default: S.ErrorBody,
           },
         },
-        preHandler: requires('people:read_all'),
+        preValidation: requires('people:read_all'),
       },
       exportCsv,
     );

@@ -15,7 +15,7 @@ export function overviewRoutes(api: Api, app: App): void {
         summary: 'How accounts are created on this site: ways in use and accounts by origin',
         response: { 200: Overview, default: S.ErrorBody },
       },
-      preHandler: requires('people:read_all'),
+      preValidation: requires('people:read_all'),
     },
     () => overview.get(),
   );

@@ -30,7 +30,7 @@ export function photoRoutes(api: Api, app: App): void {
         consumes: ['multipart/form-data'],
         response: { 200: S.User, default: S.ErrorBody },
       },
-      preHandler: requires('people:write'),
+      preValidation: requires('people:write'),
     },
     async (req) => {
       if (!req.isMultipart())
@@ -64,7 +64,7 @@ export function photoRoutes(api: Api, app: App): void {
         produces: ['image/*'],
         response: { 200: Type.Unknown(), default: S.ErrorBody },
       },
-      preHandler: requires('directory:read'),
+      preValidation: requires('directory:read'),
     },
     async (req, reply) => {
       // As for the record itself: only administrators see blocked or frozen accounts.

@@ -42,7 +42,7 @@ export function usersRoutes(api: Api, app: App): void {
     '/user',
     {
       schema: { tags, summary: 'The caller', response: one },
-      preHandler: requires('directory:read'),
+      preValidation: requires('directory:read'),
     },
     async (req, reply) => {
       const p = await core.people.get(principalOf(req).personId);
@@ -83,7 +83,7 @@ export function usersRoutes(api: Api, app: App): void {
         querystring: S.UsersQuery,
         response: { 200: S.page(S.User), default: S.ErrorBody },
       },
-      preHandler: requires('directory:read'),
+      preValidation: requires('directory:read'),
     },
     async (req) => {
       const q = req.query;
@@ -136,7 +136,7 @@ export function usersRoutes(api: Api, app: App): void {
         body: S.UserCreate,
         response: { 201: S.User, default: S.ErrorBody },
       },
-      preHandler: requires('people:write'),
+      preValidation: requires('people:write'),
     },
     async (req, reply) => {
       const p = await core.people.create(actorOf(req), req.body);
@@ -153,7 +153,7 @@ export function usersRoutes(api: Api, app: App): void {
     '/users/:id',
     {
       schema: { tags, summary: 'One person', params: S.IdParams, response: one },
-      preHandler: requires('directory:read'),
+      preValidation: requires('directory:read'),
     },
     async (req, reply) => {
       const p = await visible(req, req.params.id);
@@ -176,7 +176,7 @@ export function usersRoutes(api: Api, app: App): void {
           body: S.UserUpdate,
           response: one,
         },
-        preHandler: requires('people:write'),
+        preValidation: requires('people:write'),
       },
       async (req, reply) => {
         const p = await core.people.update(actorOf(req), req.params.id, req.body, {
@@ -197,7 +197,7 @@ export function usersRoutes(api: Api, app: App): void {
         params: S.IdParams,
         response: { 204: Type.Null(), default: S.ErrorBody },
       },
-      preHandler: requires('people:write'),
+      preValidation: requires('people:write'),
     },
     async (req, reply) => {
       await core.people.delete(actorOf(req), req.params.id, {
@@ -217,7 +217,7 @@ export function usersRoutes(api: Api, app: App): void {
         body: S.PasswordBody,
         response: { 204: Type.Null(), default: S.ErrorBody },
       },
-      preHandler: requires('people:write'),
+      preValidation: requires('people:write'),
     },
     async (req, reply) => {
       await core.people.setPassword(actorOf(req), req.params.id, req.body.password, {
@@ -238,7 +238,7 @@ export function usersRoutes(api: Api, app: App): void {
         body: S.ManagerBody,
         response: one,
       },
-      preHandler: requires('people:write'),
+      preValidation: requires('people:write'),
     },
     async (req, reply) => {
       const v = ifMatchVersion(req, req.params.id);
@@ -262,7 +262,7 @@ export function usersRoutes(api: Api, app: App): void {
         params: S.IdParams,
         response: { 200: Type.Object({ data: Type.Array(S.User) }), default: S.ErrorBody },
       },
-      preHandler: requires('directory:read'),
+      preValidation: requires('directory:read'),
     },
     async (req) => {
       await visible(req, req.params.id);
@@ -283,7 +283,7 @@ export function usersRoutes(api: Api, app: App): void {
         body: S.IdsBody,
         response: { 200: Type.Object({ ids: Type.Array(Type.Integer()) }), default: S.ErrorBody },
       },
-      preHandler: requires('people:write'),
+      preValidation: requires('people:write'),
     },
     async (req) => {
       return { ids: await core.people.setSubordinates(actorOf(req), req.params.id, req.body.ids) };
@@ -303,7 +303,7 @@ export function usersRoutes(api: Api, app: App): void {
           params: S.IdParams,
           response: { 200: Type.Object({ data: Type.Array(S.Collection) }), default: S.ErrorBody },
         },
-        preHandler: requires('directory:read'),
+        preValidation: requires('directory:read'),
       },
       async (req) => {
         await visible(req, req.params.id);
@@ -327,12 +327,14 @@ export function usersRoutes(api: Api, app: App): void {
           body: Type.Optional(S.BlockBody),
           response: one,
         },
-        // The body is optional: a POST with none is an empty one (not "body must be object").
-        preValidation: (req, _reply, done) => {
-          req.body ??= {};
-          done();
-        },
-        preHandler: requires('people:write'),
+        preValidation: [
+          requires('people:write'),
+          // The body is optional: a POST with none is an empty one (not "body must be object").
+          (req, _reply, done) => {
+            req.body ??= {};
+            done();
+          },
+        ],
       },
       async (req, reply) => {
         const actor = actorOf(req);
@@ -361,7 +363,7 @@ export function usersRoutes(api: Api, app: App): void {
         params: S.IdParams,
         response: { 200: S.Grants, default: S.ErrorBody },
       },
-      preHandler: requires('people:read_all'),
+      preValidation: requires('people:read_all'),
     },
     async (req) => {
       await core.people.get(req.params.id);
@@ -379,7 +381,7 @@ export function usersRoutes(api: Api, app: App): void {
         body: S.GrantsUpdate,
         response: { 200: S.Grants, default: S.ErrorBody },
       },
-      preHandler: requires('grants:manage'),
+      preValidation: requires('grants:manage'),
     },
     async (req) => ({ grants: await core.grants.setMany(actorOf(req), req.params.id, req.body) }),
   );
