@@ -263,12 +263,48 @@ export class CollectionService {
   /** Makes exactly `personIds` the members; returns them. */
   async setMembers(actor: Actor, id: number, personIds: number[]): Promise<number[]> {
     const wanted = [...new Set(personIds)];
-    return this.store.db.transaction().execute(async (tx) => {
+    await this.changeMembers(actor, id, 'set_members', wanted, (current) => ({
+      add: wanted.filter((p) => !current.includes(p)),
+      remove: current.filter((p) => !wanted.includes(p)),
+    }));
+    return wanted.sort((a, b) => a - b);
+  }
+
+  /**
+   * Adds or removes one person, leaving the other members as they are: two administrators
+   * adding different people at the same time both succeed (a read-modify-write of the whole
+   * list would lose one). Adding a member or removing a non-member changes nothing.
+   */
+  async setMember(actor: Actor, id: number, personId: number, member: boolean): Promise<void> {
+    await this.changeMembers(
+      actor,
+      id,
+      member ? 'add_member' : 'remove_member',
+      [personId],
+      (current) => {
+        const has = current.includes(personId);
+        return {
+          add: member && !has ? [personId] : [],
+          remove: !member && has ? [personId] : [],
+        };
+      },
+    );
+  }
+
+  /** One membership change in one transaction: checks, writes and an audit event. */
+  private async changeMembers(
+    actor: Actor,
+    id: number,
+    action: 'set_members' | 'add_member' | 'remove_member',
+    named: number[],
+    plan: (current: number[]) => { add: number[]; remove: number[] },
+  ): Promise<void> {
+    await this.store.db.transaction().execute(async (tx) => {
       const item = await repo.findCollectionItem(tx, this.t.table, id);
       if (!item) fail('not_found', `No ${this.t.label} has id ${id}.`);
       this.assertWritable(item, actor);
-      const found = await existingPersonIds(tx, wanted);
-      const missing = wanted.filter((p) => !found.has(p));
+      const found = await existingPersonIds(tx, named);
+      const missing = named.filter((p) => !found.has(p));
       if (missing.length > 0)
         throw new GatehouseError(
           'validation_failed',
@@ -278,11 +314,11 @@ export class CollectionService {
       const current = this.t.members
         ? await repo.memberIds(tx, this.t.members, id)
         : await repo.peopleInExtranet(tx, id);
-      const add = wanted.filter((p) => !current.includes(p));
-      const remove = current.filter((p) => !wanted.includes(p));
+      let { add, remove } = plan(current);
       if (this.t.members) {
-        await repo.addMembers(tx, this.t.members, id, add);
-        await repo.removeMembers(tx, this.t.members, id, remove);
+        // What this transaction really changed, if another changed the same member meanwhile.
+        add = await repo.addMembers(tx, this.t.members, id, add);
+        remove = await repo.removeMembers(tx, this.t.members, id, remove);
       } else {
         const at = nowIso();
         for (const [pid, extranet] of [
@@ -306,7 +342,7 @@ export class CollectionService {
       }
       if (add.length + remove.length > 0) {
         await recordAudit(tx, actor, {
-          action: `${this.kind}.set_members`,
+          action: `${this.kind}.${action}`,
           targetType: this.kind,
           targetId: id,
           targetLabel: item.name,
@@ -314,7 +350,6 @@ export class CollectionService {
           at: nowIso(),
         });
       }
-      return wanted.sort((a, b) => a - b);
     });
   }
 

@@ -115,33 +115,50 @@ export async function memberIds(
   return rows.map((r) => r.person_id);
 }
 
+/**
+ * Adds the memberships that do not exist yet; returns the person ids this call added (a
+ * concurrent transaction may have added the same person first: that is not an error).
+ */
 export async function addMembers(
   db: Executor,
   table: MemberTable,
   itemId: number,
   personIds: number[],
-): Promise<void> {
+): Promise<number[]> {
   const key = keyOf(table);
+  const added: number[] = [];
   for (let i = 0; i < personIds.length; i += 5000) {
     const values = personIds.slice(i, i + 5000).map((person_id) => ({ [key]: itemId, person_id }));
-    await db.insertInto(table).values(values).execute();
+    const rows = await db
+      .insertInto(table)
+      .values(values)
+      .onConflict((oc) => oc.doNothing())
+      .returning('person_id')
+      .execute();
+    for (const r of rows) added.push(r.person_id);
   }
+  return added;
 }
 
+/** Removes the memberships; returns the person ids this call removed. */
 export async function removeMembers(
   db: Executor,
   table: MemberTable,
   itemId: number,
   personIds: number[],
-): Promise<void> {
+): Promise<number[]> {
   const key = keyOf(table);
+  const removed: number[] = [];
   for (let i = 0; i < personIds.length; i += 5000) {
-    await db
+    const rows = await db
       .deleteFrom(table)
       .where(key, '=', itemId)
       .where('person_id', 'in', personIds.slice(i, i + 5000))
+      .returning('person_id')
       .execute();
+    for (const r of rows) removed.push(r.person_id);
   }
+  return removed;
 }
 
 /** The groups or roles a person belongs to. */

@@ -131,6 +131,71 @@ describe('People API v2: groups, roles, extranet areas', () => {
     });
   }
 
+  for (const kind of ['groups', 'roles', 'extranets'] as const) {
+    it(`${kind}: PUT|DELETE /{id}/users/{person_id} add and remove one member, leaving the others`, async () => {
+      const c = await s.request('POST', `${API}/${kind}`, { body: { name: `${kind} one by one` } });
+      const id = c.body.id;
+      const [a, b, d] = people as [number, number, number];
+      const members = async () =>
+        (await s.request('GET', `${API}/${kind}/${id}/users`)).body.ids as number[];
+      await s.request('PUT', `${API}/${kind}/${id}/users`, { body: { ids: [a] } });
+      const add = await s.request('PUT', `${API}/${kind}/${id}/users/${b}`);
+      assert.equal(add.status, 204, add.text);
+      assert.deepEqual(await members(), [a, b]);
+      // again: nothing changes, nothing is audited
+      const auditBefore = (
+        await s.request('GET', `${API}/audit?target_id=${id}&target_type=${kind.slice(0, -1)}`)
+      ).body.pagination.total;
+      assert.equal((await s.request('PUT', `${API}/${kind}/${id}/users/${b}`)).status, 204);
+      assert.equal((await s.request('DELETE', `${API}/${kind}/${id}/users/${d}`)).status, 204);
+      const auditAfter = (
+        await s.request('GET', `${API}/audit?target_id=${id}&target_type=${kind.slice(0, -1)}`)
+      ).body.pagination.total;
+      assert.equal(auditAfter, auditBefore);
+      const remove = await s.request('DELETE', `${API}/${kind}/${id}/users/${a}`);
+      assert.equal(remove.status, 204, remove.text);
+      assert.deepEqual(await members(), [b]);
+      const unknownPerson = await s.request('PUT', `${API}/${kind}/${id}/users/999999`);
+      assert.equal(unknownPerson.status, 400);
+      assert.match(unknownPerson.body.error, /999999/);
+      assert.equal((await s.request('PUT', `${API}/${kind}/999999/users/${a}`)).status, 404);
+      assert.equal((await s.request('PUT', `${API}/${kind}/${id}/users/zero`)).status, 400);
+      assert.deepEqual(await members(), [b]);
+      await s.request('PUT', `${API}/${kind}/${id}/users`, { body: { ids: [] } });
+    });
+  }
+
+  it('members added one by one at the same time are all kept (no lost update)', async () => {
+    const g = await s.request('POST', `${API}/groups`, { body: { name: 'Busy group' } });
+    const extra: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const p = await s.app.core.people.create(SYSTEM_ACTOR, {
+        username: `busy${i}`,
+        firstname: 'B',
+        surname: String(i),
+        email: `busy${i}@example.org`,
+      });
+      extra.push(p.id);
+    }
+    const answers = await Promise.all(
+      [...extra, ...extra].map((p) => s.request('PUT', `${API}/groups/${g.body.id}/users/${p}`)),
+    );
+    assert.deepEqual(
+      answers.map((r) => r.status),
+      answers.map(() => 204),
+    );
+    const ids = (await s.request('GET', `${API}/groups/${g.body.id}/users`)).body.ids;
+    assert.deepEqual(
+      ids,
+      [...extra].sort((x, y) => x - y),
+    );
+    const audit = await s.request(
+      'GET',
+      `${API}/audit?target_type=group&target_id=${g.body.id}&action=group.add_member&limit=100`,
+    );
+    assert.equal(audit.body.pagination.total, 12, 'one event per person added, none for repeats');
+  });
+
   it('groups nest; a parent that would make a loop is 409 group_cycle', async () => {
     const top = await s.request('POST', `${API}/groups`, { body: { name: 'Top' } });
     const mid = await s.request('POST', `${API}/groups`, {

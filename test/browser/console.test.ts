@@ -220,6 +220,33 @@ describe('console in a browser', () => {
     await b.shot('audit-log');
   });
 
+  it('puts a person in a group from their page, one membership at a time', async () => {
+    const group = (await s.request('GET', '/api/people/v2/groups?q=Engineering')).body.data[0];
+    // Someone else is already in the group: adding Jane must keep them.
+    const other = await s.request('POST', '/api/people/v2/users', {
+      body: {
+        username: 'colleague',
+        firstname: 'Col',
+        surname: 'League',
+        email: 'col@example.org',
+      },
+    });
+    await s.request('PUT', `/api/people/v2/groups/${group.id}/users/${other.body.id}`);
+    await go('Staff list');
+    await page.getByLabel('Search people').fill('jdoe');
+    await page.getByRole('link', { name: 'Jane Doe' }).click();
+    await page.getByRole('tab', { name: 'Roles and groups' }).click();
+    await page.getByRole('textbox', { name: 'Groups of this person' }).click();
+    await page.getByRole('option', { name: 'Engineering' }).click();
+    await visible(page.getByText('Groups saved.'));
+    const jane = (await s.request('GET', '/api/people/v2/users?q=jdoe')).body.data[0];
+    const members = await s.request('GET', `/api/people/v2/groups/${group.id}/users`);
+    assert.deepEqual(
+      members.body.ids,
+      [jane.id, other.body.id].sort((x, y) => x - y),
+    );
+  });
+
   it('makes a new user change their password before anything else, then signs out', async () => {
     await s.request('POST', '/api/people/v2/users', {
       body: {

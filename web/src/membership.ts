@@ -1,4 +1,8 @@
-/** Adding or removing one person in a group or role: the API sets whole member lists. */
+/**
+ * Adding or removing one person in a group or role. One request per change, touching only
+ * that membership, so two administrators editing the same group at once do not overwrite
+ * each other.
+ */
 import { call, client } from './api/client';
 
 export async function setMembership(
@@ -7,10 +11,7 @@ export async function setMembership(
   personId: number,
   member: boolean,
 ): Promise<void> {
-  const params = { path: { id: collectionId } };
-  const current = await call(client.GET(`/api/people/v2/${kind}/{id}/users`, { params }));
-  const has = current.ids.includes(personId);
-  if (has === member) return;
-  const ids = member ? [...current.ids, personId] : current.ids.filter((i) => i !== personId);
-  await call(client.PUT(`/api/people/v2/${kind}/{id}/users`, { params, body: { ids } }));
+  const params = { path: { id: collectionId, person_id: personId } };
+  const path = `/api/people/v2/${kind}/{id}/users/{person_id}` as const;
+  await call(member ? client.PUT(path, { params }) : client.DELETE(path, { params }));
 }

@@ -41,6 +41,11 @@ export const page = <T extends TSchema>(item: T) =>
 
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
+export const MemberParams = Type.Object({
+  id: Type.Integer({ minimum: 1 }),
+  person_id: Type.Integer({ minimum: 1 }),
+});
+
 const ProfileValue = Type.Union([
   Type.String(),
   Type.Number(),

@@ -944,6 +944,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/people/v2/extranets/{id}/users/{person_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Add one member (the others stay; adding a member again changes nothing) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    person_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove one member (the others stay; removing a non-member changes nothing) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    person_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/people/v2/groups": {
         parameters: {
             query?: never;
@@ -1435,6 +1541,112 @@ export interface paths {
         };
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/v2/groups/{id}/users/{person_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Add one member (the others stay; adding a member again changes nothing) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    person_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove one member (the others stay; removing a non-member changes nothing) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    person_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -2662,6 +2874,112 @@ export interface paths {
         };
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/v2/roles/{id}/users/{person_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Add one member (the others stay; adding a member again changes nothing) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    person_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove one member (the others stay; removing a non-member changes nothing) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    person_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;

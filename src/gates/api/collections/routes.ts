@@ -117,5 +117,24 @@ export function collectionRoutes(api: Api, app: App): void {
       },
       async (req) => ({ ids: await service.setMembers(actorOf(req), req.params.id, req.body.ids) }),
     );
+    for (const member of [true, false]) {
+      api.route({
+        method: member ? 'PUT' : 'DELETE',
+        url: `/${path}/:id/users/:person_id`,
+        schema: {
+          tags,
+          summary: member
+            ? 'Add one member (the others stay; adding a member again changes nothing)'
+            : 'Remove one member (the others stay; removing a non-member changes nothing)',
+          params: S.MemberParams,
+          response: { 204: Type.Null(), default: S.ErrorBody },
+        },
+        preValidation: requires('people:write'),
+        handler: async (req, reply) => {
+          await service.setMember(actorOf(req), req.params.id, req.params.person_id, member);
+          return reply.code(204).send(null);
+        },
+      });
+    }
   }
 }
