@@ -38,19 +38,19 @@ describe('CLI: gatehouse users import / export', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('dry run prints the summary and each error with row and column; exit code 1', async () => {
+  it('dry run prints the summary and each error with row and column; exit code 4 (refused, as elsewhere)', async () => {
     const file = path.join(dir, 'bad.csv');
     fs.writeFileSync(
       file,
       'username,firstname,surname,email\nann,Ann,A,ann@example.org\nbob,Bob,B,nope\n',
     );
     const io = capture();
-    assert.equal(await runUsersImport(app, file, { dryRun: true }, io), 1);
+    assert.equal(await runUsersImport(app, file, { dryRun: true }, io), 4);
     assert.match(io.stdout, /2 rows: 1 to create, 0 to update, 0 unchanged, 1 with errors/);
     assert.match(io.stdout, /row 3 \(bob\), email: Must be an email address/);
     assert.match(io.stdout, /Dry run: nothing was changed/);
     const applied = capture();
-    assert.equal(await runUsersImport(app, file, {}, applied), 1);
+    assert.equal(await runUsersImport(app, file, {}, applied), 4);
     assert.match(applied.stdout, /Nothing was applied/);
     assert.equal(await countPeople(app.store.db), 0);
     const some = capture();

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { EXIT } from '../exit-codes.ts';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import type { App } from '../../app.ts';
@@ -55,7 +56,11 @@ const PHASES: Record<ImportProgress['phase'], string> = {
   done: 'Done',
 };
 
-/** Runs an import; returns the exit code (0 ok, 1 errors/not applied, 2 file or run failed). */
+/**
+ * Runs an import; returns the exit code, in the classes of every other command (EXIT):
+ * 0 done, 4 refused (rows with errors: nothing applied, or a dry run that found errors),
+ * 2 the file could not be read or is not a CSV file we can take (nothing done).
+ */
 export async function runUsersImport(
   app: App,
   file: string,
@@ -67,7 +72,7 @@ export async function runUsersImport(
     size = fs.statSync(file).size;
   } catch {
     io.err(`Cannot read ${file}: no such file.\n`);
-    return 2;
+    return EXIT.usage;
   }
   const mode = opts.dryRun ? 'dry_run' : 'apply';
   const imports = new CsvImports(app.store, app.core);
@@ -117,9 +122,10 @@ export async function runUsersImport(
   } else {
     io.out(summaryText(report.applied, mode, report.summary, outcomes.data, report.error));
   }
-  if (report.status !== 'completed') return 2;
-  if ((report.summary?.error ?? 0) > 0 && (mode === 'dry_run' || !report.applied)) return 1;
-  return 0;
+  if (report.status !== 'completed') return EXIT.usage;
+  if ((report.summary?.error ?? 0) > 0 && (mode === 'dry_run' || !report.applied))
+    return EXIT.refused;
+  return EXIT.ok;
 }
 
 function summaryText(
