@@ -20,8 +20,8 @@ describe('statement cache', () => {
 
   it('a reused statement still runs with new values', () => {
     const bulk = values(3);
-    db.prepare(bulk).run(1, 2, 3);
-    db.prepare(bulk).run(4, 5, 6);
+    db.prepare(bulk).run([1, 2, 3]);
+    db.prepare(bulk).run([4, 5, 6]);
     assert.equal((raw.prepare('SELECT sum(x) AS s FROM t').get() as { s: number }).s, 21);
   });
 
