@@ -22,6 +22,7 @@ import * as m0001 from './migrations/0001_initial.ts';
 import * as m0002 from './migrations/0002_imports.ts';
 import * as m0003 from './migrations/0003_people_paging.ts';
 import * as m0004 from './migrations/0004_people_search.ts';
+import * as m0005 from './migrations/0005_people_state_frozen.ts';
 
 export interface Store {
   db: Kysely<DB>;
@@ -95,6 +96,7 @@ class StaticMigrations implements MigrationProvider {
       '0002_imports': { up: (db) => m0002.up(db, caps) },
       '0003_people_paging': { up: (db) => m0003.up(db, caps) },
       '0004_people_search': { up: (db) => m0004.up(db, caps) },
+      '0005_people_state_frozen': { up: (db) => m0005.up(db, caps) },
     });
   }
 }
