@@ -1,5 +1,15 @@
 /** Loading, empty and error states, the same on every page. */
-import { Alert, Button, Center, Loader, Paper, Stack, Text, ThemeIcon } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  Center,
+  Loader,
+  Paper,
+  Stack,
+  Text,
+  ThemeIcon,
+  type MantineSpacing,
+} from '@mantine/core';
 import { IconAlertTriangle, IconInbox } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
 import { messageOf } from '../api/client';
@@ -14,6 +24,23 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
         </Text>
       </Stack>
     </Center>
+  );
+}
+
+/** What went wrong with something the user just did: a red alert that screen readers announce. */
+export function Failure({
+  title,
+  mb,
+  children,
+}: {
+  title?: string;
+  mb?: MantineSpacing;
+  children: ReactNode;
+}) {
+  return (
+    <Alert color="red" variant="light" role="alert" title={title} mb={mb}>
+      {children}
+    </Alert>
   );
 }
 

@@ -3,7 +3,6 @@
  * Other settings. Errors appear at the fields, from the form's own checks and the server's.
  */
 import {
-  Alert,
   Button,
   Checkbox,
   Group,
@@ -16,7 +15,6 @@ import {
   Tabs,
   Text,
   TextInput,
-  Title,
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
@@ -25,10 +23,12 @@ import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { ApiError, call, client, fieldErrors, messageOf } from '../api/client';
 import { Page } from '../components/Page';
+import { Section } from '../components/Section';
 import { ProfileFieldInput, type ProfileValue } from '../components/ProfileFieldInput';
 import { UserPicker, UsersPicker } from '../components/UserPicker';
 import { useCollectionList, useExtranets, useProfileFields } from '../lookups';
 import { setMembership } from '../membership';
+import { Failure } from '../components/states';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const TAB_OF: Record<string, string> = {
@@ -200,15 +200,8 @@ export function AddUserPage() {
         )}
       >
         <Stack gap="lg">
-          {failure && (
-            <Alert color="red" variant="light" role="alert" title="The user was not added">
-              {failure}
-            </Alert>
-          )}
-          <Paper withBorder p="lg">
-            <Title order={2} fz="lg" mb="md">
-              Account
-            </Title>
+          {failure && <Failure title="The user was not added">{failure}</Failure>}
+          <Section title="Account">
             <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
               <TextInput
                 label="Username"
@@ -259,7 +252,7 @@ export function AddUserPage() {
                 {...form.getInputProps('extranet_id')}
               />
             </SimpleGrid>
-          </Paper>
+          </Section>
 
           <Paper withBorder p="lg">
             <Tabs value={tab} onChange={setTab}>

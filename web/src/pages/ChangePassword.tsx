@@ -1,4 +1,4 @@
-import { Alert, Anchor, Button, Group, PasswordInput, Stack } from '@mantine/core';
+import { Anchor, Button, Group, PasswordInput, Stack } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { useState } from 'react';
@@ -6,6 +6,8 @@ import { Link, useNavigate } from 'react-router';
 import { call, client, fieldErrors, messageOf } from '../api/client';
 import { useSession } from '../session';
 import { AuthFrame } from './AuthFrame';
+import { Failure } from '../components/states';
+import { NewPasswordFields } from '../components/NewPasswordFields';
 
 export function ChangePasswordPage() {
   const { session, passwordChanged, signOut } = useSession();
@@ -55,26 +57,13 @@ export function ChangePasswordPage() {
         })}
       >
         <Stack>
-          {error && (
-            <Alert color="red" variant="light" role="alert">
-              {error}
-            </Alert>
-          )}
+          {error && <Failure>{error}</Failure>}
           <PasswordInput
             label="Current password"
             autoComplete="current-password"
             {...form.getInputProps('current_password')}
           />
-          <PasswordInput
-            label="New password"
-            autoComplete="new-password"
-            {...form.getInputProps('password')}
-          />
-          <PasswordInput
-            label="Confirm new password"
-            autoComplete="new-password"
-            {...form.getInputProps('confirm')}
-          />
+          <NewPasswordFields form={form} />
           <Group justify="space-between" mt="xs">
             {forced ? (
               <Anchor

@@ -1,7 +1,6 @@
 /** Groups, Roles and Extranet areas: the same list-and-edit page for each. */
 import {
   ActionIcon,
-  Alert,
   Button,
   Group,
   Modal,
@@ -23,7 +22,7 @@ import { IconPencil, IconPlus, IconSearch, IconTrash } from '@tabler/icons-react
 import { useState } from 'react';
 import { call, client, fieldErrors, messageOf, type NamedItem } from '../api/client';
 import { Page } from '../components/Page';
-import { Empty, ErrorState, Loading } from '../components/states';
+import { Empty, ErrorState, Failure, Loading } from '../components/states';
 import { useCollectionList, useExtranets } from '../lookups';
 import { formatDate } from '../words';
 
@@ -260,11 +259,7 @@ function EditModal({
         })}
       >
         <Stack>
-          {failure && (
-            <Alert color="red" variant="light" role="alert">
-              {failure}
-            </Alert>
-          )}
+          {failure && <Failure>{failure}</Failure>}
           <TextInput label="Name" required data-autofocus {...form.getInputProps('name')} />
           <Textarea
             label="Description"
@@ -320,11 +315,7 @@ function DeleteModal({ kind, item, onClose }: { kind: Kind; item: NamedItem; onC
         <Text size="sm">
           People keep their accounts; only this {TEXT[kind].one} and its memberships go.
         </Text>
-        {failure && (
-          <Alert color="red" variant="light" role="alert">
-            {failure}
-          </Alert>
-        )}
+        {failure && <Failure>{failure}</Failure>}
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
             Cancel

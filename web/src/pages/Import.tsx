@@ -33,7 +33,7 @@ import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { call, client, messageOf, type ImportReport } from '../api/client';
 import { Page } from '../components/Page';
-import { ErrorState, Loading } from '../components/states';
+import { ErrorState, Failure, Loading } from '../components/states';
 import { saveBlob } from '../download';
 import { showValue } from '../words';
 
@@ -355,18 +355,12 @@ export function ImportPage() {
           </Group>
         </Dropzone>
       )}
-      {rejected && (
-        <Alert color="red" variant="light" role="alert">
-          {rejected}
-        </Alert>
-      )}
+      {rejected && <Failure>{rejected}</Failure>}
       {busy && !applying && (
         <Loading label={dryRun ? 'Starting…' : `Checking ${file?.name ?? 'the file'}…`} />
       )}
       {failure !== null && (
-        <Alert color="red" variant="light" role="alert" title="The file could not be used">
-          {messageOf(failure)}
-        </Alert>
+        <Failure title="The file could not be used">{messageOf(failure)}</Failure>
       )}
 
       {dryRun && !applying && (
@@ -457,9 +451,9 @@ export function ImportPage() {
               .
             </Alert>
           ) : (
-            <Alert color="red" variant="light" title="Nothing was applied" role="alert">
+            <Failure title="Nothing was applied">
               {applying.error?.message ?? 'The import did not complete.'}
-            </Alert>
+            </Failure>
           )}
           <Summary report={applying} />
           <Group>

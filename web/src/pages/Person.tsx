@@ -12,7 +12,6 @@ import {
   Modal,
   MultiSelect,
   Paper,
-  PasswordInput,
   Select,
   SimpleGrid,
   Stack,
@@ -20,7 +19,6 @@ import {
   Text,
   TextInput,
   Textarea,
-  Title,
   Avatar,
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
@@ -38,8 +36,9 @@ import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { call, client, fieldErrors, messageOf, type User } from '../api/client';
 import { Page } from '../components/Page';
+import { Section } from '../components/Section';
 import { ProfileFieldInput, type ProfileValue } from '../components/ProfileFieldInput';
-import { ErrorState, Loading } from '../components/states';
+import { ErrorState, Failure, Loading } from '../components/states';
 import { UserPicker, UsersPicker } from '../components/UserPicker';
 import { AuditTable } from './AuditLog';
 import { useCollectionList, useExtranets, useOverview, useProfileFields } from '../lookups';
@@ -53,6 +52,7 @@ import {
   fullName,
   originSentence,
 } from '../words';
+import { NewPasswordFields } from '../components/NewPasswordFields';
 
 const TEXT_FIELDS = [
   'username',
@@ -350,15 +350,8 @@ function DetailsForm(props: {
   return (
     <form noValidate onSubmit={form.onSubmit(save)}>
       <Stack>
-        {failure && (
-          <Alert color="red" variant="light" role="alert" title="Not saved">
-            {failure}
-          </Alert>
-        )}
-        <Paper withBorder p="lg">
-          <Title order={2} fz="lg" mb="md">
-            Details
-          </Title>
+        {failure && <Failure title="Not saved">{failure}</Failure>}
+        <Section title="Details">
           <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
             {text('username', 'Username', { required: true })}
             {text('user_code', 'User code')}
@@ -383,12 +376,9 @@ function DetailsForm(props: {
               {...form.getInputProps('extranet_id')}
             />
           </SimpleGrid>
-        </Paper>
+        </Section>
         {(fields.data?.data.length ?? 0) > 0 && (
-          <Paper withBorder p="lg">
-            <Title order={2} fz="lg" mb="md">
-              Profile fields
-            </Title>
+          <Section title="Profile fields">
             <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
               {fields.data?.data.map((d) => (
                 <ProfileFieldInput
@@ -402,7 +392,7 @@ function DetailsForm(props: {
                 />
               ))}
             </SimpleGrid>
-          </Paper>
+          </Section>
         )}
         <Group justify="space-between">
           <Text size="xs" c="dimmed">
@@ -467,10 +457,7 @@ function Memberships({ person }: { person: User }) {
   return (
     <SimpleGrid cols={{ base: 1, md: 2 }}>
       {(['roles', 'groups'] as const).map((kind) => (
-        <Paper withBorder p="lg" key={kind}>
-          <Title order={2} fz="lg" mb="md">
-            {kind === 'roles' ? 'Roles' : 'Groups'}
-          </Title>
+        <Section key={kind} title={kind === 'roles' ? 'Roles' : 'Groups'}>
           {mine[kind].isError ? (
             <ErrorState error={mine[kind].error} />
           ) : (
@@ -487,7 +474,7 @@ function Memberships({ person }: { person: User }) {
               onChange={(v) => void change(kind, v)}
             />
           )}
-        </Paper>
+        </Section>
       ))}
     </SimpleGrid>
   );
@@ -520,11 +507,7 @@ function OrgChart({ person, ownedReason }: { person: User; ownedReason: string |
   const reportList = reports.data?.data ?? [];
   return (
     <Paper withBorder p="lg">
-      {error && (
-        <Alert color="red" variant="light" mb="md" role="alert">
-          {error}
-        </Alert>
-      )}
+      {error && <Failure mb="md">{error}</Failure>}
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <UserPicker
           label="Manager"
@@ -603,11 +586,7 @@ function BlockModal(props: {
           They will not be able to sign in by any way, and their open sessions end at once. Nothing
           is deleted; you can unblock them later.
         </Text>
-        {error && (
-          <Alert color="red" variant="light" role="alert">
-            {error}
-          </Alert>
-        )}
+        {error && <Failure>{error}</Failure>}
         <Textarea
           label="Reason (kept in the audit log)"
           value={reason}
@@ -680,16 +659,7 @@ function PasswordModal(props: { opened: boolean; onClose(): void; person: User }
         })}
       >
         <Stack>
-          <PasswordInput
-            label="New password"
-            autoComplete="new-password"
-            {...form.getInputProps('password')}
-          />
-          <PasswordInput
-            label="Confirm new password"
-            autoComplete="new-password"
-            {...form.getInputProps('confirm')}
-          />
+          <NewPasswordFields form={form} />
           <Checkbox
             label="Change password at next login"
             {...form.getInputProps('must_change_password', { type: 'checkbox' })}

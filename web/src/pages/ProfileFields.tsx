@@ -1,6 +1,5 @@
 /** Profile fields: the custom fields every person can have (and the CSV columns they add). */
 import {
-  Alert,
   Badge,
   Button,
   Checkbox,
@@ -22,7 +21,7 @@ import { IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { call, client, fieldErrors, messageOf } from '../api/client';
 import { Page } from '../components/Page';
-import { Empty, ErrorState, Loading } from '../components/states';
+import { Empty, ErrorState, Failure, Loading } from '../components/states';
 import { useProfileFields } from '../lookups';
 
 const TYPES: { value: string; label: string }[] = [
@@ -173,11 +172,7 @@ function AddFieldModal({ onClose }: { onClose(): void }) {
         })}
       >
         <Stack>
-          {failure && (
-            <Alert color="red" variant="light" role="alert">
-              {failure}
-            </Alert>
-          )}
+          {failure && <Failure>{failure}</Failure>}
           <TextInput
             label="Label"
             required

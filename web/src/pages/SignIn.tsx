@@ -1,10 +1,11 @@
-import { Alert, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { Button, PasswordInput, Stack, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useState } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { messageOf } from '../api/client';
 import { useSession } from '../session';
 import { AuthFrame } from './AuthFrame';
+import { Failure } from '../components/states';
 
 export function SignInPage() {
   const { session, signIn } = useSession();
@@ -40,11 +41,7 @@ export function SignInPage() {
         })}
       >
         <Stack>
-          {error && (
-            <Alert color="red" variant="light" role="alert">
-              {error}
-            </Alert>
-          )}
+          {error && <Failure>{error}</Failure>}
           <TextInput
             label="Username"
             autoComplete="username"
