@@ -20,8 +20,9 @@ import { IconAlertTriangle, IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { call, client, fieldErrors, messageOf } from '../api/client';
 import { Page } from '../components/Page';
-import { Empty, ErrorState, Loading } from '../components/states';
+import { Empty } from '../components/states';
 import { formatDate, formatDateTime } from '../words';
+import { QueryContent } from '../components/QueryContent';
 
 interface Key {
   id: number;
@@ -88,78 +89,80 @@ export function ApiKeysPage() {
           </Stack>
         </Alert>
       )}
-      {keys.isPending ? (
-        <Loading />
-      ) : keys.isError ? (
-        <ErrorState error={keys.error} onRetry={() => void keys.refetch()} />
-      ) : keys.data.data.length === 0 ? (
-        <Empty
-          title="No API keys yet"
-          action={
-            <Button variant="light" onClick={() => setCreating(true)}>
-              Create API key
-            </Button>
-          }
-        >
-          Make a key for each system that provisions people through the API.
-        </Empty>
-      ) : (
-        <Paper withBorder>
-          <Table.ScrollContainer minWidth={700}>
-            <Table verticalSpacing="sm" aria-label="API keys">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Name</Table.Th>
-                  <Table.Th>Starts with</Table.Th>
-                  <Table.Th>Status</Table.Th>
-                  <Table.Th>Created</Table.Th>
-                  <Table.Th>Last used</Table.Th>
-                  <Table.Th>Expires</Table.Th>
-                  <Table.Th>
-                    <span className="visually-hidden">Actions</span>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {keys.data.data.map((k) => {
-                  const s = status(k);
-                  return (
-                    <Table.Tr key={k.id}>
-                      <Table.Td fw={500}>{k.name}</Table.Td>
-                      <Table.Td>
-                        <Code>{k.prefix}…</Code>
-                      </Table.Td>
-                      <Table.Td>
-                        <Badge variant="light" color={s.color}>
-                          {s.label}
-                        </Badge>
-                      </Table.Td>
-                      <Table.Td>{formatDate(k.created_at)}</Table.Td>
-                      <Table.Td>
-                        {k.last_used_at ? formatDateTime(k.last_used_at) : 'Never'}
-                      </Table.Td>
-                      <Table.Td>{k.expires_at ? formatDate(k.expires_at) : 'Never'}</Table.Td>
-                      <Table.Td>
-                        {!k.revoked_at && (
-                          <Button
-                            size="xs"
-                            color="red"
-                            variant="subtle"
-                            onClick={() => setRevoking(k)}
-                            aria-label={`Revoke ${k.name}`}
-                          >
-                            Revoke
-                          </Button>
-                        )}
-                      </Table.Td>
-                    </Table.Tr>
-                  );
-                })}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        </Paper>
-      )}
+      <QueryContent
+        query={keys}
+        isEmpty={(data) => data.data.length === 0}
+        empty={
+          <Empty
+            title="No API keys yet"
+            action={
+              <Button variant="light" onClick={() => setCreating(true)}>
+                Create API key
+              </Button>
+            }
+          >
+            Make a key for each system that provisions people through the API.
+          </Empty>
+        }
+      >
+        {(data) => (
+          <Paper withBorder>
+            <Table.ScrollContainer minWidth={700}>
+              <Table verticalSpacing="sm" aria-label="API keys">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Name</Table.Th>
+                    <Table.Th>Starts with</Table.Th>
+                    <Table.Th>Status</Table.Th>
+                    <Table.Th>Created</Table.Th>
+                    <Table.Th>Last used</Table.Th>
+                    <Table.Th>Expires</Table.Th>
+                    <Table.Th>
+                      <span className="visually-hidden">Actions</span>
+                    </Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {data.data.map((k) => {
+                    const s = status(k);
+                    return (
+                      <Table.Tr key={k.id}>
+                        <Table.Td fw={500}>{k.name}</Table.Td>
+                        <Table.Td>
+                          <Code>{k.prefix}…</Code>
+                        </Table.Td>
+                        <Table.Td>
+                          <Badge variant="light" color={s.color}>
+                            {s.label}
+                          </Badge>
+                        </Table.Td>
+                        <Table.Td>{formatDate(k.created_at)}</Table.Td>
+                        <Table.Td>
+                          {k.last_used_at ? formatDateTime(k.last_used_at) : 'Never'}
+                        </Table.Td>
+                        <Table.Td>{k.expires_at ? formatDate(k.expires_at) : 'Never'}</Table.Td>
+                        <Table.Td>
+                          {!k.revoked_at && (
+                            <Button
+                              size="xs"
+                              color="red"
+                              variant="subtle"
+                              onClick={() => setRevoking(k)}
+                              aria-label={`Revoke ${k.name}`}
+                            >
+                              Revoke
+                            </Button>
+                          )}
+                        </Table.Td>
+                      </Table.Tr>
+                    );
+                  })}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          </Paper>
+        )}
+      </QueryContent>
       {creating && (
         <CreateKeyModal
           onClose={() => setCreating(false)}

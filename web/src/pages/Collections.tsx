@@ -22,9 +22,10 @@ import { IconPencil, IconPlus, IconSearch, IconTrash } from '@tabler/icons-react
 import { useState } from 'react';
 import { call, client, fieldErrors, messageOf, type NamedItem } from '../api/client';
 import { Page } from '../components/Page';
-import { Empty, ErrorState, Failure, Loading } from '../components/states';
+import { Empty, Failure } from '../components/states';
 import { useCollectionList, useExtranets } from '../lookups';
 import { formatDate } from '../words';
+import { QueryContent } from '../components/QueryContent';
 
 type Kind = 'groups' | 'roles' | 'extranets';
 const TEXT: Record<Kind, { title: string; one: string; description: string }> = {
@@ -88,98 +89,100 @@ export function CollectionPage({ kind }: { kind: Kind }) {
         }}
         maw={360}
       />
-      {list.isPending ? (
-        <Loading />
-      ) : list.isError ? (
-        <ErrorState error={list.error} onRetry={() => void list.refetch()} />
-      ) : list.data.pagination.total === 0 ? (
-        <Empty
-          title={q ? `No ${t.one} matches` : `No ${t.title.toLowerCase()} yet`}
-          action={
-            !q && (
-              <Button variant="light" onClick={() => setEditing('new')}>
-                Add {t.one}
-              </Button>
-            )
-          }
-        />
-      ) : (
-        <Paper withBorder>
-          <Table.ScrollContainer minWidth={600}>
-            <Table verticalSpacing="sm" highlightOnHover aria-label={t.title}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Name</Table.Th>
-                  <Table.Th>Description</Table.Th>
-                  {kind === 'groups' && <Table.Th>Inside</Table.Th>}
-                  {kind === 'roles' && <Table.Th>Extranet area</Table.Th>}
-                  <Table.Th>Created</Table.Th>
-                  <Table.Th w={90}>
-                    <span className="visually-hidden">Actions</span>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {list.data.data.map((c) => (
-                  <Table.Tr key={c.id}>
-                    <Table.Td fw={500}>{c.name}</Table.Td>
-                    <Table.Td>
-                      <Text size="sm" c={c.description ? undefined : 'dimmed'} lineClamp={2}>
-                        {c.description || '—'}
-                      </Text>
-                    </Table.Td>
-                    {kind === 'groups' && (
-                      <Table.Td>{nameOf(groups.data?.data, c.parent_id)}</Table.Td>
-                    )}
-                    {kind === 'roles' && (
-                      <Table.Td>
-                        {c.extranet_id
-                          ? nameOf(extranets.data?.data, c.extranet_id)
-                          : 'Primary area'}
-                      </Table.Td>
-                    )}
-                    <Table.Td>{formatDate(c.created_at)}</Table.Td>
-                    <Table.Td>
-                      <Group gap={4} wrap="nowrap">
-                        <Tooltip label="Edit">
-                          <ActionIcon
-                            variant="subtle"
-                            aria-label={`Edit ${c.name}`}
-                            onClick={() => setEditing(c)}
-                          >
-                            <IconPencil size={16} />
-                          </ActionIcon>
-                        </Tooltip>
-                        <Tooltip label="Delete">
-                          <ActionIcon
-                            variant="subtle"
-                            color="red"
-                            aria-label={`Delete ${c.name}`}
-                            onClick={() => setDeleting(c)}
-                          >
-                            <IconTrash size={16} />
-                          </ActionIcon>
-                        </Tooltip>
-                      </Group>
-                    </Table.Td>
+      <QueryContent
+        query={list}
+        isEmpty={(data) => data.pagination.total === 0}
+        empty={
+          <Empty
+            title={q ? `No ${t.one} matches` : `No ${t.title.toLowerCase()} yet`}
+            action={
+              !q && (
+                <Button variant="light" onClick={() => setEditing('new')}>
+                  Add {t.one}
+                </Button>
+              )
+            }
+          />
+        }
+      >
+        {(data) => (
+          <Paper withBorder>
+            <Table.ScrollContainer minWidth={600}>
+              <Table verticalSpacing="sm" highlightOnHover aria-label={t.title}>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Name</Table.Th>
+                    <Table.Th>Description</Table.Th>
+                    {kind === 'groups' && <Table.Th>Inside</Table.Th>}
+                    {kind === 'roles' && <Table.Th>Extranet area</Table.Th>}
+                    <Table.Th>Created</Table.Th>
+                    <Table.Th w={90}>
+                      <span className="visually-hidden">Actions</span>
+                    </Table.Th>
                   </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-          <Group justify="space-between" p="sm">
-            <Text size="sm" c="dimmed">
-              {list.data.pagination.total.toLocaleString()} {t.title.toLowerCase()}
-            </Text>
-            <Pagination
-              total={Math.ceil(list.data.pagination.total / PAGE)}
-              value={page}
-              onChange={setPage}
-              size="sm"
-            />
-          </Group>
-        </Paper>
-      )}
+                </Table.Thead>
+                <Table.Tbody>
+                  {data.data.map((c) => (
+                    <Table.Tr key={c.id}>
+                      <Table.Td fw={500}>{c.name}</Table.Td>
+                      <Table.Td>
+                        <Text size="sm" c={c.description ? undefined : 'dimmed'} lineClamp={2}>
+                          {c.description || '—'}
+                        </Text>
+                      </Table.Td>
+                      {kind === 'groups' && (
+                        <Table.Td>{nameOf(groups.data?.data, c.parent_id)}</Table.Td>
+                      )}
+                      {kind === 'roles' && (
+                        <Table.Td>
+                          {c.extranet_id
+                            ? nameOf(extranets.data?.data, c.extranet_id)
+                            : 'Primary area'}
+                        </Table.Td>
+                      )}
+                      <Table.Td>{formatDate(c.created_at)}</Table.Td>
+                      <Table.Td>
+                        <Group gap={4} wrap="nowrap">
+                          <Tooltip label="Edit">
+                            <ActionIcon
+                              variant="subtle"
+                              aria-label={`Edit ${c.name}`}
+                              onClick={() => setEditing(c)}
+                            >
+                              <IconPencil size={16} />
+                            </ActionIcon>
+                          </Tooltip>
+                          <Tooltip label="Delete">
+                            <ActionIcon
+                              variant="subtle"
+                              color="red"
+                              aria-label={`Delete ${c.name}`}
+                              onClick={() => setDeleting(c)}
+                            >
+                              <IconTrash size={16} />
+                            </ActionIcon>
+                          </Tooltip>
+                        </Group>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+            <Group justify="space-between" p="sm">
+              <Text size="sm" c="dimmed">
+                {data.pagination.total.toLocaleString()} {t.title.toLowerCase()}
+              </Text>
+              <Pagination
+                total={Math.ceil(data.pagination.total / PAGE)}
+                value={page}
+                onChange={setPage}
+                size="sm"
+              />
+            </Group>
+          </Paper>
+        )}
+      </QueryContent>
       {editing && <EditModal kind={kind} item={editing} onClose={() => setEditing(null)} />}
       {deleting && <DeleteModal kind={kind} item={deleting} onClose={() => setDeleting(null)} />}
     </Page>

@@ -21,8 +21,9 @@ import { IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { call, client, fieldErrors, messageOf } from '../api/client';
 import { Page } from '../components/Page';
-import { Empty, ErrorState, Failure, Loading } from '../components/states';
+import { Empty, Failure } from '../components/states';
 import { useProfileFields } from '../lookups';
+import { QueryContent } from '../components/QueryContent';
 
 const TYPES: { value: string; label: string }[] = [
   { value: 'string', label: 'Text (one line)' },
@@ -53,63 +54,65 @@ export function ProfileFieldsPage() {
         </Button>
       }
     >
-      {fields.isPending ? (
-        <Loading />
-      ) : fields.isError ? (
-        <ErrorState error={fields.error} onRetry={() => void fields.refetch()} />
-      ) : fields.data.data.length === 0 ? (
-        <Empty
-          title="No profile fields yet"
-          action={
-            <Button variant="light" onClick={() => setAdding(true)}>
-              Add profile field
-            </Button>
-          }
-        >
-          Add fields such as a start date, a cost centre or a T-shirt size.
-        </Empty>
-      ) : (
-        <Paper withBorder>
-          <Table.ScrollContainer minWidth={600}>
-            <Table verticalSpacing="sm" aria-label="Profile fields">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Label</Table.Th>
-                  <Table.Th>Symbolic name (CSV column)</Table.Th>
-                  <Table.Th>Type</Table.Th>
-                  <Table.Th>Options</Table.Th>
-                  <Table.Th>Required</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {fields.data.data.map((f) => (
-                  <Table.Tr key={f.id}>
-                    <Table.Td fw={500}>{f.label}</Table.Td>
-                    <Table.Td>
-                      <Code>{f.name}</Code>
-                    </Table.Td>
-                    <Table.Td>{typeLabel(f.type)}</Table.Td>
-                    <Table.Td>
-                      <Text size="sm" lineClamp={1} maw={260}>
-                        {f.options.join(', ') || '—'}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      {f.required ? (
-                        <Badge size="sm">Required</Badge>
-                      ) : (
-                        <Text c="dimmed" size="sm">
-                          No
-                        </Text>
-                      )}
-                    </Table.Td>
+      <QueryContent
+        query={fields}
+        isEmpty={(data) => data.data.length === 0}
+        empty={
+          <Empty
+            title="No profile fields yet"
+            action={
+              <Button variant="light" onClick={() => setAdding(true)}>
+                Add profile field
+              </Button>
+            }
+          >
+            Add fields such as a start date, a cost centre or a T-shirt size.
+          </Empty>
+        }
+      >
+        {(data) => (
+          <Paper withBorder>
+            <Table.ScrollContainer minWidth={600}>
+              <Table verticalSpacing="sm" aria-label="Profile fields">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Label</Table.Th>
+                    <Table.Th>Symbolic name (CSV column)</Table.Th>
+                    <Table.Th>Type</Table.Th>
+                    <Table.Th>Options</Table.Th>
+                    <Table.Th>Required</Table.Th>
                   </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        </Paper>
-      )}
+                </Table.Thead>
+                <Table.Tbody>
+                  {data.data.map((f) => (
+                    <Table.Tr key={f.id}>
+                      <Table.Td fw={500}>{f.label}</Table.Td>
+                      <Table.Td>
+                        <Code>{f.name}</Code>
+                      </Table.Td>
+                      <Table.Td>{typeLabel(f.type)}</Table.Td>
+                      <Table.Td>
+                        <Text size="sm" lineClamp={1} maw={260}>
+                          {f.options.join(', ') || '—'}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td>
+                        {f.required ? (
+                          <Badge size="sm">Required</Badge>
+                        ) : (
+                          <Text c="dimmed" size="sm">
+                            No
+                          </Text>
+                        )}
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          </Paper>
+        )}
+      </QueryContent>
       {adding && <AddFieldModal onClose={() => setAdding(false)} />}
     </Page>
   );
