@@ -31,9 +31,10 @@ import { auditRow, type Changes } from '../audit/record.ts';
 import { hashPassword, isSupportedHash } from '../auth/passwords.ts';
 import { type Actor, nowIso } from './context.ts';
 import { GatehouseError, type FieldError } from './errors.ts';
-import { emailKey, nameKey, searchText, usernameKey } from './normalize.ts';
+import { nameKey, usernameKey } from './normalize.ts';
 import {
   addDerivedColumns,
+  newPersonRow,
   checkPersonFields,
   tidy,
   TEXT_FIELDS,
@@ -630,48 +631,35 @@ export class PeopleBatch {
 
     if (!current) {
       const state = input.state ?? 'active';
-      p.newRow = {
-        username: fields.username,
-        username_key: key,
-        user_code: fields.user_code ?? null,
-        firstname: fields.firstname ?? '',
-        surname: fields.surname ?? '',
-        email: fields.email ?? '',
-        email_key: this.opts.emailUnique ? emailKey(fields.email ?? '') : null,
-        job_title: fields.job_title ?? '',
-        department: fields.department ?? '',
-        office: fields.office ?? '',
-        phone: fields.phone ?? '',
-        mobile: fields.mobile ?? '',
-        manager_id: managerId ?? null,
-        extranet_id: extranetId ?? null,
-        state,
-        frozen_until: null,
-        blocked_by:
-          state === 'blocked' ? (actor.directoryId !== undefined ? 'directory' : 'admin') : null,
-        blocked_reason: null,
-        blocked_by_person_id: state === 'blocked' ? actor.personId : null,
-        directory_id: actor.directoryId ?? null,
-        password_authority: actor.directoryId !== undefined ? 'directory' : 'local',
-        password_hash: input.password_hash ?? null,
-        password_changed_at: input.password_hash ? at : null,
-        must_change_password: fields.must_change_password ? 1 : 0,
-        failed_logins: 0,
-        origin: actor.gate,
-        origin_source: null,
-        profile: JSON.stringify(profile),
-        has_photo: 0,
-        last_login_at: null,
-        created_at: at,
-        updated_at: at,
-        version: 1,
-        search_text: searchText({
-          username: fields.username ?? '',
+      p.newRow = newPersonRow(
+        {
+          username: fields.username ?? input.username,
+          user_code: fields.user_code ?? null,
           firstname: fields.firstname ?? '',
           surname: fields.surname ?? '',
           email: fields.email ?? '',
-        }),
-      };
+          job_title: fields.job_title ?? '',
+          department: fields.department ?? '',
+          office: fields.office ?? '',
+          phone: fields.phone ?? '',
+          mobile: fields.mobile ?? '',
+          manager_id: managerId ?? null,
+          extranet_id: extranetId ?? null,
+          state,
+          blocked_by:
+            state === 'blocked' ? (actor.directoryId !== undefined ? 'directory' : 'admin') : null,
+          blocked_by_person_id: state === 'blocked' ? actor.personId : null,
+          directory_id: actor.directoryId ?? null,
+          password_authority: actor.directoryId !== undefined ? 'directory' : 'local',
+          password_hash: input.password_hash ?? null,
+          must_change_password: fields.must_change_password ?? false,
+          origin: actor.gate,
+          origin_source: null,
+          profile,
+        },
+        this.opts.emailUnique,
+        at,
+      );
       p.outcome.action = 'create';
     } else {
       const update: PersonRowUpdate = {};

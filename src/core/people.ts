@@ -14,9 +14,10 @@ import { recordAudit, diff } from '../audit/record.ts';
 import { hashPassword, isSupportedHash, type Argon2Params } from '../auth/passwords.ts';
 import { type Actor, nowIso } from './context.ts';
 import { GatehouseError, fail, type FieldError } from './errors.ts';
-import { emailKey, searchText, usernameKey } from './normalize.ts';
+import { usernameKey } from './normalize.ts';
 import {
   addDerivedColumns,
+  newPersonRow,
   checkPersonFields,
   tidy,
   toPerson,
@@ -108,47 +109,34 @@ export class PeopleService {
     const profile = await this.profileFields.validate(p.profile ?? {}, {}, errors);
     await this.profileFields.requireAll(profile, errors);
     const at = nowIso();
-    const row: NewPersonRow = {
-      username: p.username,
-      username_key: usernameKey(p.username ?? ''),
-      user_code: p.user_code ?? null,
-      firstname: p.firstname,
-      surname: p.surname,
-      email: p.email,
-      email_key: this.opts.emailUnique ? emailKey(p.email ?? '') : null,
-      job_title: p.job_title ?? '',
-      department: p.department ?? '',
-      office: p.office ?? '',
-      phone: p.phone ?? '',
-      mobile: p.mobile ?? '',
-      manager_id: p.manager_id ?? null,
-      extranet_id: p.extranet_id ?? null,
-      state: p.state ?? 'active',
-      frozen_until: null,
-      blocked_by: p.state === 'blocked' ? 'admin' : null,
-      blocked_reason: null,
-      blocked_by_person_id: null,
-      directory_id: p.directory_id ?? null,
-      password_authority: authority,
-      password_hash: passwordHash,
-      password_changed_at: passwordHash ? at : null,
-      must_change_password: p.must_change_password ? 1 : 0,
-      failed_logins: 0,
-      origin: 'system',
-      origin_source: p.origin_source ?? null,
-      profile: JSON.stringify(profile),
-      has_photo: 0,
-      last_login_at: null,
-      created_at: at,
-      updated_at: at,
-      version: 1,
-      search_text: searchText({
+    const row = newPersonRow(
+      {
         username: p.username ?? '',
+        user_code: p.user_code ?? null,
         firstname: p.firstname ?? '',
         surname: p.surname ?? '',
         email: p.email ?? '',
-      }),
-    };
+        job_title: p.job_title ?? '',
+        department: p.department ?? '',
+        office: p.office ?? '',
+        phone: p.phone ?? '',
+        mobile: p.mobile ?? '',
+        manager_id: p.manager_id ?? null,
+        extranet_id: p.extranet_id ?? null,
+        state: p.state ?? 'active',
+        blocked_by: p.state === 'blocked' ? 'admin' : null,
+        blocked_by_person_id: null,
+        directory_id: p.directory_id ?? null,
+        password_authority: authority,
+        password_hash: passwordHash,
+        must_change_password: p.must_change_password ?? false,
+        origin: 'system',
+        origin_source: p.origin_source ?? null,
+        profile,
+      },
+      this.opts.emailUnique,
+      at,
+    );
     return { row, errors };
   }
 
