@@ -6,17 +6,12 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp } from '../helpers/app.ts';
+import { batchRow, csvAdmin } from '../helpers/batch.ts';
 import type { App } from '../../src/app.ts';
-import type { Actor } from '../../src/core/context.ts';
 import type { BatchRow } from '../../src/core/people-batch.ts';
 
-const admin: Actor = { personId: null, label: 'tester', gate: 'csv' };
-const row = (n: number, username: string, extra: Partial<BatchRow> = {}): BatchRow => ({
-  row: n,
-  username,
-  fields: { firstname: 'F', surname: 'S', email: `${username}@example.org` },
-  ...extra,
-});
+const admin = csvAdmin;
+const row = batchRow;
 
 describe('core: people batches across slices', () => {
   let app: App & { dispose(): Promise<void> };
