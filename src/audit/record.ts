@@ -19,12 +19,15 @@ const SECRET_FIELDS = new Set([
   'secret',
 ]);
 
+/** The changes with secret values replaced; the same object when it holds no secret field. */
 export function redact(changes: Changes): Changes {
-  const out: Changes = {};
-  for (const [field, pair] of Object.entries(changes)) {
-    out[field] = SECRET_FIELDS.has(field) ? ['[redacted]', '[redacted]'] : pair;
-  }
-  return out;
+  let out: Changes | undefined;
+  for (const field of Object.keys(changes))
+    if (SECRET_FIELDS.has(field)) {
+      out ??= { ...changes };
+      out[field] = ['[redacted]', '[redacted]'];
+    }
+  return out ?? changes;
 }
 
 /** Field-by-field difference of two records, for the fields in `next`. */

@@ -20,7 +20,7 @@ import {
   membershipPairs,
 } from '../store/batch-repo.ts';
 import { deleteSessionsOf } from '../store/auth-repo.ts';
-import { insertAuditRows } from '../store/audit-repo.ts';
+import { insertManyAuditRows } from '../store/audit-repo.ts';
 import type { Store } from '../store/database.ts';
 import type { NewPersonRow, PersonRow, PersonRowUpdate } from '../store/schema.ts';
 import * as repo from '../store/people-repo.ts';
@@ -264,8 +264,11 @@ const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 function createChanges(row: NewPersonRow): Changes {
   const changes: Changes = {};
-  for (const [field, value] of Object.entries(auditView(row as PersonRow)))
+  const view = auditView(row);
+  for (const field of Object.keys(view)) {
+    const value = view[field];
     if (value !== null && value !== undefined) changes[field] = [null, value];
+  }
   return changes;
 }
 
@@ -1008,11 +1011,16 @@ export class PeopleBatch {
     const at = nowIso();
     // Audit events are written a slice at a time: held longer, the events of 100,000 new
     // people (about 1 KB each) outlive V8's young generation and pile up as garbage.
-    const auditChunk = Math.floor(Math.min(this.store.caps.maxParameters, WRITE_PARAMETERS) / 13);
+    const auditChunk = Math.floor(Math.min(this.store.caps.maxParameters, WRITE_PARAMETERS) / 12);
     let audits: ReturnType<typeof auditRow>[] = [];
     const flushAudits = async (all: boolean) => {
       while (audits.length >= (all ? 1 : auditChunk)) {
-        await insertAuditRows(tx, audits.slice(0, auditChunk));
+        await insertManyAuditRows(
+          tx,
+          this.store.caps,
+          audits.slice(0, auditChunk),
+          WRITE_PARAMETERS,
+        );
         audits = audits.slice(auditChunk);
       }
     };
@@ -1059,6 +1067,7 @@ export class PeopleBatch {
             p.newRow!.manager_id = createdId.get(p.managerPending)!;
         const ids = await repo.insertPeople(
           tx,
+          this.store.caps,
           ready.map((x) => x.p.newRow!),
           Math.min(this.store.caps.maxParameters, WRITE_PARAMETERS),
         );

@@ -556,24 +556,34 @@ export class PeopleService {
   }
 }
 
-/** The fields of a person row that an audit event shows (secrets and internals left out). */
+/**
+ * Columns an audit event leaves out: the id (the event's target), derived keys, bookkeeping,
+ * and the hash (shown as "[set]").
+ */
+const NOT_AUDITED = new Set([
+  'id',
+  'password_hash',
+  'username_key',
+  'email_key',
+  'search_text',
+  'version',
+  'updated_at',
+  'created_at',
+  'profile',
+]);
+
+/**
+ * The fields of a person row that an audit event shows (secrets and internals left out).
+ * Built by assignment, not by destructuring with a rest and spreading: V8 runs those on a slow
+ * path, and this runs for every person a 100,000-row batch creates.
+ */
 export function auditView(row: Partial<PersonRow>): Record<string, unknown> {
-  const {
-    password_hash,
-    username_key: _u,
-    email_key: _e,
-    search_text: _s,
-    version: _v,
-    updated_at: _ua,
-    created_at: _ca,
-    profile,
-    ...rest
-  } = row;
-  return {
-    ...rest,
-    ...(password_hash !== undefined ? { password: password_hash === null ? null : '[set]' } : {}),
-    ...(profile !== undefined ? { profile: JSON.parse(profile) as unknown } : {}),
-  };
+  const view: Record<string, unknown> = {};
+  const fields = row as Record<string, unknown>;
+  for (const key of Object.keys(fields)) if (!NOT_AUDITED.has(key)) view[key] = fields[key];
+  if (row.password_hash !== undefined) view.password = row.password_hash === null ? null : '[set]';
+  if (row.profile !== undefined) view.profile = JSON.parse(row.profile) as unknown;
+  return view;
 }
 
 /** The fields of a synced account that only its directory may change; empty for local accounts. */

@@ -1,6 +1,8 @@
 /** SQL for reading the audit log. */
 import type { Executor } from './people-repo.ts';
 import type { AuditEventRow, NewAuditEventRow } from './schema.ts';
+import type { Capabilities } from './capabilities.ts';
+import { bulkInsert, everyColumn } from './bulk-insert.ts';
 
 export interface AuditFilter {
   targetType?: string | undefined;
@@ -63,4 +65,32 @@ export async function* iterateAudit(
 /** Audit rows are written by the core inside the transaction of the change they record. */
 export async function insertAuditRows(db: Executor, rows: NewAuditEventRow[]): Promise<void> {
   await db.insertInto('audit_events').values(rows).execute();
+}
+
+const AUDIT_COLUMNS = everyColumn<NewAuditEventRow>()([
+  'at',
+  'actor_id',
+  'actor_label',
+  'gate',
+  'action',
+  'target_type',
+  'target_id',
+  'target_label',
+  'changes',
+  'request_id',
+  'ip',
+  'outcome',
+]);
+
+/** The audit events of a batch, every column given (as auditRow makes them). */
+export async function insertManyAuditRows(
+  db: Executor,
+  caps: Capabilities,
+  rows: NewAuditEventRow[],
+  maxParameters: number,
+): Promise<void> {
+  await bulkInsert(db, caps, 'audit_events', AUDIT_COLUMNS, rows, {
+    maxParameters,
+    returningId: false,
+  });
 }

@@ -22,6 +22,8 @@ export interface Capabilities {
   blobType: ColumnDataType;
   /** Largest number of bound parameters one statement may carry. */
   maxParameters: number;
+  /** The marker of the n-th bound parameter (from 1) in SQL text written by hand. */
+  placeholder(n: number): string;
   /** Recognises a unique-constraint violation and says what it was on. */
   uniqueViolation(err: unknown): UniqueViolation | null;
   /** Whether a trigram index can accelerate substring search (PostgreSQL with pg_trgm). */
@@ -58,6 +60,7 @@ export const sqliteCapabilities: Capabilities = {
   idColumn: { type: 'integer', modify: (c) => c.primaryKey().autoIncrement() },
   blobType: 'blob',
   maxParameters: 32_000,
+  placeholder: () => '?',
   uniqueViolation(err) {
     const code = errorField(err, 'code');
     if (code !== 'SQLITE_CONSTRAINT_UNIQUE' && code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return null;
@@ -78,6 +81,7 @@ export function postgresCapabilities(trigramSearch: boolean): Capabilities {
     idColumn: { type: 'integer', modify: (c) => c.primaryKey().generatedByDefaultAsIdentity() },
     blobType: 'bytea',
     maxParameters: 65_000,
+    placeholder: (n) => `$${n}`,
     uniqueViolation(err) {
       if (errorField(err, 'code') !== '23505') return null;
       // Our unique indexes are named <table>_<column>_unique; the column is what callers need.

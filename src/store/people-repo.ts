@@ -10,6 +10,7 @@ import {
 import type { DB, NewPersonRow, PersonRow, PersonRowUpdate, PersonState } from './schema.ts';
 import { likeEscape } from '../core/normalize.ts';
 import type { Capabilities } from './capabilities.ts';
+import { bulkInsert, everyColumn } from './bulk-insert.ts';
 
 export type Executor = Kysely<DB>;
 
@@ -214,22 +215,54 @@ export async function insertPerson(db: Executor, row: NewPersonRow): Promise<Per
   return db.insertInto('people').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-/** Inserts many rows in as few statements as the engine's parameter limit allows; returns ids in order. */
-export async function insertPeople(
+const PERSON_COLUMNS = everyColumn<NewPersonRow>()([
+  'username',
+  'username_key',
+  'user_code',
+  'firstname',
+  'surname',
+  'email',
+  'email_key',
+  'job_title',
+  'department',
+  'office',
+  'phone',
+  'mobile',
+  'manager_id',
+  'extranet_id',
+  'state',
+  'frozen_until',
+  'blocked_by',
+  'blocked_reason',
+  'blocked_by_person_id',
+  'directory_id',
+  'password_authority',
+  'password_hash',
+  'password_changed_at',
+  'must_change_password',
+  'failed_logins',
+  'origin',
+  'origin_source',
+  'profile',
+  'has_photo',
+  'last_login_at',
+  'created_at',
+  'updated_at',
+  'version',
+  'search_text',
+]);
+
+/**
+ * Inserts many new people (every column given, as newPersonRow makes them) in statements of at
+ * most `maxParameters` parameters; returns their ids in order.
+ */
+export function insertPeople(
   db: Executor,
+  caps: Capabilities,
   rows: NewPersonRow[],
   maxParameters: number,
 ): Promise<number[]> {
-  if (rows.length === 0) return [];
-  const perRow = Object.keys(rows[0] as object).length;
-  const chunk = Math.max(1, Math.floor(maxParameters / perRow));
-  const ids: number[] = [];
-  for (let i = 0; i < rows.length; i += chunk) {
-    const part = rows.slice(i, i + chunk);
-    const inserted = await db.insertInto('people').values(part).returning('id').execute();
-    for (const r of inserted) ids.push(r.id);
-  }
-  return ids;
+  return bulkInsert(db, caps, 'people', PERSON_COLUMNS, rows, { maxParameters, returningId: true });
 }
 
 /** Updates a person if its version is still `version`; returns the new row or undefined. */
