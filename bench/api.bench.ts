@@ -176,7 +176,7 @@ async function phases(
     plainOffsets.map((o) => `${API}/users?limit=200&offset=${o}`),
   );
   rows.push({
-    measure: `${engine}: GET /users?limit=200 as a user without grants (active only), p95`,
+    measure: `${engine}: GET /users?limit=200 as a user without grants (blocked aside), p95`,
     value: percentile(plain, 95),
     unit: 'ms',
     note: `${ms(plain)}, ${PLAIN_LIST_REQUESTS} requests; the issue's list target is measured as an administrator above`,

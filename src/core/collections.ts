@@ -253,11 +253,11 @@ export class CollectionService {
     });
   }
 
-  /** Member ids; `activeOnly` leaves out blocked and frozen people (for readers who are not administrators). */
-  async members(id: number, activeOnly = false): Promise<number[]> {
+  /** Member ids; `listedOnly` leaves out blocked people (for readers who are not administrators). */
+  async members(id: number, listedOnly = false): Promise<number[]> {
     await this.get(id);
-    if (this.t.members) return repo.memberIds(this.store.db, this.t.members, id, activeOnly);
-    return repo.peopleInExtranet(this.store.db, id, activeOnly);
+    if (this.t.members) return repo.memberIds(this.store.db, this.t.members, id, listedOnly);
+    return repo.peopleInExtranet(this.store.db, id, listedOnly);
   }
 
   /** Makes exactly `personIds` the members; returns them. */

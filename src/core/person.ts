@@ -105,6 +105,16 @@ export function effectiveState(
   return row.state;
 }
 
+/**
+ * Whether other users (readers who are not administrators) see the account in the directory:
+ * every account but a blocked one. A lockout (frozen) is a sign-in matter: hiding the person
+ * meanwhile would let anyone remove a colleague from the staff list for the lockout period by
+ * failing their sign-in a few times.
+ */
+export function listedInDirectory(p: Pick<Person, 'state'>): boolean {
+  return p.state !== 'blocked';
+}
+
 export function toPerson(row: PersonRow): Person {
   const state = effectiveState(row);
   return {

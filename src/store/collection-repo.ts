@@ -88,29 +88,20 @@ function keyOf(table: MemberTable): 'group_id' | 'role_id' {
   return table === 'group_members' ? 'group_id' : 'role_id';
 }
 
-/** Ids of people who may act now: active, or frozen with the lockout over. */
-function activePeople(db: Executor) {
-  const now = new Date().toISOString();
-  return db
-    .selectFrom('people')
-    .select('id')
-    .where((eb) =>
-      eb.or([
-        eb('state', '=', 'active'),
-        eb.and([eb('state', '=', 'frozen'), eb('frozen_until', '<=', now)]),
-      ]),
-    );
+/** Ids of people listed to readers who are not administrators: all but blocked accounts. */
+function listedPeople(db: Executor) {
+  return db.selectFrom('people').select('id').where('state', '!=', 'blocked');
 }
 
 export async function memberIds(
   db: Executor,
   table: MemberTable,
   itemId: number,
-  activeOnly = false,
+  listedOnly = false,
 ): Promise<number[]> {
   const key = keyOf(table);
   let q = db.selectFrom(table).select('person_id').where(key, '=', itemId);
-  if (activeOnly) q = q.where('person_id', 'in', activePeople(db));
+  if (listedOnly) q = q.where('person_id', 'in', listedPeople(db));
   const rows = await q.orderBy('person_id').execute();
   return rows.map((r) => r.person_id);
 }
@@ -209,10 +200,10 @@ export async function parentOf(db: Executor, groupId: number): Promise<number | 
 export async function peopleInExtranet(
   db: Executor,
   extranetId: number,
-  activeOnly = false,
+  listedOnly = false,
 ): Promise<number[]> {
   let q = db.selectFrom('people').select('id').where('extranet_id', '=', extranetId);
-  if (activeOnly) q = q.where('id', 'in', activePeople(db));
+  if (listedOnly) q = q.where('id', 'in', listedPeople(db));
   const rows = await q.orderBy('id').execute();
   return rows.map((r) => r.id);
 }

@@ -23,6 +23,7 @@ import * as m0002 from './migrations/0002_imports.ts';
 import * as m0003 from './migrations/0003_people_paging.ts';
 import * as m0004 from './migrations/0004_people_search.ts';
 import * as m0005 from './migrations/0005_people_state_frozen.ts';
+import * as m0006 from './migrations/0006_people_id_state.ts';
 
 export interface Store {
   db: Kysely<DB>;
@@ -97,6 +98,7 @@ class StaticMigrations implements MigrationProvider {
       '0003_people_paging': { up: (db) => m0003.up(db, caps) },
       '0004_people_search': { up: (db) => m0004.up(db, caps) },
       '0005_people_state_frozen': { up: (db) => m0005.up(db, caps) },
+      '0006_people_id_state': { up: (db) => m0006.up(db, caps) },
     });
   }
 }

@@ -24,8 +24,8 @@ export interface PeopleFilter {
   /** 'primary' for the primary area, or an extranet id. */
   extranet?: 'primary' | number | undefined;
   managerId?: number | undefined;
-  /** Hide blocked (and frozen) accounts, for readers who are not administrators. */
-  activeOnly?: boolean | undefined;
+  /** Hide blocked accounts, for readers who are not administrators (core/person.ts listedInDirectory). */
+  listedOnly?: boolean | undefined;
 }
 
 export const SORTABLE = [
@@ -65,7 +65,8 @@ function conditions(
   const all: Expression<SqlBool>[] = [];
   if (withSearch && hasSearchTerm(f))
     all.push(sql<SqlBool>`people.search_text LIKE ${searchPattern(f.q)} ESCAPE '\\'`);
-  const state = f.activeOnly ? 'active' : f.state;
+  if (f.listedOnly) all.push(eb('state', '!=', 'blocked'));
+  const state = f.state;
   if (state === 'active') {
     all.push(
       eb.or([
@@ -169,7 +170,7 @@ function filtersPeople(f: PeopleFilter): boolean {
   return (
     [f.state, f.directory, f.origin, f.department, f.extranet, f.managerId].some(
       (v) => v !== undefined,
-    ) || f.activeOnly === true
+    ) || f.listedOnly === true
   );
 }
 

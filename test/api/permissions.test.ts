@@ -1,6 +1,6 @@
 /**
  * Who may do what through the People API: no credentials → 401; any active account reads
- * the directory (active people only); only People administrators write; a blocked or
+ * the directory (everyone but blocked accounts); only People administrators write; a blocked or
  * frozen owner's API keys stop at once. The sweeps are driven by the OpenAPI document, so
  * a new endpoint without a row here fails the test.
  */

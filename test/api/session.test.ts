@@ -148,6 +148,35 @@ describe('Console sessions: /api/session', () => {
     await s.request('PATCH', `${API}/settings/password-policy`, { body: { attemptsAllowed: 5 } });
   });
 
+  it('a locked-out account stays in the directory: others see it as active, administrators see the lockout', async () => {
+    // Regression: lists for non-administrators once left out frozen accounts, so anyone could
+    // hide a colleague from the staff list by failing their sign-in a few times.
+    await s.request('PATCH', `${API}/settings/password-policy`, { body: { attemptsAllowed: 2 } });
+    const victim = await s.makeUser('lockedout');
+    const reader = await s.makeUser('colleague');
+    for (const attempt of ['wrong-1-password', 'wrong-2-password'])
+      assert.equal((await signIn(s, 'lockedout', attempt)).status, 401);
+    const asAdmin = await s.request('GET', `${API}/users/${victim.id}`);
+    assert.equal(asAdmin.body.state, 'frozen');
+    const k = { key: reader.key };
+    const one = await s.request('GET', `${API}/users/${victim.id}`, k);
+    assert.equal(one.status, 200);
+    assert.equal(one.body.state, 'active', 'the lockout is not shown to others');
+    assert.ok(!('frozen_until' in one.body));
+    const search = await s.request('GET', `${API}/users?q=lockedout`, k);
+    assert.deepEqual(
+      search.body.data.map((u: { id: number; state: string }) => [u.id, u.state]),
+      [[victim.id, 'active']],
+    );
+    assert.equal(search.body.pagination.total, 1);
+    const page = await s.request('GET', `${API}/users?limit=200`, k);
+    assert.ok(page.body.data.some((u: { id: number }) => u.id === victim.id));
+    // blocking, unlike a lockout, does hide the account
+    await s.request('POST', `${API}/users/${victim.id}/block`, { body: {} });
+    assert.equal((await s.request('GET', `${API}/users/${victim.id}`, k)).status, 404);
+    await s.request('PATCH', `${API}/settings/password-policy`, { body: { attemptsAllowed: 5 } });
+  });
+
   it('a blocked account with the right password is 403 account_blocked; with a wrong one, 401', async () => {
     const u = await s.makeUser('blockme');
     await s.request('POST', `${API}/users/${u.id}/block`, { body: {} });

@@ -2,6 +2,7 @@
 import { Type } from 'typebox';
 import type { App } from '../../../app.ts';
 import { fail } from '../../../core/errors.ts';
+import { listedInDirectory } from '../../../core/person.ts';
 import { actorOf, baseUrl, principalOf, requires, type Api } from '../http.ts';
 import { can } from '../../../auth/permissions.ts';
 import * as S from '../schemas.ts';
@@ -67,9 +68,9 @@ export function photoRoutes(api: Api, app: App): void {
       preValidation: requires('directory:read'),
     },
     async (req, reply) => {
-      // As for the record itself: only administrators see blocked or frozen accounts.
+      // As for the record itself: only administrators see blocked accounts.
       const person = await app.core.people.get(req.params.id);
-      if (person.state !== 'active' && !can(principalOf(req), 'people:read_all'))
+      if (!listedInDirectory(person) && !can(principalOf(req), 'people:read_all'))
         fail('not_found', `No person has id ${req.params.id}.`);
       const photo = await app.core.people.photo(req.params.id);
       if (!photo) fail('not_found', 'This person has no photo.');

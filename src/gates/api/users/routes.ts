@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { App } from '../../../app.ts';
 import { fail } from '../../../core/errors.ts';
 import { ownedFieldsOf } from '../../../core/people.ts';
-import type { Person } from '../../../core/person.ts';
+import { listedInDirectory, type Person } from '../../../core/person.ts';
 import { can } from '../../../auth/permissions.ts';
 import {
   actorOf,
@@ -29,10 +29,10 @@ export function usersRoutes(api: Api, app: App): void {
       isAdmin(req),
       isAdmin(req) ? await ownedFieldsOf(app.store, p) : [],
     );
-  /** Non-administrators see active accounts only: others are reported as not found. */
+  /** Non-administrators do not see blocked accounts: those are reported as not found. */
   const visible = async (req: FastifyRequest, id: number) => {
     const p = await core.people.get(id);
-    if (p.state !== 'active' && !isAdmin(req)) fail('not_found', `No person has id ${id}.`);
+    if (!listedInDirectory(p) && !isAdmin(req)) fail('not_found', `No person has id ${id}.`);
     return p;
   };
   const tags = ['Users'];
@@ -94,7 +94,7 @@ export function usersRoutes(api: Api, app: App): void {
         {
           q: q.q,
           state: admin ? q.state : undefined,
-          activeOnly: !admin,
+          listedOnly: !admin,
           directory:
             q.directory === undefined
               ? undefined
@@ -267,7 +267,7 @@ export function usersRoutes(api: Api, app: App): void {
     async (req) => {
       await visible(req, req.params.id);
       const subs = (await core.people.subordinates(req.params.id)).filter(
-        (s) => isAdmin(req) || s.state === 'active',
+        (s) => isAdmin(req) || listedInDirectory(s),
       );
       return { data: await Promise.all(subs.map((s) => view(req, s))) };
     },
