@@ -4,6 +4,9 @@ import { createApp } from './app.ts';
 import { buildServer } from './server.ts';
 import { ensureFirstAdministrator } from './bootstrap.ts';
 
+/** How long a shutdown waits for requests still being handled. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let config;
   try {
@@ -28,6 +31,11 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   const stop = async (signal: string) => {
     server.log.info(`${signal}: shutting down`);
     await server.close();
+    // Handlers of requests whose client has gone may still be writing: let them finish.
+    if (!(await server.inFlight.drained(SHUTDOWN_GRACE_MS)))
+      server.log.warn(
+        `${server.inFlight.count()} requests were still running ${SHUTDOWN_GRACE_MS / 1000} s after ${signal}; closing the database under them.`,
+      );
     await app.close();
     process.exit(0);
   };

@@ -24,6 +24,7 @@ import { importRoutes } from './gates/api/imports/routes.ts';
 import { overviewRoutes } from './gates/api/overview/routes.ts';
 import { sessionRoutes } from './gates/console/session-routes.ts';
 import { consoleRoutes } from './gates/console/static.ts';
+import { trackRequestsInFlight } from './gates/in-flight.ts';
 
 export const API_PREFIX = '/api/people/v2';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
@@ -62,6 +63,7 @@ export async function buildServer(
   server.addHook('onSend', async (req, reply) => {
     void reply.header('x-request-id', req.id);
   });
+  trackRequestsInFlight(server);
 
   await server.register(helmet, {
     contentSecurityPolicy: {

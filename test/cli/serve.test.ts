@@ -1,10 +1,13 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import { freshDatabase, type FreshDatabase } from '../helpers/engine.ts';
 import { BIN, cliEnv, runCli } from './harness.ts';
+import { createApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
 
 /** Resolves with the URL the server logs once it listens; rejects if it exits first. */
 function listening(child: ChildProcessWithoutNullStreams): Promise<string> {
@@ -55,6 +58,59 @@ describe('CLI: gatehouse serve', () => {
       child.kill('SIGTERM');
     }
     assert.equal(await exited, 0);
+  });
+
+  it('SIGTERM waits for a request whose client has gone before it closes the database', async () => {
+    // Regression: the shutdown closed the database as soon as no connection was open, while
+    // the handler of an aborted request was still working; it then failed on a closed database.
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
+      env: {
+        ...env,
+        GATEHOUSE_ADMIN_USERNAME: 'boss2',
+        GATEHOUSE_ADMIN_PASSWORD: 'boss-password-2',
+      },
+      cwd: os.tmpdir(),
+    });
+    let log = '';
+    child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      const url = new URL(await listening(child));
+      // A sign-in spends tens of milliseconds hashing before it writes (failed count, audit):
+      // the client leaves and the server is told to stop while it hashes.
+      const body = JSON.stringify({ username: 'boss2', password: 'not-the-password' });
+      const req = http.request({
+        host: url.hostname,
+        port: url.port,
+        path: '/api/session',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      });
+      req.on('error', () => undefined);
+      req.end(body);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      req.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, log);
+    const errors = log.split('\n').filter((line) => /"level":(50|60)/.test(line));
+    assert.deepEqual(errors, [], 'nothing failed during the shutdown');
+    assert.match(log, /SIGTERM: shutting down/);
+    // The handler finished: the failed attempt counts towards the lockout.
+    const check = await createApp(loadConfig({ LOG_LEVEL: 'silent', ...db.env }));
+    try {
+      const row = await check.store.db
+        .selectFrom('people')
+        .select('failed_logins')
+        .where('username_key', '=', 'boss2')
+        .executeTakeFirstOrThrow();
+      assert.equal(row.failed_logins, 1, 'the failed sign-in was recorded');
+    } finally {
+      await check.close();
+    }
   });
 
   it('a port in use: a sentence and a non-zero exit, promptly (no lingering process)', async () => {
