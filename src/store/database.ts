@@ -24,6 +24,7 @@ import * as m0003 from './migrations/0003_people_paging.ts';
 import * as m0004 from './migrations/0004_people_search.ts';
 import * as m0005 from './migrations/0005_people_state_frozen.ts';
 import * as m0006 from './migrations/0006_people_id_state.ts';
+import * as m0007 from './migrations/0007_people_search_postgres.ts';
 
 export interface Store {
   db: Kysely<DB>;
@@ -99,6 +100,7 @@ class StaticMigrations implements MigrationProvider {
       '0004_people_search': { up: (db) => m0004.up(db, caps) },
       '0005_people_state_frozen': { up: (db) => m0005.up(db, caps) },
       '0006_people_id_state': { up: (db) => m0006.up(db, caps) },
+      '0007_people_search_postgres': { up: (db) => m0007.up(db, caps) },
     });
   }
 }

@@ -175,9 +175,10 @@ function filtersPeople(f: PeopleFilter): boolean {
 }
 
 /**
- * Matches of a search term driven from people_search, the narrow copy of search_text that
- * SQLite keeps (capability `searchTable`): walked in id order it stops as soon as the page is
- * full when matches are many, and reads ~8 MB instead of the ~120 MB table when they are few.
+ * Matches of a search term driven from people_search, the narrow copy of search_text
+ * (capability `searchTable`): walked in id order it stops as soon as the page is full when
+ * matches are many, and reads ~8 MB instead of the whole table when they are few (PostgreSQL
+ * finds those through the trigram index on it).
  * Other conditions are checked on each match's row.
  */
 function searchTableMatches(db: Executor, f: PeopleFilter & { q: string }, now: string) {

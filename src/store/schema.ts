@@ -197,7 +197,7 @@ export interface ImportsTable {
   error: string | null;
 }
 
-/** SQLite only (capability `searchTable`): search_text in id order, kept by triggers. */
+/** search_text in id order, kept by triggers (capability `searchTable`). */
 export interface PeopleSearchTable {
   id: number;
   search_text: string;

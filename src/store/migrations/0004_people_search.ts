@@ -11,7 +11,8 @@ import type { Capabilities } from '../capabilities.ts';
  * PostgreSQL has its trigram index (0001) instead.
  */
 export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
-  if (!caps.searchTable) return;
+  // SQLite's trigger syntax; PostgreSQL gets the same table in 0007.
+  if (caps.engine !== 'sqlite') return;
   await db.schema
     .createTable('people_search')
     .addColumn('id', 'integer', (c) => c.primaryKey())

@@ -1,0 +1,80 @@
+/**
+ * people_search, the narrow copy of people.search_text that searches read (migrations 0004 on
+ * SQLite, 0007 on PostgreSQL), is kept exact by triggers through every kind of write: single
+ * creates, batch creates, renames, updates of other fields, deletes, rolled-back transactions.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { startTestApp } from '../helpers/app.ts';
+import { batchRow, csvAdmin } from '../helpers/batch.ts';
+import type { App } from '../../src/app.ts';
+
+async function copiesMatch(app: App): Promise<void> {
+  const r = await sql<{ people: number; copies: number; same: number }>`
+    SELECT (SELECT count(*) FROM people) AS people,
+           (SELECT count(*) FROM people_search) AS copies,
+           (SELECT count(*) FROM people p JOIN people_search s ON s.id = p.id
+             WHERE s.search_text = p.search_text) AS same`.execute(app.store.db);
+  const { people, copies, same } = r.rows[0]!;
+  assert.deepEqual([Number(copies), Number(same)], [Number(people), Number(people)]);
+}
+
+const usernames = async (app: App, q: string) =>
+  (await app.core.people.list({ q }, { offset: 0, limit: 50 })).data.map((p) => p.username).sort();
+
+describe('core: the search table follows every write to people', () => {
+  let app: App & { dispose(): Promise<void> };
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(async () => {
+    await app.dispose();
+  });
+
+  it('creates, batches, renames, other updates and deletes', async () => {
+    const ann = await app.core.people.create(csvAdmin, {
+      username: 'ann',
+      firstname: 'Ann',
+      surname: 'Quixote',
+      email: 'ann@example.org',
+    });
+    const r = await app.core.batch.apply(csvAdmin, [
+      batchRow(2, 'bob', { fields: { firstname: 'Bob', surname: 'Quixote', email: 'b@x.org' } }),
+      batchRow(3, 'cy', { fields: { firstname: 'Cy', surname: 'Zephyr', email: 'c@x.org' } }),
+    ]);
+    assert.equal(r.applied, true);
+    await copiesMatch(app);
+    assert.deepEqual(await usernames(app, 'quixote'), ['ann', 'bob']);
+
+    await app.core.people.update(csvAdmin, ann.id, { surname: 'Wyvern' });
+    await app.core.people.update(csvAdmin, ann.id, { job_title: 'Knight' });
+    await copiesMatch(app);
+    assert.deepEqual(await usernames(app, 'quixote'), ['bob']);
+    assert.deepEqual(await usernames(app, 'wyvern'), ['ann']);
+
+    const renamed = await app.core.batch.apply(csvAdmin, [
+      batchRow(2, 'bob', { fields: { surname: 'Zephyr' } }),
+    ]);
+    assert.equal(renamed.applied, true);
+    await copiesMatch(app);
+    assert.deepEqual(await usernames(app, 'zephyr'), ['bob', 'cy']);
+
+    const cy = await app.core.people.findByUsername('cy');
+    await app.core.people.delete(csvAdmin, cy!.id);
+    await copiesMatch(app);
+    assert.deepEqual(await usernames(app, 'zephyr'), ['bob']);
+  });
+
+  it('a rolled-back write leaves no copy behind', async () => {
+    await assert.rejects(
+      app.store.db.transaction().execute(async (tx) => {
+        await sql`UPDATE people SET search_text = 'ghost text' WHERE username = 'bob'`.execute(tx);
+        throw new Error('roll back');
+      }),
+      /roll back/,
+    );
+    await copiesMatch(app);
+    assert.deepEqual(await usernames(app, 'ghost'), []);
+  });
+});
