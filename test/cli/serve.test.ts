@@ -60,12 +60,16 @@ describe('CLI: gatehouse serve', () => {
     assert.equal(await exited, 0);
   });
 
-  it('SIGTERM waits for a request whose client has gone before it closes the database', async () => {
-    // Regression: the shutdown closed the database as soon as no connection was open, while
-    // the handler of an aborted request was still working; it then failed on a closed database.
+  it('SIGTERM waits for a request whose client has gone before it closes the database', async (t) => {
+    // Regression: the shutdown closed the database and exited as soon as no connection was
+    // open, while the handler of an aborted request was still working: its write was lost.
+    // Its own empty database, so that the first administrator is made from the env.
+    const own = await freshDatabase();
+    t.after(() => own.drop());
     const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
       env: {
-        ...env,
+        ...cliEnv(own.env),
+        LOG_LEVEL: 'info',
         GATEHOUSE_ADMIN_USERNAME: 'boss2',
         GATEHOUSE_ADMIN_PASSWORD: 'boss-password-2',
       },
@@ -100,7 +104,7 @@ describe('CLI: gatehouse serve', () => {
     assert.deepEqual(errors, [], 'nothing failed during the shutdown');
     assert.match(log, /SIGTERM: shutting down/);
     // The handler finished: the failed attempt counts towards the lockout.
-    const check = await createApp(loadConfig({ LOG_LEVEL: 'silent', ...db.env }));
+    const check = await createApp(loadConfig({ LOG_LEVEL: 'silent', ...own.env }));
     try {
       const row = await check.store.db
         .selectFrom('people')
