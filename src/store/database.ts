@@ -116,6 +116,14 @@ export async function migrate(store: Store): Promise<string[]> {
       { cause: error },
     );
   }
+  if (store.caps.trigramSearch) {
+    try {
+      await m0007.ensureTrigramIndex(store.db);
+    } catch (err) {
+      // Another instance starting at the same moment made it first.
+      if (!store.caps.uniqueViolation(err)) throw err;
+    }
+  }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 

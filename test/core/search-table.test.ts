@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { startTestApp } from '../helpers/app.ts';
 import { batchRow, csvAdmin } from '../helpers/batch.ts';
 import type { App } from '../../src/app.ts';
+import { migrate } from '../../src/store/database.ts';
 
 async function copiesMatch(app: App): Promise<void> {
   const r = await sql<{ people: number; copies: number; same: number }>`
@@ -76,5 +77,21 @@ describe('core: the search table follows every write to people', () => {
     );
     await copiesMatch(app);
     assert.deepEqual(await usernames(app, 'ghost'), []);
+  });
+
+  it('a start after pg_trgm appears builds the missing trigram index (PostgreSQL); migrating again changes nothing', async () => {
+    const indexExists = async () =>
+      (
+        await sql<{ n: number }>`SELECT count(*) AS n FROM pg_indexes
+          WHERE indexname = 'people_search_text_trgm_idx'`.execute(app.store.db)
+      ).rows[0]!.n;
+    if (app.store.caps.trigramSearch) {
+      // As if the schema had been made before a DBA created the extension.
+      await sql`DROP INDEX people_search_text_trgm_idx`.execute(app.store.db);
+      assert.equal(Number(await indexExists()), 0);
+    }
+    assert.deepEqual(await migrate(app.store), []);
+    if (app.store.caps.trigramSearch) assert.equal(Number(await indexExists()), 1);
+    assert.deepEqual(await usernames(app, 'zephyr'), ['bob']);
   });
 });

@@ -12,6 +12,17 @@ import type { Capabilities } from '../capabilities.ts';
  * INSERT … SELECT per statement, so a bulk insert of 100 people runs its trigger once, not 100
  * times. A person's id never changes, so updates copy the text by id.
  */
+/**
+ * The trigram index of substring search, if missing. Also run after every migration (see
+ * database.ts `migrate`): the pg_trgm extension may be created by a DBA after the schema was,
+ * and the index then appears at the next start.
+ */
+export async function ensureTrigramIndex(db: Kysely<any>): Promise<void> {
+  await sql`CREATE INDEX IF NOT EXISTS people_search_text_trgm_idx ON people_search USING gin (search_text gin_trgm_ops)`.execute(
+    db,
+  );
+}
+
 export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
   if (caps.engine !== 'postgres') return;
   await sql`CREATE TABLE people_search (id integer PRIMARY KEY, search_text text NOT NULL)`.execute(
@@ -20,11 +31,7 @@ export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
   await sql`INSERT INTO people_search (id, search_text) SELECT id, search_text FROM people`.execute(
     db,
   );
-  if (caps.trigramSearch) {
-    await sql`CREATE INDEX people_search_text_trgm_idx ON people_search USING gin (search_text gin_trgm_ops)`.execute(
-      db,
-    );
-  }
+  if (caps.trigramSearch) await ensureTrigramIndex(db);
   await sql`DROP INDEX IF EXISTS people_search_trgm_idx`.execute(db);
   await sql`CREATE FUNCTION people_search_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
