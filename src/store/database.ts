@@ -25,6 +25,7 @@ import * as m0004 from './migrations/0004_people_search.ts';
 import * as m0005 from './migrations/0005_people_state_frozen.ts';
 import * as m0006 from './migrations/0006_people_id_state.ts';
 import * as m0007 from './migrations/0007_people_search_postgres.ts';
+import { ensureTrigramIndex } from './search-index.ts';
 
 export interface Store {
   db: Kysely<DB>;
@@ -105,10 +106,14 @@ class StaticMigrations implements MigrationProvider {
   }
 }
 
-/** Brings the schema up to date; returns the names of migrations applied now. */
-export async function migrate(store: Store): Promise<string[]> {
+/**
+ * Brings the schema up to date (or up to the migration named `upTo`, for tests of a migration
+ * on a database that already holds data); returns the names of migrations applied now.
+ */
+export async function migrate(store: Store, upTo?: string): Promise<string[]> {
   const migrator = new Migrator({ db: store.db, provider: new StaticMigrations(store.caps) });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } =
+    upTo === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(upTo);
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(
@@ -116,14 +121,7 @@ export async function migrate(store: Store): Promise<string[]> {
       { cause: error },
     );
   }
-  if (store.caps.trigramSearch) {
-    try {
-      await m0007.ensureTrigramIndex(store.db);
-    } catch (err) {
-      // Another instance starting at the same moment made it first.
-      if (!store.caps.uniqueViolation(err)) throw err;
-    }
-  }
+  if (upTo === undefined) await ensureTrigramIndex(store.db, store.caps);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 

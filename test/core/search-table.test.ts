@@ -7,9 +7,13 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { startTestApp } from '../helpers/app.ts';
+import { freshDatabase } from '../helpers/engine.ts';
+import { createApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
 import { batchRow, csvAdmin } from '../helpers/batch.ts';
 import type { App } from '../../src/app.ts';
 import { migrate } from '../../src/store/database.ts';
+import { TRIGRAM_INDEX } from '../../src/store/search-index.ts';
 
 async function copiesMatch(app: App): Promise<void> {
   const r = await sql<{ people: number; copies: number; same: number }>`
@@ -67,6 +71,23 @@ describe('core: the search table follows every write to people', () => {
     assert.deepEqual(await usernames(app, 'zephyr'), ['bob']);
   });
 
+  it('statements that write many people at once', async () => {
+    for (const n of [1, 2, 3])
+      await app.core.people.create(csvAdmin, {
+        username: `multi${n}`,
+        firstname: 'Multi',
+        surname: `Row${n}`,
+        email: `multi${n}@example.org`,
+      });
+    await sql`UPDATE people SET search_text = search_text || ' sharedtag'
+      WHERE username LIKE 'multi%'`.execute(app.store.db);
+    await copiesMatch(app);
+    assert.deepEqual(await usernames(app, 'sharedtag'), ['multi1', 'multi2', 'multi3']);
+    await sql`DELETE FROM people WHERE username IN ('multi1', 'multi3')`.execute(app.store.db);
+    await copiesMatch(app);
+    assert.deepEqual(await usernames(app, 'sharedtag'), ['multi2']);
+  });
+
   it('a rolled-back write leaves no copy behind', async () => {
     await assert.rejects(
       app.store.db.transaction().execute(async (tx) => {
@@ -83,15 +104,45 @@ describe('core: the search table follows every write to people', () => {
     const indexExists = async () =>
       (
         await sql<{ n: number }>`SELECT count(*) AS n FROM pg_indexes
-          WHERE indexname = 'people_search_text_trgm_idx'`.execute(app.store.db)
+          WHERE indexname = ${TRIGRAM_INDEX}`.execute(app.store.db)
       ).rows[0]!.n;
     if (app.store.caps.trigramSearch) {
       // As if the schema had been made before a DBA created the extension.
-      await sql`DROP INDEX people_search_text_trgm_idx`.execute(app.store.db);
+      await sql`DROP INDEX ${sql.id(TRIGRAM_INDEX)}`.execute(app.store.db);
       assert.equal(Number(await indexExists()), 0);
     }
     assert.deepEqual(await migrate(app.store), []);
     if (app.store.caps.trigramSearch) assert.equal(Number(await indexExists()), 1);
     assert.deepEqual(await usernames(app, 'zephyr'), ['bob']);
+  });
+});
+
+describe('migrations: the search table on a database that already holds people', () => {
+  it('copies everyone present when it is made, and follows writes after', async () => {
+    const db = await freshDatabase();
+    const app = await createApp(loadConfig({ LOG_LEVEL: 'silent', ...db.env }), {
+      migrate: false,
+    });
+    try {
+      await migrate(app.store, '0006_people_id_state');
+      for (const n of [1, 2, 3])
+        await app.core.people.create(csvAdmin, {
+          username: `early${n}`,
+          firstname: 'Early',
+          surname: `Bird${n}`,
+          email: `early${n}@example.org`,
+        });
+      assert.ok((await migrate(app.store)).length >= 1);
+      await copiesMatch(app);
+      assert.deepEqual(await usernames(app, 'early'), ['early1', 'early2', 'early3']);
+      await app.core.people.update(csvAdmin, (await app.core.people.findByUsername('early2'))!.id, {
+        surname: 'Owl',
+      });
+      await copiesMatch(app);
+      assert.deepEqual(await usernames(app, 'owl'), ['early2']);
+    } finally {
+      await app.close();
+      await db.drop();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Capabilities } from '../capabilities.ts';
+import { TRIGRAM_INDEX } from '../search-index.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations run on an untyped schema by design */
 /**
@@ -12,26 +13,23 @@ import type { Capabilities } from '../capabilities.ts';
  * INSERT … SELECT per statement, so a bulk insert of 100 people runs its trigger once, not 100
  * times. A person's id never changes, so updates copy the text by id.
  */
-/**
- * The trigram index of substring search, if missing. Also run after every migration (see
- * database.ts `migrate`): the pg_trgm extension may be created by a DBA after the schema was,
- * and the index then appears at the next start.
- */
-export async function ensureTrigramIndex(db: Kysely<any>): Promise<void> {
-  await sql`CREATE INDEX IF NOT EXISTS people_search_text_trgm_idx ON people_search USING gin (search_text gin_trgm_ops)`.execute(
-    db,
-  );
-}
-
 export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
   if (caps.engine !== 'postgres') return;
+  // Other servers may be running (a rolling deploy): no person may be written between the copy
+  // below and the triggers, or it would be missing from search for good. Reads go on; the lock
+  // lasts until the migrations commit.
+  await sql`LOCK TABLE people IN SHARE ROW EXCLUSIVE MODE`.execute(db);
   await sql`CREATE TABLE people_search (id integer PRIMARY KEY, search_text text NOT NULL)`.execute(
     db,
   );
   await sql`INSERT INTO people_search (id, search_text) SELECT id, search_text FROM people`.execute(
     db,
   );
-  if (caps.trigramSearch) await ensureTrigramIndex(db);
+  if (caps.trigramSearch) {
+    await sql`CREATE INDEX ${sql.id(TRIGRAM_INDEX)} ON people_search USING gin (search_text gin_trgm_ops)`.execute(
+      db,
+    );
+  }
   await sql`DROP INDEX IF EXISTS people_search_trgm_idx`.execute(db);
   await sql`CREATE FUNCTION people_search_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -44,7 +42,7 @@ export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
   await sql`CREATE FUNCTION people_search_updated() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       UPDATE people_search s SET search_text = u.search_text
-        FROM updated u WHERE s.id = u.id AND s.search_text <> u.search_text;
+        FROM updated u WHERE s.id = u.id AND s.search_text IS DISTINCT FROM u.search_text;
       RETURN NULL;
     END $$`.execute(db);
   await sql`CREATE TRIGGER people_search_update AFTER UPDATE ON people
@@ -58,4 +56,5 @@ export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
   await sql`CREATE TRIGGER people_search_delete AFTER DELETE ON people
     REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT
     EXECUTE FUNCTION people_search_deleted()`.execute(db);
+  await sql`ANALYZE people_search`.execute(db);
 }
