@@ -20,7 +20,7 @@ import {
   membershipPairs,
 } from '../store/batch-repo.ts';
 import { deleteSessionsOf } from '../store/auth-repo.ts';
-import { insertManyAuditRows } from '../store/audit-repo.ts';
+import { AUDIT_COLUMNS, insertManyAuditRows } from '../store/audit-repo.ts';
 import type { Store } from '../store/database.ts';
 import type { NewPersonRow, PersonRow, PersonRowUpdate } from '../store/schema.ts';
 import * as repo from '../store/people-repo.ts';
@@ -1011,7 +1011,9 @@ export class PeopleBatch {
     const at = nowIso();
     // Audit events are written a slice at a time: held longer, the events of 100,000 new
     // people (about 1 KB each) outlive V8's young generation and pile up as garbage.
-    const auditChunk = Math.floor(Math.min(this.store.caps.maxParameters, WRITE_PARAMETERS) / 12);
+    const auditChunk = Math.floor(
+      Math.min(this.store.caps.maxParameters, WRITE_PARAMETERS) / AUDIT_COLUMNS.length,
+    );
     let audits: ReturnType<typeof auditRow>[] = [];
     const flushAudits = async (all: boolean) => {
       while (audits.length >= (all ? 1 : auditChunk)) {

@@ -67,7 +67,7 @@ export async function insertAuditRows(db: Executor, rows: NewAuditEventRow[]): P
   await db.insertInto('audit_events').values(rows).execute();
 }
 
-const AUDIT_COLUMNS = everyColumn<NewAuditEventRow>()([
+export const AUDIT_COLUMNS = everyColumn<NewAuditEventRow>()([
   'at',
   'actor_id',
   'actor_label',
@@ -89,8 +89,5 @@ export async function insertManyAuditRows(
   rows: NewAuditEventRow[],
   maxParameters: number,
 ): Promise<void> {
-  await bulkInsert(db, caps, 'audit_events', AUDIT_COLUMNS, rows, {
-    maxParameters,
-    returningId: false,
-  });
+  await bulkInsert(db, caps, 'audit_events', AUDIT_COLUMNS, rows, { maxParameters });
 }

@@ -11,6 +11,7 @@
 import { CompiledQuery } from 'kysely';
 import type { Capabilities } from './capabilities.ts';
 import type { Executor } from './people-repo.ts';
+import type { DB } from './schema.ts';
 
 /**
  * A list of every column of `Row` but its generated id, checked when compiled: a column added
@@ -28,17 +29,35 @@ export function everyColumn<Row>() {
 /** Statement texts kept: a full chunk per table, and the odd sizes of last chunks. */
 const TEXTS_KEPT = 32;
 const texts = new Map<string, string>();
+/** Table and column names are written into the SQL text: plain lower-case names only. */
+const PLAIN_NAME = /^[a-z_][a-z0-9_]*$/;
+
+function checkNames(what: string, names: readonly string[]): void {
+  for (const name of names)
+    if (!PLAIN_NAME.test(name))
+      throw new Error(`bulkInsert: ${what} "${name}" is not a plain name.`);
+  if (new Set(names).size !== names.length)
+    throw new Error(`bulkInsert: ${what}s named twice in ${names.join(', ')}.`);
+}
 
 function statementText(
   caps: Capabilities,
   table: string,
   columns: readonly string[],
   rowCount: number,
-  returningId: boolean,
+  returning: readonly string[],
 ): string {
-  const key = `${caps.engine}|${table}|${columns.join(',')}|${rowCount}|${returningId}`;
+  const key = `${caps.engine}|${table}|${columns.join(',')}|${rowCount}|${returning.join(',')}`;
   const known = texts.get(key);
-  if (known !== undefined) return known;
+  if (known !== undefined) {
+    // Most recently used last: the full-chunk text, used most, is never the one evicted.
+    texts.delete(key);
+    texts.set(key, known);
+    return known;
+  }
+  checkNames('table', [table]);
+  checkNames('column', columns);
+  checkNames('returned column', returning);
   const tuples: string[] = [];
   let n = 0;
   for (let r = 0; r < rowCount; r++) {
@@ -48,7 +67,7 @@ function statementText(
   }
   const text =
     `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${tuples.join(', ')}` +
-    (returningId ? ' returning "id"' : '');
+    (returning.length > 0 ? ` returning ${returning.map((c) => `"${c}"`).join(', ')}` : '');
   texts.set(key, text);
   if (texts.size > TEXTS_KEPT) texts.delete(texts.keys().next().value!);
   return text;
@@ -57,21 +76,23 @@ function statementText(
 /**
  * Inserts `rows` into `table`, `columns` of each (every row must hold every column: a missing
  * value is an error, not a column default), in statements of at most `maxParameters`
- * parameters. Returns the new ids in row order when `returningId` is set.
+ * parameters. Returns the `returning` columns of the new rows, in no particular order: neither
+ * engine promises that RETURNING follows the order of VALUES, so callers match them by a key.
  */
-export async function bulkInsert<Row extends object>(
+export async function bulkInsert<Row extends object, Back extends object = Record<string, never>>(
   db: Executor,
   caps: Capabilities,
-  table: string,
+  table: keyof DB & string,
   columns: readonly (keyof Row & string)[],
   rows: readonly Row[],
-  opts: { maxParameters: number; returningId: boolean },
-): Promise<number[]> {
+  opts: { maxParameters: number; returning?: readonly (keyof Back & string)[] },
+): Promise<Back[]> {
+  const returning = opts.returning ?? [];
   const perChunk = Math.max(
     1,
     Math.floor(Math.min(opts.maxParameters, caps.maxParameters) / columns.length),
   );
-  const ids: number[] = [];
+  const back: Back[] = [];
   for (let start = 0; start < rows.length; start += perChunk) {
     const end = Math.min(rows.length, start + perChunk);
     const parameters: unknown[] = [];
@@ -84,9 +105,9 @@ export async function bulkInsert<Row extends object>(
         parameters.push(value);
       }
     }
-    const text = statementText(caps, table, columns, end - start, opts.returningId);
-    const result = await db.executeQuery<{ id: number }>(CompiledQuery.raw(text, parameters));
-    if (opts.returningId) for (const row of result.rows) ids.push(row.id);
+    const text = statementText(caps, table, columns, end - start, returning);
+    const result = await db.executeQuery<Back>(CompiledQuery.raw(text, parameters));
+    if (returning.length > 0) for (const row of result.rows) back.push(row);
   }
-  return ids;
+  return back;
 }

@@ -256,15 +256,24 @@ const PERSON_COLUMNS = everyColumn<NewPersonRow>()([
 
 /**
  * Inserts many new people (every column given, as newPersonRow makes them) in statements of at
- * most `maxParameters` parameters; returns their ids in order.
+ * most `maxParameters` parameters; returns their ids in the order of `rows`.
  */
-export function insertPeople(
+export async function insertPeople(
   db: Executor,
   caps: Capabilities,
   rows: NewPersonRow[],
   maxParameters: number,
 ): Promise<number[]> {
-  return bulkInsert(db, caps, 'people', PERSON_COLUMNS, rows, { maxParameters, returningId: true });
+  const made = await bulkInsert<NewPersonRow, { id: number; username_key: string }>(
+    db,
+    caps,
+    'people',
+    PERSON_COLUMNS,
+    rows,
+    { maxParameters, returning: ['id', 'username_key'] },
+  );
+  const idByKey = new Map(made.map((p) => [p.username_key, p.id]));
+  return rows.map((r) => idByKey.get(r.username_key)!);
 }
 
 /** Updates a person if its version is still `version`; returns the new row or undefined. */

@@ -9,6 +9,7 @@ import { startTestApp } from '../helpers/app.ts';
 import { batchRow, csvAdmin } from '../helpers/batch.ts';
 import type { App } from '../../src/app.ts';
 import { bulkInsert } from '../../src/store/bulk-insert.ts';
+import { insertPeople } from '../../src/store/people-repo.ts';
 import { newPersonRow } from '../../src/core/person.ts';
 import type { NewPersonRow } from '../../src/store/schema.ts';
 
@@ -58,24 +59,14 @@ describe('core: bulk writes of people batches', () => {
     await app.dispose();
   });
 
-  it('bulkInsert writes every row over several statements and returns the ids in row order', async () => {
+  it('insertPeople writes every row over several statements and returns the ids in row order', async () => {
     const rows: NewPersonRow[] = Array.from({ length: 23 }, (_, n) =>
       newPersonRow(personSpec(n), true, '2026-01-02T03:04:05.000Z'),
     );
     // 34 columns and at most 100 parameters: two rows per statement, twelve statements.
-    const ids = await app.store.db.transaction().execute((tx) =>
-      bulkInsert(
-        tx,
-        app.store.caps,
-        'people',
-        Object.keys(rows[0]!) as (keyof NewPersonRow)[],
-        rows,
-        {
-          maxParameters: 100,
-          returningId: true,
-        },
-      ),
-    );
+    const ids = await app.store.db
+      .transaction()
+      .execute((tx) => insertPeople(tx, app.store.caps, rows, 100));
     assert.equal(ids.length, 23);
     assert.equal(new Set(ids).size, 23);
     const stored = await app.store.db
@@ -100,23 +91,41 @@ describe('core: bulk writes of people batches', () => {
     const good = newPersonRow(personSpec(100), true, '2026-01-02T03:04:05.000Z');
     const bad = { ...newPersonRow(personSpec(101), true, '2026-01-02T03:04:05.000Z') };
     delete (bad as Partial<NewPersonRow>).office;
+    const columns = Object.keys(good) as (keyof NewPersonRow)[];
     await assert.rejects(
-      app.store.db.transaction().execute((tx) =>
-        bulkInsert(
-          tx,
-          app.store.caps,
-          'people',
-          Object.keys(good) as (keyof NewPersonRow)[],
-          [good, bad],
-          {
-            maxParameters: 40,
-            returningId: true,
-          },
+      app.store.db
+        .transaction()
+        .execute((tx) =>
+          bulkInsert(tx, app.store.caps, 'people', columns, [good, bad], { maxParameters: 40 }),
         ),
-      ),
       /row 1 has no value for "office"/,
     );
     assert.equal(await app.core.people.findByUsername('bulk100'), undefined);
+  });
+
+  it('bulkInsert writes only plain names into its SQL, each once', async () => {
+    const row = { username: 'x', 'username"); DROP TABLE people; --': 'y' };
+    await assert.rejects(
+      bulkInsert(
+        app.store.db,
+        app.store.caps,
+        'people',
+        Object.keys(row) as (keyof typeof row)[],
+        [row],
+        {
+          maxParameters: 100,
+        },
+      ),
+      /column "username"\); DROP TABLE people; --" is not a plain name/,
+    );
+    const twice = { username: 'x' };
+    await assert.rejects(
+      bulkInsert(app.store.db, app.store.caps, 'people', ['username', 'username'], [twice], {
+        maxParameters: 100,
+      }),
+      /columns named twice/,
+    );
+    assert.ok(await app.store.db.selectFrom('people').select('id').executeTakeFirst());
   });
 
   it('a batch create and a single create record the same audit changes', async () => {
