@@ -4,8 +4,11 @@ import { createApp } from './app.ts';
 import { buildServer } from './server.ts';
 import { ensureFirstAdministrator } from './bootstrap.ts';
 
-/** How long a shutdown waits for requests still being handled. */
-const SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * How long a shutdown waits for requests still being handled, and asynchronous imports: within
+ * Kubernetes' default 30 s between SIGTERM and SIGKILL.
+ */
+const SHUTDOWN_GRACE_MS = 25_000;
 
 export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let config;

@@ -72,6 +72,8 @@ describe('CLI: gatehouse serve', () => {
         LOG_LEVEL: 'info',
         GATEHOUSE_ADMIN_USERNAME: 'boss2',
         GATEHOUSE_ADMIN_PASSWORD: 'boss-password-2',
+        GATEHOUSE_ARGON2_MEMORY_KIB: '65536',
+        GATEHOUSE_ARGON2_ITERATIONS: '10',
       },
       cwd: os.tmpdir(),
     });
@@ -81,8 +83,9 @@ describe('CLI: gatehouse serve', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
       const url = new URL(await listening(child));
-      // A sign-in spends tens of milliseconds hashing before it writes (failed count, audit):
-      // the client leaves and the server is told to stop while it hashes.
+      // The sign-in hashes for a few hundred milliseconds (a costly argon2id, below) before it
+      // writes the failed count and its audit event. Once the server has the request, the
+      // client leaves and the server is told to stop: both land while it hashes.
       const body = JSON.stringify({ username: 'boss2', password: 'not-the-password' });
       const req = http.request({
         host: url.hostname,
@@ -93,9 +96,10 @@ describe('CLI: gatehouse serve', () => {
       });
       req.on('error', () => undefined);
       req.end(body);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      while (!/"url":"\/api\/session"/.test(log))
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      await new Promise((resolve) => setTimeout(resolve, 20));
       req.destroy();
-      await new Promise((resolve) => setTimeout(resolve, 5));
     } finally {
       child.kill('SIGTERM');
     }

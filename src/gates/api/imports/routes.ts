@@ -196,7 +196,8 @@ export function importRoutes(api: Api, app: App): void {
         const location = `${baseUrl(req, app.config.publicUrl)}${req.url.split('/imports')[0]}/imports/${id}`;
         void reply.header('location', location);
         if (req.query.async) {
-          imports.run(id, actor, [bytes], opts).catch((err: unknown) => {
+          // Tracked so that a shutdown lets it finish (src/gates/in-flight.ts).
+          req.server.inFlight.track(imports.run(id, actor, [bytes], opts)).catch((err: unknown) => {
             req.log.error({ err }, 'import failed');
           });
           return reply.code(202).send(await imports.get(id));
