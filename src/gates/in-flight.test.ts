@@ -22,7 +22,7 @@ describe('requests in flight', () => {
       await release.opened;
       return { done: true };
     });
-    server.get('/fast', async () => ({ fast: true }));
+    server.get('/fast', () => ({ fast: true }));
     const url = await server.listen({ port: 0, host: '127.0.0.1' });
 
     assert.equal((await fetch(`${url}/fast`)).status, 200);

@@ -82,7 +82,7 @@ function statementText(
 export async function bulkInsert<Row extends object, Back extends object = Record<string, never>>(
   db: Executor,
   caps: Capabilities,
-  table: keyof DB & string,
+  table: keyof DB,
   columns: readonly (keyof Row & string)[],
   rows: readonly Row[],
   opts: { maxParameters: number; returning?: readonly (keyof Back & string)[] },
