@@ -1,6 +1,6 @@
 /**
  * Who may do what. Each endpoint names one permission; least privilege by default.
- * - Any active account may read the directory (active people only).
+ * - Any active account may read the directory (everyone but blocked accounts).
  * - People administrators manage people, groups, roles, extranets, profile fields, imports
  *   and read the audit log; they alone see blocked accounts.
  * - Sysadmins grant administration, change site settings and manage anyone's API keys.

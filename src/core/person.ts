@@ -109,10 +109,19 @@ export function effectiveState(
  * Whether other users (readers who are not administrators) see the account in the directory:
  * every account but a blocked one. A lockout (frozen) is a sign-in matter: hiding the person
  * meanwhile would let anyone remove a colleague from the staff list for the lockout period by
- * failing their sign-in a few times.
+ * failing their sign-in a few times. (In SQL: store/people-repo.ts `isListed`.)
  */
 export function listedInDirectory(p: Pick<Person, 'state'>): boolean {
   return p.state !== 'blocked';
+}
+
+/**
+ * The state a reader is shown. A lockout is between the person and the administrators: to
+ * others a frozen account shows as active, so the directory does not tell a guesser when the
+ * lock starts or ends.
+ */
+export function stateShownTo(p: Pick<Person, 'state'>, admin: boolean): Person['state'] {
+  return admin || p.state !== 'frozen' ? p.state : 'active';
 }
 
 export function toPerson(row: PersonRow): Person {

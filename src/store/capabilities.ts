@@ -40,12 +40,6 @@ export interface Capabilities {
    * better not sent.
    */
   concurrentQueries: boolean;
-  /**
-   * Whether substring search reads people_search, a narrow copy of people.search_text kept by
-   * triggers (migrations 0004 and 0007): about 8 MB to scan for 100,000 people, against 30 MB
-   * (PostgreSQL) to 120 MB (SQLite) for the table. PostgreSQL's trigram index is on it too.
-   */
-  searchTable: boolean;
 }
 
 function errorField(err: unknown, key: string): string {
@@ -71,7 +65,6 @@ export const sqliteCapabilities: Capabilities = {
   trigramSearch: false,
   pagingIdIndex: true,
   concurrentQueries: false,
-  searchTable: true,
 };
 
 export function postgresCapabilities(trigramSearch: boolean): Capabilities {
@@ -91,6 +84,5 @@ export function postgresCapabilities(trigramSearch: boolean): Capabilities {
     trigramSearch,
     pagingIdIndex: false,
     concurrentQueries: true,
-    searchTable: true,
   };
 }

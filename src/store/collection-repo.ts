@@ -1,5 +1,5 @@
 /** SQL shared by groups, roles and extranet areas: named items, and memberships of people. */
-import type { Executor } from './people-repo.ts';
+import { isListed, type Executor } from './people-repo.ts';
 
 export type CollectionTable = 'groups' | 'roles' | 'extranets';
 export type MemberTable = 'group_members' | 'role_members';
@@ -88,9 +88,9 @@ function keyOf(table: MemberTable): 'group_id' | 'role_id' {
   return table === 'group_members' ? 'group_id' : 'role_id';
 }
 
-/** Ids of people listed to readers who are not administrators: all but blocked accounts. */
+/** Ids of people listed to readers who are not administrators. */
 function listedPeople(db: Executor) {
-  return db.selectFrom('people').select('id').where('state', '!=', 'blocked');
+  return db.selectFrom('people').select('id').where(isListed);
 }
 
 export async function memberIds(

@@ -55,17 +55,22 @@ function searchPattern(q: string): string {
   return `%${likeEscape(q.normalize('NFKC').trim().toLowerCase())}%`;
 }
 
-/** The filter's conditions on people's own columns (the search term only if `withSearch`). */
+/**
+ * People listed to readers who are not administrators: all but blocked accounts. The same rule
+ * as core/person.ts `listedInDirectory`, in SQL.
+ */
+export function isListed(eb: ExpressionBuilder<DB, 'people'>): Expression<SqlBool> {
+  return eb('state', '!=', 'blocked');
+}
+
+/** The filter's conditions on people's own columns (the search term is matched in people_search). */
 function conditions(
   eb: ExpressionBuilder<DB, 'people'>,
   f: PeopleFilter,
   now: string,
-  withSearch: boolean,
 ): Expression<SqlBool>[] {
   const all: Expression<SqlBool>[] = [];
-  if (withSearch && hasSearchTerm(f))
-    all.push(sql<SqlBool>`people.search_text LIKE ${searchPattern(f.q)} ESCAPE '\\'`);
-  if (f.listedOnly) all.push(eb('state', '!=', 'blocked'));
+  if (f.listedOnly) all.push(isListed(eb));
   const state = f.state;
   if (state === 'active') {
     all.push(
@@ -94,7 +99,7 @@ function applyFilter<O>(
   f: PeopleFilter,
   now: string,
 ): SelectQueryBuilder<DB, 'people', O> {
-  return qb.where((eb) => eb.and(conditions(eb, f, now, true)));
+  return qb.where((eb) => eb.and(conditions(eb, f, now)));
 }
 
 /**
@@ -110,7 +115,7 @@ export async function listPeople(
   db: Executor,
   filter: PeopleFilter,
   page: PageRequest,
-  caps: Pick<Capabilities, 'concurrentQueries' | 'searchTable'>,
+  caps: Pick<Capabilities, 'concurrentQueries'>,
 ): Promise<{ rows: PersonRow[]; total: number }> {
   const now = new Date().toISOString();
   const order = page.order ?? 'asc';
@@ -122,13 +127,13 @@ export async function listPeople(
   const sortColumns = (
     sort === 'surname' ? ['surname', 'firstname'] : sort === 'id' ? [] : [sort]
   ) as Exclude<SortField, 'id'>[];
-  const searching = caps.searchTable && hasSearchTerm(filter);
+  const searching = hasSearchTerm(filter);
   let ids = searching
     ? searchTableMatches(db, filter, now)
     : db
         .selectFrom('people')
         .select('people.id')
-        .where((eb) => eb.and(conditions(eb, filter, now, true)));
+        .where((eb) => eb.and(conditions(eb, filter, now)));
   for (const c of sortColumns) ids = ids.orderBy(`people.${c}`, order);
   // In people_search's id order when searching, so SQLite walks the narrow table.
   ids = ids
@@ -176,7 +181,7 @@ function filtersPeople(f: PeopleFilter): boolean {
 
 /**
  * Matches of a search term driven from people_search, the narrow copy of search_text
- * (capability `searchTable`): walked in id order it stops as soon as the page is full when
+ * (migrations 0004, 0007): walked in id order it stops as soon as the page is full when
  * matches are many, and reads ~8 MB instead of the whole table when they are few (PostgreSQL
  * finds those through the trigram index on it).
  * Other conditions are checked on each match's row.
@@ -187,7 +192,7 @@ function searchTableMatches(db: Executor, f: PeopleFilter & { q: string }, now: 
     .innerJoin('people', 'people.id', 'people_search.id')
     .select('people_search.id')
     .where(searchMatches(f.q))
-    .$if(filtersPeople(f), (qb) => qb.where((eb) => eb.and(conditions(eb, f, now, false))));
+    .$if(filtersPeople(f), (qb) => qb.where((eb) => eb.and(conditions(eb, f, now))));
 }
 
 export function findPerson(db: Executor, id: number): Promise<PersonRow | undefined> {

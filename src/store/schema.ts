@@ -197,7 +197,7 @@ export interface ImportsTable {
   error: string | null;
 }
 
-/** search_text in id order, kept by triggers (capability `searchTable`). */
+/** people.search_text in id order, kept by triggers (migrations 0004, 0007): what searches read. */
 export interface PeopleSearchTable {
   id: number;
   search_text: string;

@@ -325,6 +325,59 @@ describe('People API v2: permissions', () => {
     );
   });
 
+  it('a plain user sees a locked-out (frozen) account everywhere, shown as active', async () => {
+    const k = { key: plain.key };
+    const boss = await s.app.core.people.create(SYSTEM_ACTOR, {
+      username: 'lockboss',
+      firstname: 'Lock',
+      surname: 'Boss',
+      email: 'lockboss@example.org',
+    });
+    const area = await s.app.core.extranets.create(SYSTEM_ACTOR, { name: 'Locked area' });
+    const locked = await s.app.core.people.create(SYSTEM_ACTOR, {
+      username: 'lockedout',
+      firstname: 'Locked',
+      surname: 'Out',
+      email: 'lockedout@example.org',
+      manager_id: boss.id,
+      extranet_id: area.id,
+    });
+    await s.app.core.people.setPhoto(SYSTEM_ACTOR, locked.id, 'image/png', PNG);
+    const group = await s.app.core.groups.create(SYSTEM_ACTOR, { name: 'Locked group' });
+    await s.app.core.groups.setMembers(SYSTEM_ACTOR, group.id, [locked.id]);
+    const role = await s.app.core.roles.create(SYSTEM_ACTOR, { name: 'Locked role' });
+    await s.app.core.roles.setMembers(SYSTEM_ACTOR, role.id, [locked.id]);
+    await s.app.store.db
+      .updateTable('people')
+      .set({ state: 'frozen', frozen_until: new Date(Date.now() + 3_600_000).toISOString() })
+      .where('id', '=', locked.id)
+      .execute();
+    assert.equal((await s.request('GET', `${API}/users/${locked.id}`)).body.state, 'frozen');
+
+    const one = await s.request('GET', `${API}/users/${locked.id}`, k);
+    assert.equal(one.status, 200);
+    assert.equal(one.body.state, 'active');
+    for (const path of [`/users/${locked.id}/groups`, `/users/${locked.id}/roles`]) {
+      const r = await s.request('GET', `${API}${path}`, k);
+      assert.equal(r.status, 200, path);
+    }
+    const photo = await s.request('GET', `${API}/users/${locked.id}/photo`, k);
+    assert.equal(photo.status, 200);
+    const subs = await s.request('GET', `${API}/users/${boss.id}/subordinates`, k);
+    assert.deepEqual(
+      subs.body.data.map((u: { id: number; state: string }) => [u.id, u.state]),
+      [[locked.id, 'active']],
+    );
+    for (const path of [
+      `/groups/${group.id}/users`,
+      `/roles/${role.id}/users`,
+      `/extranets/${area.id}/users`,
+    ]) {
+      const r = await s.request('GET', `${API}${path}`, k);
+      assert.deepEqual(r.body.ids, [locked.id], path);
+    }
+  });
+
   it('a plain user sees the directory entry, not account internals', async () => {
     const r = await s.request('GET', `${API}/users/${ids.person}`, { key: plain.key });
     for (const internal of [

@@ -3,12 +3,12 @@ import type { Capabilities } from '../capabilities.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations run on an untyped schema by design */
 /**
- * people_search: a narrow copy of people.search_text in id order, where substring search scans
- * it (SQLite, capability `searchTable`). Searching 100,000 people then reads about 8 MB
- * instead of the whole table (about 120 MB): ~30 ms → ~9 ms for a term few people match.
- * Triggers keep it exact in the same transaction as every write to people; an insert is an
- * append, so bulk creation stays as fast (an index on search_text cost a quarter more).
- * PostgreSQL has its trigram index (0001) instead.
+ * people_search on SQLite: a narrow copy of people.search_text in id order, where substring
+ * search scans it. Searching 100,000 people then reads about 8 MB instead of the whole table
+ * (about 120 MB): ~30 ms → ~9 ms for a term few people match. Triggers keep it exact in the
+ * same transaction as every write to people; an insert is an append, so bulk creation stays
+ * as fast (an index on search_text cost a quarter more). PostgreSQL had its trigram index on
+ * people (0001) until it got the same table, with the index on it, in 0007.
  */
 export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
   // SQLite's trigger syntax; PostgreSQL gets the same table in 0007.

@@ -1,5 +1,5 @@
 /** How a person is shown through the API: administrators see account internals, others the directory entry. */
-import type { Person } from '../../../core/person.ts';
+import { stateShownTo, type Person } from '../../../core/person.ts';
 import type { UserBody } from '../schemas.ts';
 
 export function userView(
@@ -23,9 +23,7 @@ export function userView(
     manager_id: p.manager_id,
     manager_url: p.manager_id === null ? null : `${base}/api/people/v2/users/${p.manager_id}`,
     extranet_id: p.extranet_id,
-    // A lockout is between the person and the administrators: to others a frozen account is
-    // listed as active, so the directory never tells anyone that guessing a password worked.
-    state: admin || p.state !== 'frozen' ? p.state : 'active',
+    state: stateShownTo(p, admin),
     directory_id: p.directory_id,
     profile: p.profile,
     photo_url: p.has_photo ? `${base}/api/people/v2/users/${p.id}/photo` : null,
