@@ -46,7 +46,10 @@ export class SessionsService {
       return null;
     }
     const person = await findPerson(this.store.db, s.person_id);
-    if (!person || effectiveState(person, now) !== 'active') return null;
+    // A block ends sessions; a lockout (frozen) only stops new sign-ins (docs/architecture.md,
+    // "State"). Ending them too would let anyone throw a colleague out of the console by
+    // failing their sign-in a few times.
+    if (!person || effectiveState(person, now) === 'blocked') return null;
     if (now - Date.parse(s.last_seen_at) > TOUCH_EVERY_MS) {
       await repo.touchSession(
         this.store.db,

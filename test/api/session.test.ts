@@ -249,6 +249,26 @@ describe('Console sessions: /api/session', () => {
     assert.equal((await s.request('GET', `${API}/user`, { key: u.key })).status, 200);
   });
 
+  it('a lockout stops new sign-ins but not the sessions already open (a block ends them)', async () => {
+    // Regression: sessions of frozen accounts were refused, so anyone could throw a colleague
+    // out of the console by failing their sign-in a few times.
+    await s.request('PATCH', `${API}/settings/password-policy`, { body: { attemptsAllowed: 2 } });
+    const u = await s.makeUser('stillin');
+    const open = await signIn(s, 'stillin', USER_PASSWORD);
+    assert.equal(open.status, 200);
+    for (const attempt of ['wrong-a-password', 'wrong-b-password'])
+      assert.equal((await signIn(s, 'stillin', attempt)).status, 401);
+    assert.equal((await s.request('GET', `${API}/users/${u.id}`)).body.state, 'frozen');
+    assert.equal((await signIn(s, 'stillin', USER_PASSWORD)).status, 401, 'no new sign-in');
+    assert.equal((await s.request('GET', `${API}/user`, { key: u.key })).status, 401, 'keys stop');
+    const me = await asSession(s, open, 'GET', `${API}/user`);
+    assert.equal(me.status, 200, 'the open session goes on');
+    assert.equal(me.body.id, u.id);
+    await s.request('POST', `${API}/users/${u.id}/block`, { body: {} });
+    assert.equal((await asSession(s, open, 'GET', `${API}/user`)).status, 401);
+    await s.request('PATCH', `${API}/settings/password-policy`, { body: { attemptsAllowed: 5 } });
+  });
+
   it('blocking a person ends their sessions at once; an admin password reset ends them too', async () => {
     const u = await s.makeUser('sessionend');
     const a = await signIn(s, 'sessionend', USER_PASSWORD);
