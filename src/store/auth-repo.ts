@@ -1,5 +1,6 @@
 /** SQL for grants, API keys and sessions. */
 import type { Executor } from './people-repo.ts';
+import { everyColumn } from './bulk-insert.ts';
 import type { ApiKeyRow, SessionRow } from './schema.ts';
 
 export async function grantsOf(db: Executor, personId: number): Promise<string[]> {
@@ -58,8 +59,9 @@ export async function insertApiKey(
  * measured gain (bench/api.bench.ts). The join gives one row per grant (or one with a null
  * grant); they are folded into one result here.
  */
-export async function findApiKeyForAuth(db: Executor, keyHash: string) {
-  const rows = await db
+/** The key, its owner's state and grants, in one query (prepared on PostgreSQL: prepared.ts). */
+export function apiKeyForAuthQuery(db: Executor, keyHash: string) {
+  return db
     .selectFrom('api_keys')
     .innerJoin('people', 'people.id', 'api_keys.owner_id')
     .leftJoin('admin_grants', 'admin_grants.person_id', 'people.id')
@@ -74,8 +76,11 @@ export async function findApiKeyForAuth(db: Executor, keyHash: string) {
       'people.frozen_until',
       'admin_grants.grant',
     ])
-    .where('api_keys.key_hash', '=', keyHash)
-    .execute();
+    .where('api_keys.key_hash', '=', keyHash);
+}
+
+export async function findApiKeyForAuth(db: Executor, keyHash: string) {
+  const rows = await apiKeyForAuthQuery(db, keyHash).execute();
   const first = rows[0];
   if (!first) return undefined;
   const { grant: _grant, ...row } = first;
@@ -126,12 +131,27 @@ export async function insertSession(db: Executor, values: Omit<SessionRow, 'id'>
   await db.insertInto('sessions').values(values).execute();
 }
 
-export function findSession(db: Executor, tokenHash: string): Promise<SessionRow | undefined> {
+const SESSION_COLUMNS = everyColumn<SessionRow>()([
+  'token_hash',
+  'person_id',
+  'csrf_token',
+  'created_at',
+  'last_seen_at',
+  'expires_at',
+  'ip',
+  'user_agent',
+]);
+
+/** Every column by name, not `*` (prepared on PostgreSQL: prepared.ts). */
+export function sessionByTokenQuery(db: Executor, tokenHash: string) {
   return db
     .selectFrom('sessions')
-    .selectAll()
-    .where('token_hash', '=', tokenHash)
-    .executeTakeFirst();
+    .select(['id', ...SESSION_COLUMNS])
+    .where('token_hash', '=', tokenHash);
+}
+
+export function findSession(db: Executor, tokenHash: string): Promise<SessionRow | undefined> {
+  return sessionByTokenQuery(db, tokenHash).executeTakeFirst();
 }
 
 export async function deleteSession(db: Executor, tokenHash: string): Promise<void> {

@@ -26,6 +26,7 @@ import * as m0005 from './migrations/0005_people_state_frozen.ts';
 import * as m0006 from './migrations/0006_people_id_state.ts';
 import * as m0007 from './migrations/0007_people_search_postgres.ts';
 import { ensureTrigramIndex } from './search-index.ts';
+import { prepareLookups } from './prepared.ts';
 
 export interface Store {
   db: Kysely<DB>;
@@ -56,6 +57,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       console.warn(`gatehouse: PostgreSQL connection lost (${err.message}); it will be replaced.`);
     });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    prepareLookups(pool, db);
     let trigram = false;
     try {
       await sql`CREATE EXTENSION IF NOT EXISTS pg_trgm`.execute(db);

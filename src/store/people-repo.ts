@@ -195,8 +195,16 @@ function searchTableMatches(db: Executor, f: PeopleFilter & { q: string }, now: 
     .$if(filtersPeople(f), (qb) => qb.where((eb) => eb.and(conditions(eb, f, now))));
 }
 
+/** Every column by name, not `*`: a prepared statement's result stays the same (prepared.ts). */
+export function personByIdQuery(db: Executor, id: number) {
+  return db
+    .selectFrom('people')
+    .select(['id', ...PERSON_COLUMNS])
+    .where('id', '=', id);
+}
+
 export function findPerson(db: Executor, id: number): Promise<PersonRow | undefined> {
-  return db.selectFrom('people').selectAll().where('id', '=', id).executeTakeFirst();
+  return personByIdQuery(db, id).executeTakeFirst();
 }
 
 export function findPersonByUsernameKey(db: Executor, key: string): Promise<PersonRow | undefined> {
