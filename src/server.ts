@@ -60,8 +60,9 @@ export async function buildServer(
       reply,
     ),
   );
-  server.addHook('onSend', async (req, reply) => {
+  server.addHook('onRequest', (req, reply, next) => {
     void reply.header('x-request-id', req.id);
+    next();
   });
   trackRequestsInFlight(server);
 
