@@ -2,7 +2,6 @@
 import type { Store } from '../store/database.ts';
 import * as repo from '../store/auth-repo.ts';
 import { findPerson } from '../store/people-repo.ts';
-import { effectiveState } from '../core/person.ts';
 import { randomToken, tokenHash } from './tokens.ts';
 import type { Principal } from './permissions.ts';
 
@@ -49,7 +48,7 @@ export class SessionsService {
     // A block ends sessions; a lockout (frozen) only stops new sign-ins (docs/architecture.md,
     // "State"). Ending them too would let anyone throw a colleague out of the console by
     // failing their sign-in a few times.
-    if (!person || effectiveState(person, now) === 'blocked') return null;
+    if (!person || person.state === 'blocked') return null;
     if (now - Date.parse(s.last_seen_at) > TOUCH_EVERY_MS) {
       await repo.touchSession(
         this.store.db,

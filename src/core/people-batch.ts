@@ -1009,22 +1009,14 @@ export class PeopleBatch {
   ): Promise<void> {
     const { actor } = ctx;
     const at = nowIso();
-    // Audit events are written a slice at a time: held longer, the events of 100,000 new
-    // people (about 1 KB each) outlive V8's young generation and pile up as garbage.
-    const auditChunk = Math.floor(
-      Math.min(this.store.caps.maxParameters, WRITE_PARAMETERS) / AUDIT_COLUMNS.length,
-    );
+    // Audit events are written a statement's worth at a time: held longer, the events of
+    // 100,000 new people (about 1 KB each) outlive V8's young generation and pile up as garbage.
+    const auditChunk = Math.floor(WRITE_PARAMETERS / AUDIT_COLUMNS.length);
     let audits: ReturnType<typeof auditRow>[] = [];
     const flushAudits = async (all: boolean) => {
-      while (audits.length >= (all ? 1 : auditChunk)) {
-        await insertManyAuditRows(
-          tx,
-          this.store.caps,
-          audits.slice(0, auditChunk),
-          WRITE_PARAMETERS,
-        );
-        audits = audits.slice(auditChunk);
-      }
+      if (audits.length === 0 || (!all && audits.length < auditChunk)) return;
+      await insertManyAuditRows(tx, this.store.caps, audits, WRITE_PARAMETERS);
+      audits = [];
     };
     // Values that move between people of this batch (a swap of emails or user codes) are
     // released first, so no intermediate state collides with the unique indexes.
@@ -1071,7 +1063,7 @@ export class PeopleBatch {
           tx,
           this.store.caps,
           ready.map((x) => x.p.newRow!),
-          Math.min(this.store.caps.maxParameters, WRITE_PARAMETERS),
+          WRITE_PARAMETERS,
         );
         ready.forEach(({ i, p }, n) => {
           const id = ids[n]!;

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Capabilities } from '../capabilities.ts';
-import { TRIGRAM_INDEX } from '../search-index.ts';
+import { createTrigramIndex } from '../search-index.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations run on an untyped schema by design */
 /**
@@ -25,11 +25,7 @@ export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
   await sql`INSERT INTO people_search (id, search_text) SELECT id, search_text FROM people`.execute(
     db,
   );
-  if (caps.trigramSearch) {
-    await sql`CREATE INDEX ${sql.id(TRIGRAM_INDEX)} ON people_search USING gin (search_text gin_trgm_ops)`.execute(
-      db,
-    );
-  }
+  if (caps.trigramSearch) await createTrigramIndex(db, false);
   await sql`DROP INDEX IF EXISTS people_search_trgm_idx`.execute(db);
   await sql`CREATE FUNCTION people_search_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
