@@ -6,6 +6,8 @@ import { ApiKeysService } from './auth/api-keys.ts';
 import { SessionsService } from './auth/sessions.ts';
 import { SignInService } from './auth/sign-in.ts';
 import type { Argon2Params } from './auth/passwords.ts';
+import { SecretBox } from './auth/secrets.ts';
+import path from 'node:path';
 
 export interface App {
   config: Config;
@@ -14,12 +16,19 @@ export interface App {
   apiKeys: ApiKeysService;
   sessions: SessionsService;
   signIn: SignInService;
+  /** Encrypts secrets at rest (bind passwords, IdP secrets). */
+  secrets: SecretBox;
   close(): Promise<void>;
 }
 
 export async function createApp(
   config: Config,
-  opts: { migrate?: boolean; sqliteFile?: string } = {},
+  opts: {
+    migrate?: boolean;
+    sqliteFile?: string;
+    /** Told when an embedded server makes its secret key (the server logs it). */
+    onSecretKeyCreated?: (file: string) => void;
+  } = {},
 ): Promise<App> {
   const store = await openStore({
     databaseUrl: config.databaseUrl,
@@ -39,6 +48,18 @@ export async function createApp(
     apiKeys: new ApiKeysService(store),
     sessions: new SessionsService(store, config.sessionHours),
     signIn: new SignInService(store, core.settings, argon2),
+    secrets: new SecretBox({
+      configuredKey: config.secretKey,
+      // Only an embedded database may keep its own key: nodes sharing PostgreSQL need one key.
+      keyFile:
+        config.databaseUrl === undefined ? path.join(config.dataDir, 'secret.key') : undefined,
+      onKeyCreated:
+        opts.onSecretKeyCreated ??
+        ((file) =>
+          process.emitWarning(
+            `Made a secret key for stored secrets in ${file}; back it up with the database, or set GATEHOUSE_SECRET_KEY.`,
+          )),
+    }),
     close: () => store.close(),
   };
 }

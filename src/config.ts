@@ -4,6 +4,7 @@
  * (`gatehouse config --docs` prints it).
  */
 import path from 'node:path';
+import { parseSecretKey } from './auth/secret-key.ts';
 
 type Kind =
   | { kind: 'string' }
@@ -53,6 +54,13 @@ export const SETTINGS = {
     description:
       'External base URL (e.g. https://people.example.org), used for absolute links in API answers. Defaults to the request host.',
     type: { kind: 'url' as const, protocols: ['http:', 'https:'] },
+  },
+  secretKey: {
+    env: 'GATEHOUSE_SECRET_KEY',
+    description:
+      'Key that encrypts stored secrets (LDAP bind passwords, identity-provider secrets): 32 random bytes as 64 hex digits or base64 (`openssl rand -hex 32`). On SQLite, when unset, a key is made at first use and kept in the data folder (secret.key); on PostgreSQL it must be set before the first secret is saved, the same on every node.',
+    type: str,
+    secret: true,
   },
   adminUsername: {
     env: 'GATEHOUSE_ADMIN_USERNAME',
@@ -217,6 +225,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (config.adminPassword !== undefined && config.adminPassword.length < 8) {
     throw new ConfigError('GATEHOUSE_ADMIN_PASSWORD must be at least 8 characters long.');
+  }
+  if (config.secretKey !== undefined && parseSecretKey(config.secretKey) === null) {
+    throw new ConfigError(
+      'GATEHOUSE_SECRET_KEY must be 32 bytes written as 64 hex digits or as base64 (make one with `openssl rand -hex 32`).',
+    );
   }
   config.dataDir = path.resolve(config.dataDir);
   return config;

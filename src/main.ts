@@ -21,7 +21,13 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
     }
     throw err;
   }
-  const app = await createApp(config);
+  const app = await createApp(config, {
+    // Secrets are first saved by a request, after the server (and its log) exists.
+    onSecretKeyCreated: (file) =>
+      server.log.warn(
+        `Made the key that encrypts stored secrets: ${file}. Back it up with the database (without it, saved bind passwords and IdP secrets cannot be read), or set GATEHOUSE_SECRET_KEY.`,
+      ),
+  });
   const server = await buildServer(app);
   const note = await ensureFirstAdministrator(app);
   server.log.info(`Database: ${app.store.location}`);

@@ -103,6 +103,16 @@ const CATALOGUE = {
       'The file cannot be imported as it is; see "fields" for each problem. Nothing was applied.',
   },
   password_too_weak: { status: 400, message: 'The password does not meet the password policy.' },
+  secret_key_missing: {
+    status: 500,
+    message:
+      'Secrets cannot be saved: GATEHOUSE_SECRET_KEY is not set. On PostgreSQL every node needs the same key; make one with `openssl rand -hex 32`, set it on every node, restart, and save again.',
+  },
+  secret_key_wrong: {
+    status: 500,
+    message:
+      'Stored secrets cannot be read with this server\'s GATEHOUSE_SECRET_KEY. Start the server with the key they were saved with.',
+  },
   internal: {
     status: 500,
     message: 'Something went wrong on the server. Try again; if it persists, check the server log.',
