@@ -66,7 +66,7 @@ export class LdapError extends Error {
   constructor(
     readonly kind: LdapErrorKind,
     message: string,
-    readonly cause?: unknown,
+    override readonly cause?: unknown,
   ) {
     super(message);
     this.name = 'LdapError';
