@@ -62,6 +62,51 @@ export interface DirectoriesTable {
   kind: string;
   owned_fields: string;
   created_at: string;
+  /** Migration 0008: the type's settings as JSON (url, base_dn, mapping, …). */
+  settings: Generated<string>;
+  /** The bind password, sealed by SecretBox; never answered. */
+  sealed_secret: string | null;
+  adopt_local_accounts: Generated<number>;
+  max_block_percent: Generated<number>;
+  schedule: string | null;
+  /** Where the last incremental read stopped (AD's highestCommittedUSN, a modifyTimestamp). */
+  watermark: string | null;
+  updated_at: string | null;
+}
+
+/** Directory sync runs (migration 0008): counts and would-block list as JSON. */
+export interface DirectoryRunsTable {
+  id: Generated<number>;
+  directory_id: number;
+  status: 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted';
+  dry_run: number;
+  mode: 'full' | 'incremental';
+  trigger: 'manual' | 'schedule';
+  started_by_label: string;
+  started_at: string;
+  heartbeat_at: string;
+  finished_at: string | null;
+  phase: string | null;
+  counts: Generated<string>;
+  stop_reason: string | null;
+  would_block: string | null;
+  item_count: Generated<number>;
+}
+
+export interface DirectoryRunItemsTable {
+  run_id: number;
+  seq: number;
+  entry: string;
+  person_id: number | null;
+  action: string;
+  changes: string | null;
+  error: string | null;
+}
+
+export interface DirectoryLeasesTable {
+  directory_id: number;
+  holder: string;
+  expires_at: string;
 }
 
 export interface ExternalIdentitiesTable {
@@ -197,6 +242,43 @@ export interface ImportsTable {
   error: string | null;
 }
 
+/** SSO identity providers (migration 0009): booleans 0/1, JSON columns as text. */
+export interface IdentityProvidersTable {
+  id: Generated<number>;
+  type: 'saml' | 'oidc';
+  name: string;
+  button_text: string;
+  enabled: number;
+  attribute_mapping: string;
+  match_by: string;
+  provision_on_first_login: number;
+  not_found_redirect_url: string | null;
+  provision_even_if_directories: number;
+  seamless: number;
+  allow_idp_initiated: number;
+  logout_url: string | null;
+  defaults: string;
+  config: string;
+  sealed_secret: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** SSO logins in progress (migration 0009): single use, carried in RelayState / state. */
+export interface SsoLoginRequestsTable {
+  id: string;
+  provider_id: number;
+  kind: 'saml' | 'oidc';
+  return_to: string | null;
+  request_id: string | null;
+  oidc_state: string | null;
+  oidc_nonce: string | null;
+  oidc_code_verifier: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
 /** people.search_text in id order, kept by triggers (migrations 0004, 0007): what searches read. */
 export interface PeopleSearchTable {
   id: number;
@@ -208,6 +290,9 @@ export interface DB {
   people_search: PeopleSearchTable;
   photos: PhotosTable;
   directories: DirectoriesTable;
+  directory_runs: DirectoryRunsTable;
+  directory_run_items: DirectoryRunItemsTable;
+  directory_leases: DirectoryLeasesTable;
   external_identities: ExternalIdentitiesTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;
@@ -221,6 +306,8 @@ export interface DB {
   audit_events: AuditEventsTable;
   settings: SettingsTable;
   imports: ImportsTable;
+  identity_providers: IdentityProvidersTable;
+  sso_login_requests: SsoLoginRequestsTable;
 }
 
 export type PersonRow = Selectable<PeopleTable>;
@@ -235,4 +322,7 @@ export type SessionRow = Selectable<SessionsTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type NewAuditEventRow = Insertable<AuditEventsTable>;
 export type DirectoryRow = Selectable<DirectoriesTable>;
+export type DirectoryRunRow = Selectable<DirectoryRunsTable>;
 export type ImportRow = Selectable<ImportsTable>;
+export type IdentityProviderRow = Selectable<IdentityProvidersTable>;
+export type SsoLoginRequestRow = Selectable<SsoLoginRequestsTable>;

@@ -1,0 +1,188 @@
+/**
+ * The SSO login handler's contract between the protocol gates (SAML, OIDC) and the core.
+ * A gate proves who the person is (VerifiedLogin); the core decides what happens at that
+ * login (LoginOutcome) — DESIGN.md, "SSO login handler".
+ */
+import type { DirectoryEntry } from '../sync/types.ts';
+
+export type ProviderType = 'saml' | 'oidc';
+
+/** What a protocol gate proved about the person. */
+export interface VerifiedLogin {
+  providerId: number;
+  /** OIDC `sub` / SAML NameID. */
+  subject: string;
+  /** False for a transient NameID: match by attributes only, link nothing. */
+  linkable: boolean;
+  /** Raw claims / attributes, every value as a list of strings. */
+  attributes: Record<string, string[]>;
+}
+
+export type LoginOutcome =
+  | { outcome: 'signed_in' | 'provisioned'; personId: number; reason: string }
+  | { outcome: 'redirected'; url: string; reason: string }
+  | { outcome: 'refused'; reason: string; /** catalogue type */ errorType: string };
+
+export type OutcomeName = LoginOutcome['outcome'];
+
+/** Fields of an account an IdP's attribute may fill (attribute_mapping's keys). */
+export const MAPPABLE_FIELDS = [
+  'username',
+  'firstname',
+  'surname',
+  'email',
+  'user_code',
+  'job_title',
+  'department',
+  'office',
+  'phone',
+  'mobile',
+] as const;
+export type MappableField = (typeof MAPPABLE_FIELDS)[number];
+
+/** Gatehouse field (or `profile.<name>`) → attribute or claim name. */
+export type AttributeMapping = Partial<Record<MappableField, string>> & Record<string, string>;
+
+/** How an identity without a link is matched to an account, in order. */
+export type MatchKey = 'username' | 'email';
+
+/** Defaults for the accounts an IdP provisions. */
+export interface ProvisionDefaults {
+  groups: number[];
+  roles: number[];
+  extranet_id: number | null;
+}
+
+/** SAML protocol fields of an identity provider (config JSON when type = 'saml'). */
+export interface SamlProviderConfig {
+  metadata_xml?: string;
+  metadata_url?: string;
+  idp_entity_id: string;
+  sso_url: string;
+  /** PEM or base64 DER; several for rollover. */
+  certificates: string[];
+  sign_requests: boolean;
+  /** When metadata_url was last fetched (ISO-8601), null before the first fetch. */
+  metadata_fetched_at?: string | null;
+}
+
+/** OIDC protocol fields (config JSON when type = 'oidc'); the client secret is sealed apart. */
+export interface OidcProviderConfig {
+  issuer: string;
+  client_id: string;
+  scopes: string[];
+}
+
+/** An identity provider as the core and the gates read it (JSON columns parsed). */
+export interface IdentityProvider {
+  id: number;
+  type: ProviderType;
+  name: string;
+  button_text: string;
+  enabled: boolean;
+  attribute_mapping: AttributeMapping;
+  match_by: MatchKey[];
+  provision_on_first_login: boolean;
+  not_found_redirect_url: string | null;
+  provision_even_if_directories: boolean;
+  seamless: boolean;
+  allow_idp_initiated: boolean;
+  logout_url: string | null;
+  defaults: ProvisionDefaults;
+  config: SamlProviderConfig | OidcProviderConfig;
+  /** SecretBox-sealed OIDC client secret, or null. */
+  sealed_secret: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SamlIdentityProvider extends IdentityProvider {
+  type: 'saml';
+  config: SamlProviderConfig;
+}
+export interface OidcIdentityProvider extends IdentityProvider {
+  type: 'oidc';
+  config: OidcProviderConfig;
+}
+
+export function isSaml(p: IdentityProvider): p is SamlIdentityProvider {
+  return p.type === 'saml';
+}
+export function isOidc(p: IdentityProvider): p is OidcIdentityProvider {
+  return p.type === 'oidc';
+}
+
+/** A login in progress (table sso_login_requests), carried in RelayState / state. */
+export interface LoginRequest {
+  id: string;
+  provider_id: number;
+  kind: ProviderType;
+  return_to: string | null;
+  /** SAML AuthnRequest ID (checked against InResponseTo). */
+  request_id: string | null;
+  oidc_state: string | null;
+  oidc_nonce: string | null;
+  oidc_code_verifier: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** What a gate stores with a login it starts. */
+export interface LoginProtocolData {
+  requestId?: string;
+  oidcState?: string;
+  oidcNonce?: string;
+  oidcCodeVerifier?: string;
+}
+
+/** The provider key of an IdP's identity links in external_identities. */
+export function idpProvider(providerId: number): string {
+  return `idp:${providerId}`;
+}
+
+/**
+ * Finds a person in the LDAP directories who has not been synced yet and syncs that one
+ * entry (the lead implements it over app.core.directorySync.applyEntry and the LDAP gate's
+ * findUser). Absent: the just-in-time step is skipped.
+ */
+export interface JustInTimeDirectoryLookup {
+  /**
+   * One search per directory by the mapped username or email. `found` = an entry exists;
+   * `inScope` = it is in the sync's scope; when in scope the entry has been applied and
+   * `personId` is the synced account (null when applying it failed, with `reason`).
+   */
+  lookup(
+    by: { username?: string; email?: string },
+    ctx: { requestId?: string; ip?: string },
+  ): Promise<JustInTimeResult>;
+}
+
+export type JustInTimeResult =
+  | { found: false }
+  | { found: true; inScope: false; directoryName: string }
+  | {
+      found: true;
+      inScope: true;
+      directoryName: string;
+      entry: DirectoryEntry;
+      personId: number | null;
+      reason?: string;
+    };
+
+export interface LoginContext {
+  ip?: string;
+  requestId?: string;
+}
+
+export interface ExplainQuery {
+  username?: string;
+  email?: string;
+  subject?: string;
+}
+
+export interface ExplainAnswer {
+  outcome: OutcomeName;
+  reason: string;
+  person_id: number | null;
+}
