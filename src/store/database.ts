@@ -25,7 +25,9 @@ import * as m0004 from './migrations/0004_people_search.ts';
 import * as m0005 from './migrations/0005_people_state_frozen.ts';
 import * as m0006 from './migrations/0006_people_id_state.ts';
 import * as m0007 from './migrations/0007_people_search_postgres.ts';
+import * as m0008 from './migrations/0008_directories.ts';
 import * as m0009 from './migrations/0009_identity_providers.ts';
+import * as m0010 from './migrations/0010_saml_replay.ts';
 import { ensureTrigramIndex } from './search-index.ts';
 import { prepareLookups } from './prepared.ts';
 
@@ -105,7 +107,9 @@ class StaticMigrations implements MigrationProvider {
       '0005_people_state_frozen': { up: (db) => m0005.up(db, caps) },
       '0006_people_id_state': { up: (db) => m0006.up(db, caps) },
       '0007_people_search_postgres': { up: (db) => m0007.up(db, caps) },
+      '0008_directories': { up: (db) => m0008.up(db, caps) },
       '0009_identity_providers': { up: (db) => m0009.up(db, caps) },
+      '0010_saml_replay': { up: (db) => m0010.up(db) },
     });
   }
 }

@@ -62,6 +62,51 @@ export interface DirectoriesTable {
   kind: string;
   owned_fields: string;
   created_at: string;
+  /** Migration 0008: the type's settings as JSON (url, base_dn, mapping, …). */
+  settings: Generated<string>;
+  /** The bind password, sealed by SecretBox; never answered. */
+  sealed_secret: string | null;
+  adopt_local_accounts: Generated<number>;
+  max_block_percent: Generated<number>;
+  schedule: string | null;
+  /** Where the last incremental read stopped (AD's highestCommittedUSN, a modifyTimestamp). */
+  watermark: string | null;
+  updated_at: string | null;
+}
+
+/** Directory sync runs (migration 0008): counts and would-block list as JSON. */
+export interface DirectoryRunsTable {
+  id: Generated<number>;
+  directory_id: number;
+  status: 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted';
+  dry_run: number;
+  mode: 'full' | 'incremental';
+  trigger: 'manual' | 'schedule';
+  started_by_label: string;
+  started_at: string;
+  heartbeat_at: string;
+  finished_at: string | null;
+  phase: string | null;
+  counts: Generated<string>;
+  stop_reason: string | null;
+  would_block: string | null;
+  item_count: Generated<number>;
+}
+
+export interface DirectoryRunItemsTable {
+  run_id: number;
+  seq: number;
+  entry: string;
+  person_id: number | null;
+  action: string;
+  changes: string | null;
+  error: string | null;
+}
+
+export interface DirectoryLeasesTable {
+  directory_id: number;
+  holder: string;
+  expires_at: string;
 }
 
 export interface ExternalIdentitiesTable {
@@ -234,6 +279,23 @@ export interface SsoLoginRequestsTable {
   used_at: string | null;
 }
 
+/** SAML assertion ids already accepted (migration 0010): a response is accepted once, across nodes. */
+export interface SamlReplayTable {
+  assertion_key: string;
+  expires_at: string;
+}
+
+/** The SAML service provider's own key pairs (migration 0010), shared by every node. */
+export interface SamlSpKeysTable {
+  use: 'signing' | 'encryption';
+  /** PEM. */
+  certificate: string;
+  /** PKCS#8 PEM, sealed with app.secrets. */
+  sealed_private_key: string;
+  not_after: string;
+  created_at: string;
+}
+
 /** people.search_text in id order, kept by triggers (migrations 0004, 0007): what searches read. */
 export interface PeopleSearchTable {
   id: number;
@@ -245,6 +307,9 @@ export interface DB {
   people_search: PeopleSearchTable;
   photos: PhotosTable;
   directories: DirectoriesTable;
+  directory_runs: DirectoryRunsTable;
+  directory_run_items: DirectoryRunItemsTable;
+  directory_leases: DirectoryLeasesTable;
   external_identities: ExternalIdentitiesTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;
@@ -260,6 +325,8 @@ export interface DB {
   imports: ImportsTable;
   identity_providers: IdentityProvidersTable;
   sso_login_requests: SsoLoginRequestsTable;
+  saml_replay: SamlReplayTable;
+  saml_sp_keys: SamlSpKeysTable;
 }
 
 export type PersonRow = Selectable<PeopleTable>;
@@ -274,6 +341,7 @@ export type SessionRow = Selectable<SessionsTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type NewAuditEventRow = Insertable<AuditEventsTable>;
 export type DirectoryRow = Selectable<DirectoriesTable>;
+export type DirectoryRunRow = Selectable<DirectoryRunsTable>;
 export type ImportRow = Selectable<ImportsTable>;
 export type IdentityProviderRow = Selectable<IdentityProvidersTable>;
 export type SsoLoginRequestRow = Selectable<SsoLoginRequestsTable>;
