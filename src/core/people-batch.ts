@@ -299,18 +299,31 @@ export class PeopleBatch {
       origin?: string | null;
       /** After each password hashed; a returned promise is awaited (before the transaction). */
       onProgress?: (done: number, total: number) => void | Promise<void>;
-      /** Called inside the transaction, before the first write (for progress displays). */
-      onWrite?: (changes: number) => void;
+      /**
+       * Awaited just before the write transaction opens (so a caller may still write
+       * elsewhere, e.g. store an import's phase, even on SQLite's one connection).
+       */
+      onWrite?: (changes: number) => void | Promise<void>;
+      /**
+       * Inside the transaction, after each slice written: changes written so far. A returned
+       * promise is awaited (on SQLite it must not wait for the database: the transaction holds
+       * its one connection).
+       */
+      onWriteProgress?: (done: number, total: number) => void | Promise<void>;
     } = {},
   ): Promise<BatchResult> {
     const { kept, ctx } = await this.planAll(actor, rows);
     const report = this.report(kept);
     if (report.summary.error > 0 && !options.validOnly) return { applied: false, ...report };
     const hashes = await this.hashPasswords(rows, kept, options.onProgress);
+    const changes = report.summary.create + report.summary.update;
+    await options.onWrite?.(changes);
+    const progress = options.onWriteProgress;
     try {
       await this.store.db.transaction().execute(async (tx) => {
-        options.onWrite?.(report.summary.create + report.summary.update);
-        await this.write(tx, ctx, rows, kept, hashes, options.origin ?? null);
+        await this.write(tx, ctx, rows, kept, hashes, options.origin ?? null, (done) =>
+          progress?.(done, changes),
+        );
       });
     } catch (err) {
       const e = translateUnique(this.store.caps, err);
@@ -1006,8 +1019,10 @@ export class PeopleBatch {
     kept: Kept[],
     hashes: Map<number, { hash: string; at: string }>,
     origin: string | null,
+    onWritten?: (done: number) => void | Promise<void>,
   ): Promise<void> {
     const { actor } = ctx;
+    let written = 0;
     const at = nowIso();
     // Audit events are written a statement's worth at a time: held longer, the events of
     // 100,000 new people (about 1 KB each) outlive V8's young generation and pile up as garbage.
@@ -1082,6 +1097,7 @@ export class PeopleBatch {
         });
         await memberships(ready.map((x, n) => ({ person: ids[n]!, k: x.p, created: true })));
         await flushAudits(true);
+        written += ready.length;
         const done = new Set(ready);
         remaining = remaining.filter((x) => !done.has(x));
         if (remaining.length === 0) return remaining;
@@ -1121,6 +1137,7 @@ export class PeopleBatch {
       }
       await memberships(list.map((k) => ({ person: k.existing!.id, k, created: false })));
       await flushAudits(true);
+      written += list.length;
     };
     const noMembers = new Map<number, number[]>();
     let waitingCreates: { i: number; p: Planned }[] = [];
@@ -1158,10 +1175,12 @@ export class PeopleBatch {
       }
       waitingCreates.push(...(await insertCreates(creates)));
       await writeUpdates(updates);
+      await onWritten?.(written);
     }
     waitingCreates = await insertCreates(waitingCreates);
     if (waitingCreates.length > 0) throw new Error('Unresolvable manager references in a batch.');
     await writeUpdates(waitingUpdates);
     await flushAudits(true);
+    await onWritten?.(written);
   }
 }

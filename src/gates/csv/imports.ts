@@ -197,6 +197,26 @@ export class CsvImports {
           .catch(() => undefined),
       );
     };
+    // The write's progress, inside its transaction. Where queries run side by side (a pool of
+    // connections), another connection stores it at each percent written, with the heartbeat
+    // (the transaction holds no lock on the run's row); SQLite's one connection is the
+    // transaction's until it ends, so there only the caller's display hears of it.
+    let storedShare = 0;
+    const writing = async (done: number, of: number): Promise<void> => {
+      const p: ImportProgress = { phase: 'writing', done, total: of };
+      opts.onProgress?.(p);
+      const share = of === 0 ? 100 : Math.floor((done * 100) / of);
+      if (!this.store.caps.concurrentQueries || share <= storedShare) return;
+      storedShare = share;
+      await repo
+        .updateImport(db, id, {
+          phase: p.phase,
+          progress_done: done,
+          progress_total: of,
+          heartbeat_at: nowIso(),
+        })
+        .catch(() => undefined);
+    };
     const heartbeat = setInterval(() => {
       pending = pending.then(() =>
         repo.updateImport(db, id, { heartbeat_at: nowIso() }).catch(() => undefined),
@@ -225,8 +245,13 @@ export class CsvImports {
                 validOnly: opts.validOnly ?? false,
                 origin: `import:${id}`,
                 onProgress: (done, of) => progress({ phase: 'hashing', done, total: of }),
-                onWrite: (changes) =>
-                  opts.onProgress?.({ phase: 'writing', done: 0, total: changes }),
+                // Stored before the transaction opens, so a report says `writing` on every
+                // engine (on SQLite the transaction then holds the one connection).
+                onWrite: async (changes) => {
+                  progress({ phase: 'writing', done: 0, total: changes }, true);
+                  await pending;
+                },
+                onWriteProgress: (done, of) => writing(done, of),
               });
         await pending;
         const outcomes = outcomesJson(result.outcomes, file.header.names);
