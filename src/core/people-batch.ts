@@ -310,6 +310,11 @@ export class PeopleBatch {
        * its one connection).
        */
       onWriteProgress?: (done: number, total: number) => void | Promise<void>;
+      /**
+       * Awaited last inside the write transaction, with it: what the caller writes there
+       * (an import run marked applied) commits with the batch or not at all.
+       */
+      beforeCommit?: (tx: repo.Executor) => Promise<void>;
     } = {},
   ): Promise<BatchResult> {
     const { kept, ctx } = await this.planAll(actor, rows);
@@ -324,6 +329,7 @@ export class PeopleBatch {
         await this.write(tx, ctx, rows, kept, hashes, options.origin ?? null, (done) =>
           progress?.(done, changes),
         );
+        await options.beforeCommit?.(tx);
       });
     } catch (err) {
       const e = translateUnique(this.store.caps, err);
