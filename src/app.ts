@@ -40,7 +40,22 @@ export async function createApp(
     memoryKib: config.argon2MemoryKib,
     iterations: config.argon2Iterations,
   };
-  const core = new Core(store, { emailUnique: config.emailUnique, argon2 });
+  const secrets = new SecretBox({
+    configuredKey: config.secretKey,
+    // Only an embedded database may keep its own key: nodes sharing PostgreSQL need one key.
+    keyFile: config.databaseUrl === undefined ? path.join(config.dataDir, 'secret.key') : undefined,
+    onKeyCreated:
+      opts.onSecretKeyCreated ??
+      ((file) =>
+        process.emitWarning(
+          `Made a secret key for stored secrets in ${file}; back it up with the database, or set GATEHOUSE_SECRET_KEY.`,
+        )),
+  });
+  const core = new Core(store, {
+    emailUnique: config.emailUnique,
+    argon2,
+    secrets: () => secrets,
+  });
   return {
     config,
     store,
@@ -48,18 +63,7 @@ export async function createApp(
     apiKeys: new ApiKeysService(store),
     sessions: new SessionsService(store, config.sessionHours),
     signIn: new SignInService(store, core.settings, argon2),
-    secrets: new SecretBox({
-      configuredKey: config.secretKey,
-      // Only an embedded database may keep its own key: nodes sharing PostgreSQL need one key.
-      keyFile:
-        config.databaseUrl === undefined ? path.join(config.dataDir, 'secret.key') : undefined,
-      onKeyCreated:
-        opts.onSecretKeyCreated ??
-        ((file) =>
-          process.emitWarning(
-            `Made a secret key for stored secrets in ${file}; back it up with the database, or set GATEHOUSE_SECRET_KEY.`,
-          )),
-    }),
+    secrets,
     close: () => store.close(),
   };
 }

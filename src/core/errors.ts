@@ -14,6 +14,12 @@ const CATALOGUE = {
     message: 'Some fields are not valid; see "fields" for each one.',
   },
   bad_request: { status: 400, message: 'The request is not valid.' },
+  // Fastify refuses these keys (prototype poisoning); said as such, not as a syntax error.
+  json_forbidden_key: {
+    status: 400,
+    message:
+      'The JSON body has a key named "__proto__", or "constructor" holding "prototype", which this server refuses for safety. Rename or remove that key.',
+  },
   unauthenticated: { status: 401, message: 'You are not authorized to carry out that request' },
   invalid_credentials: {
     status: 401,
@@ -102,6 +108,34 @@ const CATALOGUE = {
     message:
       'The file cannot be imported as it is; see "fields" for each problem. Nothing was applied.',
   },
+  import_interrupted: {
+    status: 500,
+    message: 'The server stopped during this import; nothing of it was applied. Run it again.',
+  },
+  directory_owns_accounts: {
+    status: 409,
+    message:
+      'This directory still owns accounts, so it cannot be deleted. Release them first (POST /directories/{id}/release makes them local accounts), then delete it.',
+  },
+  directory_type_mismatch: {
+    status: 400,
+    message: 'That operation or field is not for this type of directory.',
+  },
+  sync_in_progress: {
+    status: 409,
+    message:
+      'A sync of this directory is already running (here or on another node). Wait for it to finish; its report is under /runs.',
+  },
+  directory_unreachable: {
+    status: 503,
+    message:
+      'The user directory cannot be reached, so directory passwords cannot be checked now. Try again later or ask your IT team.',
+  },
+  password_managed_by_directory: {
+    status: 409,
+    message:
+      "This account's password is kept by its user directory; change it there (or through your organisation's password tool).",
+  },
   password_too_weak: { status: 400, message: 'The password does not meet the password policy.' },
   secret_key_missing: {
     status: 500,
@@ -111,7 +145,88 @@ const CATALOGUE = {
   secret_key_wrong: {
     status: 500,
     message:
-      'Stored secrets cannot be read with this server\'s GATEHOUSE_SECRET_KEY. Start the server with the key they were saved with.',
+      "Stored secrets cannot be read with this server's GATEHOUSE_SECRET_KEY. Start the server with the key they were saved with.",
+  },
+  sso_provider_disabled: {
+    status: 403,
+    message:
+      'Sign-in through this identity provider is turned off. Sign in another way or ask your login-handler administrators.',
+  },
+  sso_account_blocked: {
+    status: 403,
+    message: 'Your account is blocked; contact your People administrators.',
+  },
+  sso_account_frozen: {
+    status: 403,
+    message:
+      'Your account is locked for now after too many failed sign-ins; try again later or contact your People administrators.',
+  },
+  sso_no_account: {
+    status: 403,
+    message:
+      'No account exists for you, and this site does not create accounts at first login. Ask your People administrators for an account.',
+  },
+  sso_directories_present: {
+    status: 403,
+    message:
+      'No account exists for you, and accounts on this site come from its user directory. Ask your IT team to add you to the directory, or your People administrators for an account.',
+  },
+  sso_ambiguous_match: {
+    status: 403,
+    message:
+      'Several accounts match your sign-in, so none was chosen. Ask your People administrators to make the matching value unique.',
+  },
+  sso_identity_conflict: {
+    status: 403,
+    message:
+      'The matching account is already linked to another identity at this provider. Ask your login-handler administrators to check the link.',
+  },
+  sso_attribute_missing: {
+    status: 403,
+    message:
+      'The identity provider did not send a value this site needs. Ask your login-handler administrators to check the attribute mapping.',
+  },
+  sso_provision_failed: {
+    status: 403,
+    message:
+      'An account could not be created for you. Ask your People administrators; the reason is in the audit log.',
+  },
+  sso_login_invalid: {
+    status: 400,
+    message:
+      'This sign-in could not be completed (it expired, was already used, or did not come from this site). Start again from the sign-in page.',
+  },
+  sso_idp_error: {
+    status: 502,
+    message:
+      'The identity provider did not complete the sign-in. Try again; if it persists, ask your login-handler administrators.',
+  },
+  // SCIM 2.0 (RFC 7644 §3.12): each maps to the scimType of the same meaning.
+  scim_invalid_filter: {
+    status: 400,
+    message: 'The filter is not valid SCIM filter syntax or names an unknown attribute.',
+  },
+  scim_invalid_syntax: {
+    status: 400,
+    message: 'The request body is not a valid SCIM request; check the schemas and attributes.',
+  },
+  scim_invalid_path: { status: 400, message: 'The PATCH path is not valid for this resource.' },
+  scim_no_target: {
+    status: 400,
+    message: 'The PATCH path matched no value to remove or replace.',
+  },
+  scim_invalid_value: { status: 400, message: 'A value in the request is not valid.' },
+  scim_mutability: { status: 400, message: 'That attribute cannot be changed.' },
+  scim_too_many: { status: 400, message: 'The request asks for too many results at once.' },
+  scim_invalid_version: { status: 400, message: 'This server speaks SCIM 2.0 only.' },
+  scim_uniqueness: {
+    status: 409,
+    message: 'Another resource already has this userName or displayName.',
+  },
+  scim_token_invalid: {
+    status: 401,
+    message:
+      'The SCIM token is not valid: it may be revoked, expired or replaced. Copy the current token from the directory page of the console into the identity provider.',
   },
   internal: {
     status: 500,

@@ -6,14 +6,20 @@ import { SettingsService } from './settings.ts';
 import { ProfileFieldsService } from './profile-fields.ts';
 import { CollectionService } from './collections.ts';
 import { GrantsService } from './grants.ts';
-import { DirectoriesService } from './directories.ts';
+import { DirectoriesService, type Sealer } from './directories.ts';
 import { AuditQuery } from '../audit/query.ts';
-import { PeopleBatch } from './people-batch.ts';
+import { PeopleBatch } from './people-batch/index.ts';
 
 export interface CoreOptions {
   emailUnique: boolean;
   argon2: Argon2Params;
+  /** Seals stored secrets (bind passwords); made lazily, since most runs never need it. */
+  secrets?: () => Sealer;
 }
+
+const NO_SEALER = (): Sealer => {
+  throw new Error('This core was built without a secret store.');
+};
 
 export class Core {
   readonly settings: SettingsService;
@@ -39,7 +45,11 @@ export class Core {
     this.extranets = new CollectionService(store, 'extranet');
     this.batch = new PeopleBatch(store, options, this.settings, this.profileFields);
     this.grants = new GrantsService(store);
-    this.directories = new DirectoriesService(store);
+    this.directories = new DirectoriesService(
+      store,
+      this.profileFields,
+      options.secrets ?? NO_SEALER,
+    );
     this.audit = new AuditQuery(store);
   }
 }
