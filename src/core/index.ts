@@ -8,6 +8,7 @@ import { CollectionService } from './collections.ts';
 import { GrantsService } from './grants.ts';
 import { DirectoriesService, type Sealer } from './directories.ts';
 import { AuditQuery } from '../audit/query.ts';
+import { DirectorySyncService } from './sync/service.ts';
 import { PeopleBatch } from './people-batch/index.ts';
 
 export interface CoreOptions {
@@ -31,6 +32,7 @@ export class Core {
   readonly extranets: CollectionService;
   readonly grants: GrantsService;
   readonly directories: DirectoriesService;
+  readonly directorySync: DirectorySyncService;
   readonly audit: AuditQuery;
 
   constructor(
@@ -50,6 +52,7 @@ export class Core {
       this.profileFields,
       options.secrets ?? NO_SEALER,
     );
+    this.directorySync = new DirectorySyncService(store, this.people, this.directories);
     this.audit = new AuditQuery(store);
   }
 }

@@ -146,27 +146,30 @@ export class PeopleService {
     row.origin = actor.gate === 'system' ? 'system' : actor.gate;
     row.origin_source ??= actor.apiKeyId !== undefined ? `api_key:${actor.apiKeyId}` : null;
     const created = await withUniqueErrors(this.store.caps, () =>
-      this.store.db.transaction().execute(async (tx) => {
-        const taken = await repo.uniqueConflicts(tx, row, null);
-        if (taken.length > 0) throw takenError(taken);
-        await this.checkReferences(tx, row.manager_id ?? null, row.extranet_id ?? null, null);
-        await this.profileFields.checkUserReferences(
-          tx,
-          JSON.parse(row.profile ?? '{}') as Record<string, unknown>,
-        );
-        const inserted = await repo.insertPerson(tx, row);
-        await recordAudit(tx, actor, {
-          action: 'person.create',
-          targetType: 'person',
-          targetId: inserted.id,
-          targetLabel: inserted.username,
-          changes: diff(null, auditView(inserted)),
-          at: inserted.created_at,
-        });
-        return inserted;
-      }),
+      this.store.db.transaction().execute((tx) => this.insertIn(tx, actor, row)),
     );
     return toPerson(created);
+  }
+
+  /** Inserts a prepared row inside a transaction the caller holds, with its checks and audit. */
+  async insertIn(tx: Tx, actor: Actor, row: NewPersonRow): Promise<PersonRow> {
+    const taken = await repo.uniqueConflicts(tx, row, null);
+    if (taken.length > 0) throw takenError(taken);
+    await this.checkReferences(tx, row.manager_id ?? null, row.extranet_id ?? null, null);
+    await this.profileFields.checkUserReferences(
+      tx,
+      JSON.parse(row.profile ?? '{}') as Record<string, unknown>,
+    );
+    const inserted = await repo.insertPerson(tx, row);
+    await recordAudit(tx, actor, {
+      action: 'person.create',
+      targetType: 'person',
+      targetId: inserted.id,
+      targetLabel: inserted.username,
+      changes: diff(null, auditView(inserted)),
+      at: inserted.created_at,
+    });
+    return inserted;
   }
 
   async update(
@@ -208,8 +211,11 @@ export class PeopleService {
     );
   }
 
-  /** applyChanges inside a transaction the caller holds (so several changes commit together). */
-  private async changeIn(
+  /**
+   * applyChanges inside a transaction the caller holds (so several changes commit together:
+   * a directory sync's adoption, link and update of one entry).
+   */
+  async changeIn(
     tx: Tx,
     actor: Actor,
     id: number,

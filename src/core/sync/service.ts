@@ -1,0 +1,44 @@
+/**
+ * The core's directory sync, as every directory gate calls it: one entry at a time (SCIM,
+ * SSO's just-in-time sync) or a whole run (LDAP, `runs.ts`).
+ */
+import type { Store } from '../../store/database.ts';
+import { personForIdentity } from '../../store/identity-repo.ts';
+import type { Actor } from '../context.ts';
+import type { DirectoriesService } from '../directories.ts';
+import type { PeopleService } from '../people.ts';
+import { EntryWriter } from './apply-entry.ts';
+import { directoryProvider, type DirectoryEntry, type EntryOutcome } from './types.ts';
+
+export class DirectorySyncService {
+  readonly writer: EntryWriter;
+
+  constructor(
+    private readonly store: Store,
+    people: PeopleService,
+    private readonly directories: DirectoriesService,
+  ) {
+    this.writer = new EntryWriter(store, people);
+  }
+
+  /** One entry with every rule, in one transaction; a dry run answers what it would do. */
+  async applyEntry(
+    actor: Actor,
+    directoryId: number,
+    entry: DirectoryEntry,
+    opts: { dryRun?: boolean } = {},
+  ): Promise<EntryOutcome> {
+    const directory = await this.directories.get(directoryId);
+    return this.writer.apply(actor, directory, entry, opts);
+  }
+
+  /** The entry is gone: its account is blocked by the directory (never deleted). */
+  async removeEntry(actor: Actor, directoryId: number, externalId: string): Promise<EntryOutcome> {
+    const directory = await this.directories.get(directoryId);
+    return this.writer.remove(actor, directory, externalId, 'Removed from the directory.');
+  }
+
+  personFor(directoryId: number, externalId: string): Promise<number | undefined> {
+    return personForIdentity(this.store.db, directoryProvider(directoryId), externalId);
+  }
+}
