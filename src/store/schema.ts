@@ -389,6 +389,11 @@ export interface DB {
   sso_login_requests: SsoLoginRequestsTable;
   saml_replay: SamlReplayTable;
   saml_sp_keys: SamlSpKeysTable;
+  scim_tokens: ScimTokensTable;
+  scim_requests: ScimRequestsTable;
+  scim_users: ScimUsersTable;
+  scim_groups: ScimGroupsTable;
+  scim_values: ScimValuesTable;
 }
 
 export type PersonRow = Selectable<PeopleTable>;
