@@ -125,6 +125,13 @@ export const SETTINGS = {
     default: '20',
     type: int(1, 1_000_000),
   },
+  ssoPerMinute: {
+    env: 'GATEHOUSE_SSO_RATE_PER_MINUTE',
+    description:
+      'SSO login starts and callbacks (OIDC, SAML) allowed per client address per minute.',
+    default: '60',
+    type: int(1, 1_000_000),
+  },
   argon2MemoryKib: {
     env: 'GATEHOUSE_ARGON2_MEMORY_KIB',
     description: "argon2id memory cost in KiB (OWASP's recommendation: 19456).",

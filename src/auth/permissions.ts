@@ -17,7 +17,12 @@ export type Permission =
   | 'api_keys:any'
   | 'grants:manage'
   | 'settings:write'
-  | 'settings:read';
+  | 'settings:read'
+  | 'identity_providers:manage'
+  | 'directories:manage'
+  | 'directories:sync'
+  | 'identities:read'
+  | 'identities:manage';
 
 const RULES: Record<Permission, (g: ReadonlySet<string>) => boolean> = {
   'directory:read': () => true,
@@ -30,6 +35,18 @@ const RULES: Record<Permission, (g: ReadonlySet<string>) => boolean> = {
   'settings:write': (g) => g.has('sysadmin'),
   'settings:read': (g) =>
     g.has('sysadmin') || g.has('people_admin') || g.has('login_handler_admin'),
+  // User directories: their connection settings are the sysadmins'; running a sync and
+  // reading its reports is also the People administrators' (the People menu's
+  // "Synchronize users from user directory").
+  'directories:manage': (g) => g.has('sysadmin'),
+  'directories:sync': (g) => g.has('sysadmin') || g.has('people_admin'),
+  // The SSO login handler (identity providers, their provisioning options, explain).
+  'identity_providers:manage': (g) => g.has('login_handler_admin') || g.has('sysadmin'),
+  // A person's linked identities: the login handler's and the People administrators' concern.
+  'identities:read': (g) =>
+    g.has('login_handler_admin') || g.has('sysadmin') || g.has('people_admin'),
+  'identities:manage': (g) =>
+    g.has('login_handler_admin') || g.has('sysadmin') || g.has('people_admin'),
 };
 
 export interface Principal {

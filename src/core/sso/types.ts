@@ -151,10 +151,12 @@ export interface JustInTimeDirectoryLookup {
    * One search per directory by the mapped username or email. `found` = an entry exists;
    * `inScope` = it is in the sync's scope; when in scope the entry has been applied and
    * `personId` is the synced account (null when applying it failed, with `reason`).
+   * With `dryRun` (the explain tool) nothing is written: `personId` is then the account the
+   * entry would be, or null when it would be created.
    */
   lookup(
     by: { username?: string; email?: string },
-    ctx: { requestId?: string; ip?: string },
+    ctx: { requestId?: string; ip?: string; dryRun?: boolean },
   ): Promise<JustInTimeResult>;
 }
 
