@@ -21,7 +21,9 @@ import { photoRoutes } from './gates/api/users/photo-routes.ts';
 import { collectionRoutes } from './gates/api/collections/routes.ts';
 import { adminRoutes } from './gates/api/admin/routes.ts';
 import { importRoutes } from './gates/api/imports/routes.ts';
+import { CsvImports } from './gates/csv/imports.ts';
 import { overviewRoutes } from './gates/api/overview/routes.ts';
+import { directoryRoutes } from './gates/api/directories/routes.ts';
 import { sessionRoutes } from './gates/console/session-routes.ts';
 import { consoleRoutes } from './gates/console/static.ts';
 import { trackRequestsInFlight } from './gates/in-flight.ts';
@@ -141,6 +143,7 @@ export async function buildServer(
       adminRoutes(api, app);
       importRoutes(api, app);
       overviewRoutes(api, app);
+      directoryRoutes(api, app);
       api.get('/openapi.json', { schema: { hide: true } }, () => server.swagger());
       done();
     },
@@ -163,6 +166,8 @@ export async function buildServer(
   });
 
   await consoleRoutes(server, app);
+  // Imports whose process stopped (a restart, a crash) read `interrupted` from the start.
+  await new CsvImports(app.store, app.core).interruptStoppedRuns();
   return server;
 }
 

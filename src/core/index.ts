@@ -9,6 +9,8 @@ import { GrantsService } from './grants.ts';
 import { DirectoriesService, type Sealer } from './directories.ts';
 import { AuditQuery } from '../audit/query.ts';
 import { DirectorySyncService } from './sync/service.ts';
+import { SyncRunner } from './sync/run.ts';
+import { SyncRunsQuery } from './sync/runs-query.ts';
 import { PeopleBatch } from './people-batch/index.ts';
 
 export interface CoreOptions {
@@ -33,6 +35,8 @@ export class Core {
   readonly grants: GrantsService;
   readonly directories: DirectoriesService;
   readonly directorySync: DirectorySyncService;
+  readonly syncRunner: SyncRunner;
+  readonly syncRuns: SyncRunsQuery;
   readonly audit: AuditQuery;
 
   constructor(
@@ -53,6 +57,8 @@ export class Core {
       options.secrets ?? NO_SEALER,
     );
     this.directorySync = new DirectorySyncService(store, this.people, this.directories);
+    this.syncRunner = new SyncRunner(store, this.batch, this.directorySync.writer);
+    this.syncRuns = new SyncRunsQuery(store);
     this.audit = new AuditQuery(store);
   }
 }

@@ -1,0 +1,196 @@
+/**
+ * Planning a full run: each entry read from the directory sorted into what it needs —
+ * nothing (the common case of a run with nothing changed: compared in memory, no write, no
+ * audit event), a new account (written in bulk by the batch engine), a change of an existing
+ * account (written entry by entry, each in its own transaction), or an error — and the
+ * directory's accounts whose entries are gone.
+ */
+import type { Executor } from '../../store/people-repo.ts';
+import type { PersonRow } from '../../store/schema.ts';
+import { findPeopleByUsernameKeys } from '../../store/people-repo.ts';
+import { peopleByIds } from '../../store/sync-repo.ts';
+import { usernameKey } from '../normalize.ts';
+import { matchEntry } from './match.ts';
+import type { DirectoryEntry, EntryOutcome } from './types.ts';
+
+export interface PlannedRun {
+  /** Indexes of entries that make new accounts. */
+  creates: number[];
+  /** Indexes of entries that change an existing account (or link one). */
+  changes: number[];
+  unchanged: number;
+  /** Entries refused before any write, by index. */
+  errors: Map<number, EntryOutcome>;
+  /** Accounts of the directory whose entry is gone, and are not blocked yet. */
+  gone: { personId: number; username: string; externalId: string }[];
+  /** Accounts active now that the run would block (gone, or disabled in the directory). */
+  wouldBlock: { personId: number; username: string }[];
+  /** Manager of each entry, as an index into the entries (resolved from DNs or stable ids). */
+  managerIndex: Map<number, number | null>;
+}
+
+const CHUNK = 500;
+
+/** True when the entry would change the stored account. */
+export function differs(
+  entry: DirectoryEntry,
+  p: PersonRow,
+  managerId: number | null | undefined,
+): boolean {
+  if (entry.username !== p.username) return true;
+  for (const [f, v] of Object.entries(entry.fields))
+    if ((p as unknown as Record<string, unknown>)[f] !== v) return true;
+  const names = Object.keys(entry.profile);
+  if (names.length > 0) {
+    const stored = JSON.parse(p.profile) as Record<string, unknown>;
+    for (const n of names) if ((stored[n] ?? null) !== (entry.profile[n] ?? null)) return true;
+  }
+  if (managerId !== undefined && managerId !== p.manager_id) return true;
+  if (entry.active && p.state === 'blocked' && p.blocked_by === 'directory') return true;
+  if (!entry.active && p.state !== 'blocked') return true;
+  return false;
+}
+
+export async function planRun(
+  db: Executor,
+  directory: { id: number; name: string; adopt_local_accounts: boolean },
+  entries: DirectoryEntry[],
+  links: Map<string, number>,
+  directoryNames: Map<number, string>,
+): Promise<PlannedRun> {
+  const plan: PlannedRun = {
+    creates: [],
+    changes: [],
+    unchanged: 0,
+    errors: new Map(),
+    gone: [],
+    wouldBlock: [],
+    managerIndex: new Map(),
+  };
+  // Stable ids and DNs to entries, for duplicates and managers.
+  const byId = new Map<string, number>();
+  const byDn = new Map<string, number>();
+  const byUsername = new Map<string, number>();
+  entries.forEach((e, i) => {
+    const first = byId.get(e.externalId);
+    if (first !== undefined) {
+      plan.errors.set(i, {
+        action: 'error',
+        personId: null,
+        changes: {},
+        error: {
+          type: 'conflict',
+          message: `Two entries have the stable id ${e.externalId}; neither is applied.`,
+        },
+      });
+      plan.errors.set(first, plan.errors.get(i)!);
+    } else byId.set(e.externalId, i);
+    const key = usernameKey(e.username);
+    const other = byUsername.get(key);
+    if (other !== undefined) {
+      const err: EntryOutcome = {
+        action: 'error',
+        personId: null,
+        changes: {},
+        error: {
+          type: 'username_taken',
+          message: `Two entries have the username "${e.username}"; neither is applied.`,
+        },
+      };
+      plan.errors.set(i, err);
+      plan.errors.set(other, err);
+    } else byUsername.set(key, i);
+    if (e.dn) byDn.set(e.dn.toLowerCase(), i);
+  });
+  entries.forEach((e, i) => {
+    if (e.manager === undefined) return;
+    if (e.manager === null) return plan.managerIndex.set(i, null);
+    const m =
+      e.manager.kind === 'dn' ? byDn.get(e.manager.ref.toLowerCase()) : byId.get(e.manager.ref);
+    plan.managerIndex.set(i, m ?? null);
+  });
+  const liveLinks = new Set(byId.keys());
+  const personLinks = new Map<number, string>();
+  for (const [ext, pid] of links) personLinks.set(pid, ext);
+  for (let start = 0; start < entries.length; start += CHUNK) {
+    const idx = [...Array(Math.min(CHUNK, entries.length - start)).keys()].map((k) => start + k);
+    const linkedIds = idx.flatMap((i) => {
+      const id = links.get(entries[i]!.externalId);
+      return id === undefined ? [] : [id];
+    });
+    const persons = new Map((await peopleByIds(db, linkedIds)).map((p) => [p.id, p]));
+    const unlinked = idx.filter((i) => links.get(entries[i]!.externalId) === undefined);
+    const byKey = new Map(
+      (
+        await findPeopleByUsernameKeys(
+          db,
+          unlinked.map((i) => usernameKey(entries[i]!.username)),
+        )
+      ).map((p) => [p.username_key, p]),
+    );
+    for (const i of idx) {
+      if (plan.errors.has(i)) continue;
+      const e = entries[i]!;
+      const linkedId = links.get(e.externalId);
+      const linked = linkedId === undefined ? undefined : persons.get(linkedId);
+      const holder = linked ? undefined : byKey.get(usernameKey(e.username));
+      const holderLink = holder ? personLinks.get(holder.id) : undefined;
+      const m = matchEntry(
+        {
+          directoryId: directory.id,
+          adoptLocal: directory.adopt_local_accounts,
+          linked,
+          byUsername: holder,
+          byUsernameLink: holderLink,
+          byUsernameLinkLive: holderLink !== undefined && liveLinks.has(holderLink),
+          ownerName:
+            holder?.directory_id != null ? directoryNames.get(holder.directory_id) : undefined,
+        },
+        e.username,
+      );
+      if (m.kind === 'conflict') {
+        plan.errors.set(i, {
+          action: 'error',
+          personId: holder?.id ?? null,
+          changes: {},
+          error: { type: 'username_taken', message: m.message },
+        });
+      } else if (m.kind === 'create') plan.creates.push(i);
+      else if (m.kind === 'linked') {
+        const mi = plan.managerIndex.get(i);
+        const managerId =
+          mi === undefined
+            ? undefined
+            : mi === null
+              ? null
+              : (links.get(entries[mi]!.externalId) ?? -1);
+        if (differs(e, m.person, managerId)) plan.changes.push(i);
+        else plan.unchanged++;
+        if (!e.active && m.person.state !== 'blocked')
+          plan.wouldBlock.push({ personId: m.person.id, username: m.person.username });
+      } else plan.changes.push(i);
+    }
+  }
+  // Accounts whose entry is gone: linked, not seen in this run.
+  const goneIds: { personId: number; externalId: string }[] = [];
+  for (const [ext, pid] of links)
+    if (!liveLinks.has(ext)) goneIds.push({ personId: pid, externalId: ext });
+  for (let start = 0; start < goneIds.length; start += CHUNK) {
+    const part = goneIds.slice(start, start + CHUNK);
+    const rows = new Map(
+      (
+        await peopleByIds(
+          db,
+          part.map((g) => g.personId),
+        )
+      ).map((p) => [p.id, p]),
+    );
+    for (const g of part) {
+      const p = rows.get(g.personId);
+      if (!p || p.directory_id !== directory.id || p.state === 'blocked') continue;
+      plan.gone.push({ personId: p.id, username: p.username, externalId: g.externalId });
+      plan.wouldBlock.push({ personId: p.id, username: p.username });
+    }
+  }
+  return plan;
+}

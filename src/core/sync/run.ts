@@ -1,0 +1,360 @@
+/**
+ * A full sync run of one directory: read every entry in scope (the gate's EntrySource), plan,
+ * check the safety rules, then write — new accounts in bulk through the batch engine (the
+ * same rules, uniqueness and audit as a CSV import), every other change entry by entry
+ * through the one-entry writer. Each write is its own transaction, so a run cut short (a
+ * killed process, a lost connection) leaves whole changes only, and the next run finishes
+ * the work (an account created but not yet linked is relinked by its username).
+ *
+ * Safety (DESIGN.md, "Directory sync"): a failed or partial read, an empty result, or a run
+ * that would block more than max_block_percent of the directory's active accounts blocks
+ * nobody; the run stops with a sentence and the list of who would have been blocked.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Store } from '../../store/database.ts';
+import { listDirectories } from '../../store/directory-repo.ts';
+import { idsByUsernameKeys } from '../../store/batch-repo.ts';
+import {
+  insertLinks,
+  insertRun,
+  insertRunItems,
+  linksOfProvider,
+  ownedCounts,
+  releaseLease,
+  takeLease,
+  updateRun,
+  type RunItem,
+} from '../../store/sync-repo.ts';
+import { type Actor, nowIso } from '../context.ts';
+import { GatehouseError, fail } from '../errors.ts';
+import { usernameKey } from '../normalize.ts';
+import type { DirectoryRecord } from '../directories.ts';
+import type { PeopleBatch, BatchRow } from '../people-batch/index.ts';
+import type { EntryWriter } from './apply-entry.ts';
+import { planRun, type PlannedRun } from './plan-run.ts';
+import {
+  directoryProvider,
+  type DirectoryEntry,
+  type EntryAction,
+  type EntryOutcome,
+} from './types.ts';
+
+/** Where a run's entries come from: pages of every entry in scope, or a thrown error. */
+export interface EntrySource {
+  read(): AsyncIterable<DirectoryEntry[]>;
+}
+
+export type RunCounts = Record<Exclude<EntryAction, 'error'> | 'errors', number>;
+
+export interface RunReport {
+  id: number;
+  directory_id: number;
+  status: 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted';
+  dry_run: boolean;
+  mode: 'full' | 'incremental';
+  trigger: 'manual' | 'schedule';
+  started_at: string;
+  finished_at: string | null;
+  counts: RunCounts;
+  stop_reason: string | null;
+  /** Who the run would have blocked, when the safety rule stopped it (first 1,000). */
+  would_block: { person_id: number; username: string }[];
+}
+
+export interface RunOptions {
+  dryRun: boolean;
+  confirmMassBlock: boolean;
+  trigger: 'manual' | 'schedule';
+  onProgress?: (phase: string, done: number, total: number) => void;
+  /** Called once the run row exists (async runs answer its URL at once). */
+  onStarted?: (runId: number) => void;
+}
+
+const LEASE_MS = 120_000;
+const WOULD_BLOCK_KEPT = 1000;
+
+export function emptyCounts(): RunCounts {
+  return {
+    created: 0,
+    updated: 0,
+    adopted: 0,
+    renamed: 0,
+    blocked: 0,
+    reactivated: 0,
+    unchanged: 0,
+    errors: 0,
+  };
+}
+
+function label(e: DirectoryEntry): string {
+  return e.dn ?? e.username;
+}
+
+export class SyncRunner {
+  constructor(
+    private readonly store: Store,
+    private readonly batch: PeopleBatch,
+    private readonly writer: EntryWriter,
+  ) {}
+
+  async run(
+    actorIn: Actor,
+    directory: DirectoryRecord,
+    source: EntrySource,
+    opts: RunOptions,
+  ): Promise<RunReport> {
+    const db = this.store.db;
+    const actor: Actor = {
+      ...actorIn,
+      directoryId: directory.id,
+      gate: directory.type === 'scim' ? 'scim' : 'ldap',
+    };
+    const holder = randomUUID();
+    const leaseUntil = () => new Date(Date.now() + LEASE_MS).toISOString();
+    if (!(await takeLease(db, directory.id, holder, nowIso(), leaseUntil())))
+      fail('sync_in_progress');
+    const started = nowIso();
+    const row = await insertRun(db, {
+      directory_id: directory.id,
+      status: 'running',
+      dry_run: opts.dryRun ? 1 : 0,
+      mode: 'full',
+      trigger: opts.trigger,
+      started_by_label: actor.label,
+      started_at: started,
+      heartbeat_at: started,
+      phase: 'reading',
+    });
+    opts.onStarted?.(row.id);
+    // The lease and the run's heartbeat are renewed while the run goes on.
+    const beat = setInterval(() => {
+      void takeLease(db, directory.id, holder, nowIso(), leaseUntil()).catch(() => undefined);
+      void updateRun(db, row.id, { heartbeat_at: nowIso() }).catch(() => undefined);
+    }, 10_000);
+    beat.unref();
+    const report: RunReport = {
+      id: row.id,
+      directory_id: directory.id,
+      status: 'running',
+      dry_run: opts.dryRun,
+      mode: 'full',
+      trigger: opts.trigger,
+      started_at: started,
+      finished_at: null,
+      counts: emptyCounts(),
+      stop_reason: null,
+      would_block: [],
+    };
+    const items: RunItem[] = [];
+    const finish = async (status: RunReport['status'], reason: string | null) => {
+      report.status = status;
+      report.stop_reason = reason;
+      report.finished_at = nowIso();
+      await insertRunItems(db, row.id, items.splice(0));
+      await updateRun(db, row.id, {
+        status,
+        stop_reason: reason,
+        finished_at: report.finished_at,
+        phase: null,
+        counts: JSON.stringify(report.counts),
+        would_block: report.would_block.length > 0 ? JSON.stringify(report.would_block) : null,
+        item_count:
+          report.counts.errors +
+          Object.values(report.counts).reduce((a, b) => a + b, 0) -
+          report.counts.unchanged -
+          report.counts.errors,
+      });
+      return report;
+    };
+    try {
+      let entries: DirectoryEntry[] = [];
+      try {
+        for await (const page of source.read()) {
+          entries = entries.concat(page);
+          opts.onProgress?.('reading', entries.length, 0);
+        }
+      } catch (err) {
+        return await finish(
+          'failed',
+          `The directory could not be read in full, so nobody was blocked or changed: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+      const provider = directoryProvider(directory.id);
+      const links = await linksOfProvider(db, provider);
+      const owned = await ownedCounts(db, directory.id);
+      if (entries.length === 0 && owned.all > 0)
+        return await finish(
+          'stopped',
+          'The directory answered no entries at all, so nobody was blocked. Check the base DN, the filter and the sync group; if the directory is really empty now, release its accounts instead.',
+        );
+      await updateRun(db, row.id, { phase: 'planning' });
+      const names = new Map((await listDirectories(db)).map((d) => [d.id, d.name]));
+      const plan = await planRun(db, directory, entries, links, names);
+      const share = owned.active === 0 ? 0 : (plan.wouldBlock.length / owned.active) * 100;
+      if (
+        plan.wouldBlock.length > 0 &&
+        directory.max_block_percent < 100 &&
+        share > directory.max_block_percent &&
+        !opts.confirmMassBlock
+      ) {
+        report.would_block = plan.wouldBlock
+          .slice(0, WOULD_BLOCK_KEPT)
+          .map((w) => ({ person_id: w.personId, username: w.username }));
+        report.counts.blocked = plan.wouldBlock.length;
+        return await finish(
+          'stopped',
+          `This run would block ${plan.wouldBlock.length} of the directory's ${owned.active} active accounts (${share.toFixed(1)}%), more than its limit of ${directory.max_block_percent}%, so nobody was blocked. Check the directory; if these people really left, run again with confirm_mass_block.`,
+        );
+      }
+      await updateRun(db, row.id, { phase: 'writing' });
+      await this.write(actor, directory, entries, plan, links, opts, report, items);
+      return await finish('completed', null);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      await finish(
+        'failed',
+        `The run stopped on an error; what it had written is whole, and the next run finishes the work: ${message}`,
+      ).catch(() => undefined);
+      throw err;
+    } finally {
+      clearInterval(beat);
+      await releaseLease(db, directory.id, holder).catch(() => undefined);
+    }
+  }
+
+  private async write(
+    actor: Actor,
+    directory: DirectoryRecord,
+    entries: DirectoryEntry[],
+    plan: PlannedRun,
+    links: Map<string, number>,
+    opts: RunOptions,
+    report: RunReport,
+    items: RunItem[],
+  ): Promise<void> {
+    const db = this.store.db;
+    let seq = 0;
+    const record = (entry: string, o: EntryOutcome) => {
+      if (o.action === 'error') report.counts.errors++;
+      else report.counts[o.action]++;
+      if (o.action === 'unchanged') return;
+      items.push({
+        seq: ++seq,
+        entry,
+        person_id: o.personId,
+        action: o.action,
+        changes: Object.keys(o.changes).length > 0 ? JSON.stringify(o.changes) : null,
+        error: o.error ? o.error.message : null,
+      });
+    };
+    report.counts.unchanged = plan.unchanged;
+    for (const [i, o] of plan.errors) record(label(entries[i]!), o);
+    const total = plan.creates.length + plan.changes.length + plan.gone.length;
+    let done = 0;
+    const provider = directoryProvider(directory.id);
+    // New accounts, in bulk. Managers among this run's entries are named by username.
+    if (plan.creates.length > 0) {
+      const rows: BatchRow[] = plan.creates.map((i, n) => {
+        const e = entries[i]!;
+        const mi = plan.managerIndex.get(i);
+        const row: BatchRow = {
+          row: n + 1,
+          username: e.username,
+          fields: {
+            ...e.fields,
+            ...(Object.keys(e.profile).length > 0 ? { profile: { ...e.profile } } : {}),
+          },
+          state: e.active ? 'active' : 'blocked',
+        };
+        if (mi !== undefined)
+          row.manager = mi === null ? null : { username: entries[mi]!.username };
+        return row;
+      });
+      const linkCreated = async (
+        tx: Parameters<
+          NonNullable<Parameters<PeopleBatch['apply']>[2]>['beforeCommit'] & object
+        >[0],
+      ) => {
+        const byKey = new Map(
+          plan.creates.map((i) => [usernameKey(entries[i]!.username), entries[i]!.externalId]),
+        );
+        const keys = [...byKey.keys()];
+        const made: { externalId: string; personId: number }[] = [];
+        for (let s = 0; s < keys.length; s += 500)
+          for (const r of await idsByUsernameKeys(tx, keys.slice(s, s + 500)))
+            made.push({ externalId: byKey.get(r.username_key)!, personId: r.id });
+        // Only the rows the batch created: a key already linked is another account.
+        const linkedIds = new Set(links.values());
+        await insertLinks(
+          tx,
+          provider,
+          made.filter((m) => !linkedIds.has(m.personId)),
+          nowIso(),
+        );
+      };
+      const result = opts.dryRun
+        ? await this.batch.plan(actor, rows)
+        : await this.batch.apply(actor, rows, {
+            validOnly: true,
+            origin: provider,
+            beforeCommit: linkCreated,
+          });
+      result.outcomes.forEach((o, n) => {
+        const e = entries[plan.creates[n]!]!;
+        if (o.action === 'error')
+          record(label(e), {
+            action: 'error',
+            personId: null,
+            changes: {},
+            error: {
+              type: 'validation_failed',
+              message: (o.errors ?? []).map((x) => `${x.field}: ${x.message}`).join(' '),
+            },
+          });
+        else
+          record(label(e), { action: 'created', personId: o.person_id, changes: o.changes ?? {} });
+      });
+      done += plan.creates.length;
+      opts.onProgress?.('writing', done, total);
+    }
+    // Managers of changed entries, now that new accounts have ids.
+    const liveLinks = new Set(entries.map((e) => e.externalId));
+    const idOf = async (i: number): Promise<number | null> => {
+      const e = entries[i]!;
+      const linked = links.get(e.externalId);
+      if (linked !== undefined) return linked;
+      const r = await idsByUsernameKeys(db, [usernameKey(e.username)]);
+      return r[0]?.id ?? null;
+    };
+    for (const i of plan.changes) {
+      const e = entries[i]!;
+      const mi = plan.managerIndex.get(i);
+      const managerId = mi === undefined ? undefined : mi === null ? null : await idOf(mi);
+      record(
+        label(e),
+        await this.writer.apply(actor, directory, e, { dryRun: opts.dryRun, managerId, liveLinks }),
+      );
+      opts.onProgress?.('writing', ++done, total);
+    }
+    for (const g of plan.gone) {
+      const o = opts.dryRun
+        ? {
+            action: 'blocked' as const,
+            personId: g.personId,
+            changes: { state: ['active', 'blocked'] as [unknown, unknown] },
+          }
+        : await this.writer.remove(
+            actor,
+            directory,
+            g.externalId,
+            'No longer in the directory (deleted, or out of its filter or sync group).',
+          );
+      record(g.username, o);
+      opts.onProgress?.('writing', ++done, total);
+    }
+  }
+}
+
+export function isSyncError(err: unknown): err is GatehouseError {
+  return err instanceof GatehouseError;
+}

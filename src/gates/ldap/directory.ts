@@ -1,0 +1,64 @@
+/**
+ * A stored LDAP directory (the core's DirectoryRecord) as the protocol layer's connection and
+ * search, and as the sync's EntrySource: the gate turns what it reads into the core's entries,
+ * and the core decides what happens to each account.
+ */
+import type { App } from '../../app.ts';
+import type { DirectoryRecord } from '../../core/directories.ts';
+import { fail } from '../../core/errors.ts';
+import type { EntrySource } from '../../core/sync/run.ts';
+import type { LdapDirectorySettings } from '../../core/sync/directory-config.ts';
+import { mapEntry } from './map.ts';
+import { readUsers } from './search.ts';
+import type { LdapConnectionSettings, LdapUserSearch } from './types.ts';
+
+export interface LdapTarget {
+  directory: DirectoryRecord & { type: 'ldap' };
+  settings: LdapDirectorySettings;
+  conn: LdapConnectionSettings;
+  search: LdapUserSearch;
+}
+
+export function searchOf(s: LdapDirectorySettings): LdapUserSearch {
+  return {
+    baseDn: s.base_dn,
+    userFilter: s.user_filter,
+    idAttribute: s.id_attribute,
+    usernameAttribute: s.username_attribute,
+    attributes: [...new Set(Object.values(s.mapping).filter((a) => a !== ''))],
+    syncGroupDn: s.sync_group_dn ?? undefined,
+    activeDirectory: s.active_directory,
+  };
+}
+
+export async function ldapTarget(app: App, directoryId: number): Promise<LdapTarget> {
+  const directory = await app.core.directories.get(directoryId);
+  if (directory.type !== 'ldap')
+    fail(
+      'directory_type_mismatch',
+      'This is a SCIM directory: its identity provider pushes changes, there is nothing to read.',
+    );
+  const s = directory.ldap;
+  return {
+    directory,
+    settings: s,
+    conn: {
+      url: s.url,
+      startTls: s.start_tls,
+      caPem: s.ca_certificate ?? undefined,
+      bindDn: s.bind_dn,
+      bindPassword: await app.core.directories.bindPassword(directoryId),
+    },
+    search: searchOf(s),
+  };
+}
+
+/** Every entry in scope, mapped; any failed or partial read throws (the run then blocks nobody). */
+export function ldapEntrySource(t: LdapTarget): EntrySource {
+  return {
+    async *read() {
+      for await (const page of readUsers(t.conn, t.search))
+        yield page.map((e) => mapEntry(e, t.settings.mapping));
+    },
+  };
+}
