@@ -34,12 +34,7 @@ const multi = (name: string, description: string): AttrDef => ({
   type: 'complex',
   multiValued: true,
   description,
-  subAttributes: [
-    s('value'),
-    s('display'),
-    s('type'),
-    { name: 'primary', type: 'boolean' },
-  ],
+  subAttributes: [s('value'), s('display'), s('type'), { name: 'primary', type: 'boolean' }],
 });
 
 export const USER_ATTRIBUTES: AttrDef[] = [
@@ -136,10 +131,15 @@ function flatten(defs: AttrDef[], prefix: string): FilterAttr[] {
   for (const d of defs) {
     if (d.returned === 'never' || d.name === 'groups') continue;
     const path = prefix + d.name;
-    if (d.multiValued) out.push({ path, type: 'complex', caseExact: false, subs: subMap(d.subAttributes) });
+    if (d.multiValued)
+      out.push({ path, type: 'complex', caseExact: false, subs: subMap(d.subAttributes) });
     else if (d.type === 'complex')
       for (const sub of d.subAttributes ?? [])
-        out.push({ path: `${path}.${sub.name}`, type: sub.type, caseExact: sub.caseExact ?? false });
+        out.push({
+          path: `${path}.${sub.name}`,
+          type: sub.type,
+          caseExact: sub.caseExact ?? false,
+        });
     else out.push({ path, type: d.type, caseExact: d.caseExact ?? false });
   }
   return out;

@@ -33,7 +33,10 @@ function rejects(text: string, kind: 'User' | 'Group' = 'User'): string {
 }
 
 test('Okta and Entra lookups', () => {
-  assert.equal(show(parseFilter('userName eq "alice@example.org"', 'User')), 'userName eq "alice@example.org"');
+  assert.equal(
+    show(parseFilter('userName eq "alice@example.org"', 'User')),
+    'userName eq "alice@example.org"',
+  );
   assert.equal(
     show(parseFilter('emails[type eq "work"].value eq "a@x.org"', 'User')),
     'emails[(type eq "work" and value eq "a@x.org")]',
@@ -53,7 +56,9 @@ test('operators, precedence, parentheses and not', () => {
     '(title pr and (userType eq "A" or userType eq "B"))',
   );
   assert.equal(
-    show(parseFilter('not (userName sw "a") AND meta.lastModified gt "2026-01-01T00:00:00Z"', 'User')),
+    show(
+      parseFilter('not (userName sw "a") AND meta.lastModified gt "2026-01-01T00:00:00Z"', 'User'),
+    ),
     '(not userName sw "a" and meta.lastModified gt "2026-01-01T00:00:00Z")',
   );
   for (const op of ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'])
@@ -130,13 +135,18 @@ test('hostile input: injection attempts stay values or fail, never SQL', () => {
 });
 
 test('hostile input: depth, length and term limits', () => {
-  const deep = '('.repeat(FILTER_LIMITS.depth + 1) + 'userName eq "x"' + ')'.repeat(FILTER_LIMITS.depth + 1);
+  const deep =
+    '('.repeat(FILTER_LIMITS.depth + 1) + 'userName eq "x"' + ')'.repeat(FILTER_LIMITS.depth + 1);
   assert.match(rejects(deep), /deeper/);
   const notDeep = 'not ('.repeat(100) + 'userName eq "x"' + ')'.repeat(100);
   assert.match(rejects(notDeep), /deeper/);
-  const ok = '('.repeat(FILTER_LIMITS.depth - 1) + 'userName eq "x"' + ')'.repeat(FILTER_LIMITS.depth - 1);
+  const ok =
+    '('.repeat(FILTER_LIMITS.depth - 1) + 'userName eq "x"' + ')'.repeat(FILTER_LIMITS.depth - 1);
   assert.equal(parseFilter(ok, 'User').kind, 'compare');
-  const many = Array.from({ length: FILTER_LIMITS.terms + 1 }, (_, i) => `userName eq "u${i}"`).join(' or ');
+  const many = Array.from(
+    { length: FILTER_LIMITS.terms + 1 },
+    (_, i) => `userName eq "u${i}"`,
+  ).join(' or ');
   assert.match(rejects(many), /more than/);
   assert.match(rejects(`userName eq "${'a'.repeat(FILTER_LIMITS.length)}"`), /longer/);
   // A million opening parentheses fail on length before any parsing.

@@ -8,7 +8,12 @@
  * and a comparison, `emails[type eq "work"].value eq "x"`, as Entra ID sends it.
  */
 import { fail } from '../../../core/errors.ts';
-import { FILTER_ATTRIBUTES, coreSchemaOf, type FilterAttr, type ResourceKind } from '../attributes.ts';
+import {
+  FILTER_ATTRIBUTES,
+  coreSchemaOf,
+  type FilterAttr,
+  type ResourceKind,
+} from '../attributes.ts';
 
 export type CompareOp = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le';
 export type Literal = string | number | boolean | null;
@@ -80,9 +85,9 @@ class Parser {
     private readonly kind: ResourceKind,
   ) {}
 
-  parse(): FilterNode {
+  parse(parent: FilterAttr | null = null): FilterNode {
     if (this.tokens.length === 0) invalid('it is empty');
-    const node = this.or(0, null);
+    const node = this.or(0, parent);
     const rest = this.tokens[this.pos];
     if (rest) invalid(`unexpected ${describe(rest)} at character ${rest.at + 1}`);
     return node;
@@ -119,8 +124,7 @@ class Parser {
   }
 
   private unary(depth: number, parent: FilterAttr | null): FilterNode {
-    if (depth >= FILTER_LIMITS.depth)
-      invalid(`it nests deeper than ${FILTER_LIMITS.depth} levels`);
+    if (depth >= FILTER_LIMITS.depth) invalid(`it nests deeper than ${FILTER_LIMITS.depth} levels`);
     const t = this.tokens[this.pos];
     if (!t) invalid('it ends where a condition was expected');
     if (t.t === 'word' && t.v.toLowerCase() === 'not' && this.tokens[this.pos + 1]?.t === '(') {
@@ -199,7 +203,10 @@ class Parser {
       invalid(`"${attr.path}" is a boolean: use eq or ne`);
     if ((op === 'co' || op === 'sw' || op === 'ew') && typeof value !== 'string')
       invalid(`${op} compares text: give a quoted string`);
-    if ((op === 'gt' || op === 'ge' || op === 'lt' || op === 'le') && (value === null || typeof value === 'boolean'))
+    if (
+      (op === 'gt' || op === 'ge' || op === 'lt' || op === 'le') &&
+      (value === null || typeof value === 'boolean')
+    )
       invalid(`${op} needs a string or number`);
     return { kind: 'compare', attr, op: op as CompareOp, value };
   }
@@ -268,4 +275,13 @@ export function parseFilter(text: string, kind: ResourceKind): FilterNode {
   if (text.length > FILTER_LIMITS.length)
     invalid(`it is longer than ${FILTER_LIMITS.length} characters`);
   return new Parser(tokenize(text), kind).parse();
+}
+
+/** The filter inside a PATCH path's brackets, on the sub-attributes of a multi-valued attribute. */
+export function parseValueFilter(text: string, kind: ResourceKind, multiPath: string): FilterNode {
+  if (text.length > FILTER_LIMITS.length)
+    invalid(`it is longer than ${FILTER_LIMITS.length} characters`);
+  const parent = FILTER_ATTRIBUTES[kind].get(multiPath.toLowerCase());
+  if (!parent?.subs) invalid(`"${multiPath}" is not multi-valued, so it has no [ ] filter`);
+  return new Parser(tokenize(text), kind).parse(parent);
 }
