@@ -7,6 +7,7 @@ import { SessionsService } from './auth/sessions.ts';
 import { SignInService } from './auth/sign-in.ts';
 import type { Argon2Params } from './auth/passwords.ts';
 import { SecretBox } from './auth/secrets.ts';
+import { ldapPasswordVerifier } from './gates/ldap/password-verifier.ts';
 import path from 'node:path';
 
 export interface App {
@@ -56,13 +57,15 @@ export async function createApp(
     argon2,
     secrets: () => secrets,
   });
+  const signIn = new SignInService(store, core.settings, argon2);
+  signIn.useDirectoryPasswords(ldapPasswordVerifier(core));
   return {
     config,
     store,
     core,
     apiKeys: new ApiKeysService(store),
     sessions: new SessionsService(store, config.sessionHours),
-    signIn: new SignInService(store, core.settings, argon2),
+    signIn,
     secrets,
     close: () => store.close(),
   };

@@ -12,12 +12,14 @@ import {
 } from '../store/people-repo.ts';
 import { recordAudit } from '../audit/record.ts';
 import type { Actor } from '../core/context.ts';
+import type { PersonRow } from '../store/schema.ts';
 import { GatehouseError } from '../core/errors.ts';
 import { usernameKey } from '../core/normalize.ts';
 import { effectiveState } from '../core/person.ts';
 import { passwordExpired } from '../core/password-policy.ts';
 import type { SettingsService } from '../core/settings.ts';
 import { hashPassword, needsRehash, verifyPassword, type Argon2Params } from './passwords.ts';
+import type { DirectoryPasswordVerifier } from './directory-password.ts';
 
 export interface SignInResult {
   personId: number;
@@ -26,11 +28,18 @@ export interface SignInResult {
 }
 
 export class SignInService {
+  private directoryVerifier: DirectoryPasswordVerifier | undefined;
+
   constructor(
     private readonly store: Store,
     private readonly settings: SettingsService,
     private readonly argon2: Argon2Params,
   ) {}
+
+  /** Accounts a directory owns sign in with its password (the LDAP gate binds as the entry). */
+  useDirectoryPasswords(verifier: DirectoryPasswordVerifier): void {
+    this.directoryVerifier = verifier;
+  }
 
   async signIn(
     username: string,
@@ -39,18 +48,27 @@ export class SignInService {
   ): Promise<SignInResult> {
     const key = usernameKey(username);
     const person = key === '' ? undefined : await findPersonByUsernameKey(this.store.db, key);
-    const usable = person && person.password_authority === 'local' ? person : undefined;
+    const byDirectory =
+      person !== undefined &&
+      person.password_authority === 'directory' &&
+      person.directory_id !== null &&
+      this.directoryVerifier !== undefined;
+    const usable =
+      person && (person.password_authority === 'local' || byDirectory) ? person : undefined;
     const state = usable ? effectiveState(usable) : 'active';
     if (usable && usable.state === 'frozen' && state === 'active') {
       await thawExpired(this.store.db, usable.id, new Date().toISOString());
     }
     // A frozen account's password is not tested (that would let guessing go on), but the
     // same work is done so the answer takes as long.
-    const ok = await verifyPassword(
-      usable && state !== 'frozen' ? usable.password_hash : null,
-      password,
-      this.argon2,
-    );
+    const ok =
+      byDirectory && state !== 'frozen'
+        ? await this.checkWithDirectory(person, password, actor)
+        : await verifyPassword(
+            usable && state !== 'frozen' && !byDirectory ? usable.password_hash : null,
+            password,
+            this.argon2,
+          );
     const audit = (outcome: 'success' | 'failure', reason: string) =>
       recordAudit(
         this.store.db,
@@ -100,17 +118,58 @@ export class SignInService {
     }
     const policy = await this.settings.passwordPolicy();
     const newHash =
-      usable.password_hash && needsRehash(usable.password_hash, this.argon2)
+      !byDirectory && usable.password_hash && needsRehash(usable.password_hash, this.argon2)
         ? await hashPassword(password, this.argon2)
         : null;
-    const expired = passwordExpired(policy, usable.password_changed_at);
+    // The directory keeps its own password age rules (AD's expired password is refused there).
+    const expired = !byDirectory && passwordExpired(policy, usable.password_changed_at);
     await recordLoginSuccess(this.store.db, usable.id, new Date().toISOString(), newHash, expired);
-    await audit('success', expired ? 'password (expired: must be changed)' : 'password');
+    await audit(
+      'success',
+      byDirectory
+        ? 'directory password'
+        : expired
+          ? 'password (expired: must be changed)'
+          : 'password',
+    );
     return {
       personId: usable.id,
       username: usable.username,
       mustChangePassword: usable.must_change_password === 1 || expired,
     };
+  }
+
+  /**
+   * The directory's verdict on a password. A right password the directory refuses (disabled,
+   * expired, locked there) and a directory that cannot be asked are said as such, never as a
+   * wrong password; neither counts towards the lockout.
+   */
+  private async checkWithDirectory(
+    person: PersonRow,
+    password: string,
+    actor: Omit<Actor, 'personId' | 'label'>,
+  ): Promise<boolean> {
+    const r = await this.directoryVerifier!.verify(person.directory_id!, person.username, password);
+    if (r.ok) return true;
+    if (r.kind === 'wrong') return false;
+    await recordAudit(
+      this.store.db,
+      { ...actor, personId: person.id, label: person.username },
+      {
+        action: 'session.sign_in',
+        targetType: 'person',
+        targetId: person.id,
+        targetLabel: person.username,
+        changes: { reason: [null, `directory ${r.kind}: ${r.message}`] },
+        outcome: 'failure',
+      },
+    );
+    if (r.kind === 'unavailable')
+      throw new GatehouseError(
+        'directory_unreachable',
+        `The user directory cannot be reached, so your password cannot be checked now (${r.message}) Try again later or ask your IT team.`,
+      );
+    throw new GatehouseError('directory_sign_in_refused', r.message);
   }
 
   /** Confirms a signed-in person's current password (before they change it). */

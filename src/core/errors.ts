@@ -131,6 +131,11 @@ const CATALOGUE = {
     message:
       'The user directory cannot be reached, so directory passwords cannot be checked now. Try again later or ask your IT team.',
   },
+  directory_sign_in_refused: {
+    status: 403,
+    message:
+      'The user directory refused this sign-in although the password is right; ask your IT team.',
+  },
   password_managed_by_directory: {
     status: 409,
     message:
@@ -201,6 +206,16 @@ const CATALOGUE = {
     message:
       'The identity provider did not complete the sign-in. Try again; if it persists, ask your login-handler administrators.',
   },
+  saml_response_invalid: {
+    status: 400,
+    message:
+      "The identity provider's answer could not be verified, so nobody was signed in. Start again from the sign-in page; if it keeps happening, ask your login-handler administrators (the server log names the reason).",
+  },
+  saml_metadata_invalid: {
+    status: 400,
+    message:
+      'The SAML metadata could not be used. Check metadata_xml or metadata_url (an IdP EntityDescriptor with an HTTP-Redirect SingleSignOnService and a signing certificate).',
+  },
   // SCIM 2.0 (RFC 7644 §3.12): each maps to the scimType of the same meaning.
   scim_invalid_filter: {
     status: 400,
@@ -227,60 +242,6 @@ const CATALOGUE = {
     status: 401,
     message:
       'The SCIM token is not valid: it may be revoked, expired or replaced. Copy the current token from the directory page of the console into the identity provider.',
-  },
-  sso_provider_disabled: {
-    status: 403,
-    message:
-      'Sign-in through this identity provider is turned off. Sign in another way or ask your login-handler administrators.',
-  },
-  sso_account_blocked: {
-    status: 403,
-    message: 'Your account is blocked; contact your People administrators.',
-  },
-  sso_account_frozen: {
-    status: 403,
-    message:
-      'Your account is locked for now after too many failed sign-ins; try again later or contact your People administrators.',
-  },
-  sso_no_account: {
-    status: 403,
-    message:
-      'No account exists for you, and this site does not create accounts at first login. Ask your People administrators for an account.',
-  },
-  sso_directories_present: {
-    status: 403,
-    message:
-      'No account exists for you, and accounts on this site come from its user directory. Ask your IT team to add you to the directory, or your People administrators for an account.',
-  },
-  sso_ambiguous_match: {
-    status: 403,
-    message:
-      'Several accounts match your sign-in, so none was chosen. Ask your People administrators to make the matching value unique.',
-  },
-  sso_identity_conflict: {
-    status: 403,
-    message:
-      'The matching account is already linked to another identity at this provider. Ask your login-handler administrators to check the link.',
-  },
-  sso_attribute_missing: {
-    status: 403,
-    message:
-      'The identity provider did not send a value this site needs. Ask your login-handler administrators to check the attribute mapping.',
-  },
-  sso_provision_failed: {
-    status: 403,
-    message:
-      'An account could not be created for you. Ask your People administrators; the reason is in the audit log.',
-  },
-  sso_login_invalid: {
-    status: 400,
-    message:
-      'This sign-in could not be completed (it expired, was already used, or did not come from this site). Start again from the sign-in page.',
-  },
-  sso_idp_error: {
-    status: 502,
-    message:
-      'The identity provider did not complete the sign-in. Try again; if it persists, ask your login-handler administrators.',
   },
   internal: {
     status: 500,

@@ -3,7 +3,7 @@
  * search, and as the sync's EntrySource: the gate turns what it reads into the core's entries,
  * and the core decides what happens to each account.
  */
-import type { App } from '../../app.ts';
+import type { Core } from '../../core/index.ts';
 import type { DirectoryRecord } from '../../core/directories.ts';
 import { fail } from '../../core/errors.ts';
 import type { EntrySource } from '../../core/sync/run.ts';
@@ -31,8 +31,8 @@ export function searchOf(s: LdapDirectorySettings): LdapUserSearch {
   };
 }
 
-export async function ldapTarget(app: App, directoryId: number): Promise<LdapTarget> {
-  const directory = await app.core.directories.get(directoryId);
+export async function ldapTarget(core: Core, directoryId: number): Promise<LdapTarget> {
+  const directory = await core.directories.get(directoryId);
   if (directory.type !== 'ldap')
     fail(
       'directory_type_mismatch',
@@ -47,7 +47,7 @@ export async function ldapTarget(app: App, directoryId: number): Promise<LdapTar
       startTls: s.start_tls,
       caPem: s.ca_certificate ?? undefined,
       bindDn: s.bind_dn,
-      bindPassword: await app.core.directories.bindPassword(directoryId),
+      bindPassword: await core.directories.bindPassword(directoryId),
     },
     search: searchOf(s),
   };

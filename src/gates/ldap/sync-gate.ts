@@ -27,7 +27,7 @@ export async function startSync(
   },
   trigger: 'manual' | 'schedule',
 ): Promise<StartedSync> {
-  const target = await ldapTarget(app, directoryId);
+  const target = await ldapTarget(app.core, directoryId);
   const actor: Actor = {
     ...requester,
     label:
@@ -59,7 +59,7 @@ export async function startSync(
 }
 
 export async function testDirectory(app: App, directoryId: number) {
-  const t = await ldapTarget(app, directoryId);
+  const t = await ldapTarget(app.core, directoryId);
   try {
     const r = await testConnection(t.conn, t.search);
     return {
