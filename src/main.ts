@@ -3,6 +3,7 @@ import { loadConfig, ConfigError } from './config.ts';
 import { createApp } from './app.ts';
 import { buildServer } from './server.ts';
 import { ensureFirstAdministrator } from './bootstrap.ts';
+import { SyncScheduler } from './gates/ldap/scheduler.ts';
 
 /**
  * How long a shutdown waits for requests still being handled, and asynchronous imports: within
@@ -37,8 +38,13 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
     app.sessions.sweep().catch((err: unknown) => server.log.warn({ err }, 'session sweep failed'));
   }, 3_600_000);
   sweep.unref();
+  // Sync runs of a process that stopped read `interrupted`; scheduled syncs start.
+  await app.core.syncRuns.interruptStale();
+  const scheduler = new SyncScheduler(app, server.log);
+  scheduler.start();
   const stop = async (signal: string) => {
     server.log.info(`${signal}: shutting down`);
+    scheduler.stop();
     await server.close();
     // Handlers of requests whose client has gone may still be writing: let them finish.
     if (!(await server.inFlight.drained(SHUTDOWN_GRACE_MS)))

@@ -218,3 +218,19 @@ export async function releaseLease(db: Executor, directoryId: number, holder: st
     .where('holder', '=', holder)
     .execute();
 }
+
+/** When the directory last started a real (not dry) run, for its schedule. */
+export async function lastRealRunStart(
+  db: Executor,
+  directoryId: number,
+): Promise<string | undefined> {
+  const r = await db
+    .selectFrom('directory_runs')
+    .select('started_at')
+    .where('directory_id', '=', directoryId)
+    .where('dry_run', '=', 0)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return r?.started_at;
+}

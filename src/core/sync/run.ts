@@ -68,6 +68,18 @@ export interface RunOptions {
   onProgress?: (phase: string, done: number, total: number) => void;
   /** Called once the run row exists (async runs answer its URL at once). */
   onStarted?: (runId: number) => void;
+  /**
+   * Asked once the lease is held (schedules): false when another node ran it meanwhile, and
+   * the run is skipped (SkippedRun is thrown) without a trace.
+   */
+  stillDue?: () => Promise<boolean>;
+}
+
+/** A scheduled run found, once it held the lease, that another node had just done it. */
+export class SkippedRun extends Error {
+  constructor() {
+    super('skipped: not due any more');
+  }
 }
 
 const LEASE_MS = 120_000;
@@ -113,6 +125,10 @@ export class SyncRunner {
     const leaseUntil = () => new Date(Date.now() + LEASE_MS).toISOString();
     if (!(await takeLease(db, directory.id, holder, nowIso(), leaseUntil())))
       fail('sync_in_progress');
+    if (opts.stillDue && !(await opts.stillDue())) {
+      await releaseLease(db, directory.id, holder);
+      throw new SkippedRun();
+    }
     const started = nowIso();
     const row = await insertRun(db, {
       directory_id: directory.id,
