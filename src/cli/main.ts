@@ -18,6 +18,7 @@ import { registerApiKeyCommands } from './commands/apikey.ts';
 import { registerUsersCommands } from './commands/users.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { addUsersCsvCommands } from './commands/users-csv.ts';
+import { registerDirectoryCommands } from './commands/directories.ts';
 import { PACKAGE_JSON } from '../paths.ts';
 
 function version(): string {
@@ -50,6 +51,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerApiKeyCommands(program, ctx);
   const users = registerUsersCommands(program, ctx);
   registerConfigCommands(program, ctx);
+  registerDirectoryCommands(program, ctx);
 
   // More subcommands of a group: one line each, here.
   addUsersCsvCommands(users, () => ctx.open());
