@@ -1,27 +1,34 @@
 /**
- * CSV import/export figures: a 100,000-row file without plaintext passwords (dry run,
- * apply, export, and a dry run of the export: every row unchanged), the peak RSS of a
- * process doing all of it, and rows per second when every row carries a plaintext password.
- *
- * Run alone: `npx tsx bench/csv.bench.ts [rows]` (default 100000). Each measurement runs in
- * a child process on a fresh SQLite database (or PostgreSQL with DATABASE_URL), so the peak
- * RSS is that of the work alone. Children run with npm start's node flags (the server's heap
- * limit), as imports run in the server; the last one applies a file at the row limit
- * (BENCH_CSV_SKIP_LIMIT=1 skips it).
+ * CSV import and export through `gatehouse users import` / `users export` (the built CLI, one
+ * process per command, timed from outside), per engine, against the raw insert of the rows
+ * the apply wrote (people, group and role memberships, audit events) into another copy of
+ * the same migrated database (bench/lib/raw-insert.ts), in alternating rounds:
+ * - apply of a 100,000-row file (no plaintext passwords) / raw insert: target <= 1.5;
+ * - dry run of the same file / raw insert: target <= 0.5;
+ * - export of the 100,000 people / raw insert: target <= 0.3;
+ * - information: a dry run of the export (every row unchanged), 2,000 rows with plaintext
+ *   passwords (argon2id), and on SQLite a file at the row limit under npm start's heap limit
+ *   (BENCH_CSV_SKIP_LIMIT=1 skips it). BENCH_QUICK=1: 20,000 rows.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../src/config.ts';
-import { createApp } from '../src/app.ts';
+import type { App } from '../src/app.ts';
 import type { Actor } from '../src/core/context.ts';
-import { CsvImports } from '../src/gates/csv/imports.ts';
-import { exportPeopleCsv } from '../src/gates/csv/export.ts';
 import { DEFAULT_MAX_ROWS } from '../src/gates/csv/read.ts';
+import { ensureServerBuilt } from '../scripts/build.ts';
+import { BUILT_CLI, gatehouse, runNode, type CliRun } from './lib/cli.ts';
+import { ENGINES, type Engine } from './lib/people.ts';
+import {
+  capturedWrites,
+  describeWritten,
+  rawInsert,
+  templateDatabase,
+  type TemplateDatabase,
+  type Written,
+} from './lib/raw-insert.ts';
 import { serverNodeFlags } from './lib/server.ts';
-import type { Row } from './lib/types.ts';
+import { ratioRow, type RatioRow } from './lib/types.ts';
 
 const actor: Actor = { personId: null, label: 'bench', gate: 'csv' };
 
@@ -85,177 +92,169 @@ export function makeCsvBytes(rows: number, withPasswords: boolean): Buffer {
   return Buffer.concat(parts);
 }
 
-type Step = 'dry_run' | 'apply' | 'export' | 'dry_run_export' | 'passwords';
+const ROWS = process.env.BENCH_QUICK ? 20_000 : 100_000;
+const PASSWORD_ROWS = 2_000;
+const ROUNDS = 2;
 
-/** Runs in the child: does the step(s) and prints JSON figures. */
-async function child(rows: number, steps: Step[]): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-csv-'));
-  const app = await createApp(
-    loadConfig({
-      LOG_LEVEL: 'silent',
-      GATEHOUSE_DATA_DIR: dir,
-      ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
-    }),
-  );
-  const out: Record<string, number> = {};
-  try {
-    for (const name of ['Staff', 'Engineering']) await app.core.groups.create(actor, { name });
-    await app.core.roles.create(actor, { name: 'Member' });
-    const imports = new CsvImports(app.store, app.core);
-    const run = async (bytes: Buffer, mode: 'dry_run' | 'apply') => {
-      const id = await imports.begin(actor, { mode });
-      const t = performance.now();
-      const r = await imports.run(id, actor, [bytes], { mode });
-      const ms = performance.now() - t;
-      if (r.status !== 'completed' || (r.summary?.error ?? 0) > 0)
-        throw new Error(`import ${mode}: ${JSON.stringify(r.error ?? r.summary)}`);
-      return { ms, r };
-    };
-    const csv = makeCsvBytes(rows, steps.includes('passwords'));
-    if (steps.includes('dry_run')) out.dry_run_s = (await run(csv, 'dry_run')).ms / 1000;
-    if (steps.includes('apply') || steps.includes('passwords')) {
-      const cpu = process.cpuUsage();
-      const { ms } = await run(csv, 'apply');
-      const used = process.cpuUsage(cpu);
-      out.apply_s = ms / 1000;
-      out.rows_per_s = rows / (ms / 1000);
-      // CPU seconds per wall second: 2.0 means both cores were busy throughout.
-      out.cores_busy = (used.user + used.system) / 1000 / ms;
-    }
-    if (steps.includes('export') || steps.includes('dry_run_export')) {
-      const defs = await app.core.profileFields.list();
-      const t = performance.now();
-      const parts: Buffer[] = [];
-      for await (const chunk of exportPeopleCsv(app.store, defs)) parts.push(Buffer.from(chunk));
-      out.export_s = (performance.now() - t) / 1000;
-      const exported = Buffer.concat(parts);
-      parts.length = 0;
-      out.export_mb = exported.length / 1e6;
-      if (steps.includes('dry_run_export')) {
-        const { ms, r } = await run(exported, 'dry_run');
-        if (r.summary?.unchanged !== r.summary?.rows)
-          throw new Error(`export → import changed rows: ${JSON.stringify(r.summary)}`);
-        out.dry_run_unchanged_s = ms / 1000;
-      }
-    }
-    out.peak_rss_mb = process.resourceUsage().maxRSS / 1024;
-  } finally {
-    await app.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-  process.stdout.write(JSON.stringify(out) + '\n');
-}
-
-const CHILD_FLAG = '--csv-bench-child';
-
-function measure(rows: number, steps: Step[]): Record<string, number> {
-  const r = spawnSync(
-    process.execPath,
-    [
-      // Imports run inside the server: the same heap limit as npm start gives it.
-      ...serverNodeFlags(),
-      '--import',
-      'tsx',
-      fileURLToPath(import.meta.url),
-      CHILD_FLAG,
-      String(rows),
-      steps.join(','),
-    ],
-    { encoding: 'utf8', env: process.env, maxBuffer: 1 << 20 },
-  );
-  if (r.status !== 0) throw new Error(`benchmark child failed:\n${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
-}
-
-export const title = 'CSV import and export (100,000 rows)';
+export const title = 'CSV import and export';
 export const timeoutMs = 15 * 60_000;
 
-export async function run(
-  log: (line: string) => void,
-  rows = 100_000,
-  passwordRows = 2_000,
-): Promise<Row[]> {
-  const engine = process.env.DATABASE_URL ? 'postgres' : 'sqlite';
-  const n = rows.toLocaleString('en');
-  log(`${engine}: dry run of ${n} rows (fresh database: every row a create)…`);
-  const dry = measure(rows, ['dry_run']);
-  log(`${engine}: apply of ${n} rows…`);
-  const apply = measure(rows, ['apply']);
-  log(`${engine}: apply, export, dry run of the export…`);
-  const all = measure(rows, ['apply', 'export', 'dry_run_export']);
-  log(`${engine}: apply of ${passwordRows} rows with plaintext passwords…`);
-  const pw = measure(passwordRows, ['passwords']);
-  // The largest file the import accepts must complete under the server's heap limit.
-  const limit = DEFAULT_MAX_ROWS.toLocaleString('en');
-  const atLimit = process.env.BENCH_CSV_SKIP_LIMIT
-    ? undefined
-    : (log(`${engine}: apply of ${limit} rows (the file limit), under npm start's heap limit…`),
-      measure(DEFAULT_MAX_ROWS, ['apply']));
-  await Promise.resolve();
-  return [
-    {
-      measure: `${engine}: dry run, ${n} rows`,
-      value: dry.dry_run_s!,
-      unit: 's',
-      target: { op: '<=', value: 5 },
-    },
-    {
-      measure: `${engine}: apply, ${n} rows (no plaintext passwords)`,
-      value: apply.apply_s!,
-      unit: 's',
-      target: { op: '<=', value: 10 },
-    },
-    {
-      measure: `${engine}: export, ${n} rows`,
-      value: all.export_s!,
-      unit: 's',
-      target: { op: '<=', value: 3 },
-    },
-    {
-      measure: `${engine}: dry run of the export (all unchanged)`,
-      value: all.dry_run_unchanged_s!,
-      unit: 's',
-      target: { op: '<=', value: 5 },
-    },
-    {
-      measure: `${engine}: peak RSS, dry run process`,
-      value: dry.peak_rss_mb!,
-      unit: 'MB',
-      target: { op: '<=', value: 400 },
-    },
-    {
-      measure: `${engine}: peak RSS, apply process`,
-      value: apply.peak_rss_mb!,
-      unit: 'MB',
-      target: { op: '<=', value: 400 },
-    },
-    {
-      measure: `${engine}: peak RSS, apply + export + re-import process`,
-      value: all.peak_rss_mb!,
-      unit: 'MB',
-    },
-    {
-      measure: `${engine}: plaintext passwords, ${passwordRows.toLocaleString('en')} rows`,
-      value: pw.rows_per_s!,
-      unit: 'rows/s',
-      note: `CPU busy during that apply: ${pw.cores_busy!.toFixed(2)} cores of ${os.availableParallelism()} (argon2id on libuv's thread pool, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}).`,
-    },
-    ...(atLimit
-      ? [
-          {
-            measure: `${engine}: apply, ${limit} rows (the file limit)`,
-            value: atLimit.apply_s!,
-            unit: 's',
-            note: `completes under the server's node flags (${serverNodeFlags().join(' ')}); peak RSS of that process ${atLimit.peak_rss_mb!.toFixed(0)} MB, which also holds the whole file and the tsx loader`,
-          },
-        ]
-      : []),
-  ];
+/** The groups and role the file names. */
+async function seed(app: App): Promise<void> {
+  for (const name of ['Staff', 'Engineering']) await app.core.groups.create(actor, { name });
+  await app.core.roles.create(actor, { name: 'Member' });
 }
 
-if (process.argv[2] === CHILD_FLAG) {
-  await child(Number(process.argv[3]), process.argv[4]!.split(',') as Step[]);
-} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const rows = Number(process.argv[2] ?? 100_000);
-  console.table(await run((line) => console.log(line), rows));
+const importArgs = (file: string, dryRun: boolean) => [
+  'users',
+  'import',
+  file,
+  '--no-progress',
+  ...(dryRun ? ['--dry-run'] : []),
+];
+
+interface Round {
+  dry: CliRun;
+  apply: CliRun;
+  exp: CliRun;
+  raw: number;
+  rawCpuMs: number;
+}
+
+async function measureEngine(
+  engine: Engine,
+  template: TemplateDatabase,
+  dir: string,
+  log: (s: string) => void,
+): Promise<RatioRow[]> {
+  const n = ROWS.toLocaleString('en-GB');
+  const file = path.join(dir, 'people.csv');
+  fs.writeFileSync(file, makeCsvBytes(ROWS, false));
+  const exported = path.join(dir, 'export.csv');
+  let written: Written | undefined;
+  let dryOfExport: CliRun | undefined;
+  const rounds: Round[] = [];
+  const raw = async () => {
+    const copy = await template.copy();
+    try {
+      const u0 = process.cpuUsage();
+      const s = await rawInsert(copy, written!);
+      const u = process.cpuUsage(u0);
+      return { s, cpu: (u.user + u.system) / 1000 };
+    } finally {
+      await copy.drop();
+    }
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    // Round 1 must run the product first (its rows are the baseline's); round 2 starts raw.
+    const early =
+      round > 0 ? (log(`${engine}: round ${round + 1}: raw insert…`), await raw()) : undefined;
+    log(`${engine}: round ${round + 1}: dry run, apply, export of ${n} rows…`);
+    let copy = await template.copy();
+    const dry = gatehouse(importArgs(file, true), copy.env);
+    await copy.drop();
+    copy = await template.copy();
+    const apply = gatehouse(importArgs(file, false), copy.env);
+    const exp = gatehouse(['users', 'export', exported], copy.env);
+    if (!written) {
+      const empty = await template.copy();
+      written = await capturedWrites(empty, copy);
+      await empty.drop();
+      log(`${engine}: the raw insert writes ${describeWritten(written)}`);
+      dryOfExport = gatehouse(importArgs(exported, true), copy.env);
+    }
+    await copy.drop();
+    const late = early ?? (log(`${engine}: round ${round + 1}: raw insert…`), await raw());
+    rounds.push({ dry, apply, exp, raw: late.s, rawCpuMs: late.cpu });
+  }
+
+  log(`${engine}: apply of ${PASSWORD_ROWS} rows with plaintext passwords…`);
+  const pwFile = path.join(dir, 'passwords.csv');
+  fs.writeFileSync(pwFile, makeCsvBytes(PASSWORD_ROWS, true));
+  let copy = await template.copy();
+  const pw = gatehouse(importArgs(pwFile, false), copy.env);
+  await copy.drop();
+
+  const atLimit =
+    process.env.BENCH_CSV_SKIP_LIMIT || engine !== 'sqlite' || process.env.BENCH_QUICK
+      ? undefined
+      : await (async () => {
+          log(
+            `${engine}: apply of ${DEFAULT_MAX_ROWS.toLocaleString('en-GB')} rows (the file limit)…`,
+          );
+          const big = path.join(dir, 'limit.csv');
+          fs.writeFileSync(big, makeCsvBytes(DEFAULT_MAX_ROWS, false));
+          copy = await template.copy();
+          try {
+            // Imports run inside the server too: its heap limit must be enough.
+            return runNode([...serverNodeFlags(), BUILT_CLI], importArgs(big, false), copy.env);
+          } finally {
+            await copy.drop();
+            fs.rmSync(big, { force: true });
+          }
+        })();
+
+  const avg = (f: (r: Round) => number) => rounds.reduce((a, r) => a + f(r), 0) / rounds.length;
+  const rawS = avg((r) => r.raw);
+  const rawCpu = avg((r) => r.rawCpuMs) / ROWS;
+  const runs = (f: (r: Round) => number) => rounds.map((r) => f(r).toFixed(2)).join(', ');
+  const figure = (what: string, f: (r: Round) => CliRun, target: number): RatioRow =>
+    ratioRow({
+      figure: `${what} vs raw insert`,
+      engine,
+      product: avg((r) => f(r).seconds),
+      baseline: rawS,
+      unit: 's',
+      target: { op: '<=', value: target },
+      cpuPerOp: { product: avg((r) => f(r).cpuMs) / ROWS, baseline: rawCpu },
+      note: `runs ${runs((r) => f(r).seconds)} s against raw ${runs((r) => r.raw)} s; peak RSS of the command ${Math.max(...rounds.map((r) => f(r).peakRssMb)).toFixed(0)} MB; CPU per row of the command / of the raw insert${engine === 'postgres' ? ' (PostgreSQL server CPU not counted)' : ''}`,
+    });
+  const rows = [
+    figure(`gatehouse users import, apply, ${n} rows`, (r) => r.apply, 1.5),
+    figure(`gatehouse users import --dry-run, ${n} rows`, (r) => r.dry, 0.5),
+    figure(`gatehouse users export, ${n} people`, (r) => r.exp, 0.3),
+    ratioRow({
+      figure: 'dry run of the export (every row unchanged) vs raw insert',
+      engine,
+      product: dryOfExport!.seconds,
+      baseline: rawS,
+      unit: 's',
+    }),
+    ratioRow({
+      figure: `plaintext passwords, ${PASSWORD_ROWS.toLocaleString('en-GB')} rows`,
+      engine,
+      product: PASSWORD_ROWS / pw.seconds,
+      baseline: null,
+      unit: 'rows/s',
+      note: `CPU busy: ${(pw.cpuMs / 1000 / pw.seconds).toFixed(2)} cores of ${os.availableParallelism()} (argon2id on libuv's pool)`,
+    }),
+  ];
+  if (atLimit)
+    rows.push(
+      ratioRow({
+        figure: `apply, ${DEFAULT_MAX_ROWS.toLocaleString('en-GB')} rows (the file limit), npm start's heap limit`,
+        engine,
+        product: atLimit.seconds,
+        baseline: null,
+        unit: 's',
+        note: `completes under ${serverNodeFlags().join(' ')}; peak RSS ${atLimit.peakRssMb.toFixed(0)} MB`,
+      }),
+    );
+  return rows;
+}
+
+export async function run(log: (line: string) => void): Promise<RatioRow[]> {
+  await ensureServerBuilt();
+  const rows: RatioRow[] = [];
+  for (const engine of ENGINES) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-csv-'));
+    const template = await templateDatabase(engine, seed);
+    try {
+      rows.push(...(await measureEngine(engine, template, dir, log)));
+    } finally {
+      await template.drop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return rows;
 }

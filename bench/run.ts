@@ -1,30 +1,51 @@
 /**
  * Benchmark runner: `npm run bench [-- FILTER…] [-- --markdown FILE]`.
  *
+ * Every figure is a ratio: the product's figure beside a raw baseline measured in the same
+ * run (a minimal node:http server, plain prepared inserts, plain SQL, argon2 alone, `node -e
+ * ''`), and the targets are on the ratio, because absolute figures on a shared machine say
+ * little from one run to the next (issue 11).
+ *
  * Runs every `bench/*.bench.ts` file (or those whose name contains one of the FILTER words,
  * e.g. `npm run bench -- core`), one after another, each in its own child process so that no
  * benchmark shares memory or an event loop with the next, and prints one table per file:
- * measure, value, target, result (pass / FAIL / info). Exit code 1 if any target is missed or
- * a benchmark fails; `--markdown FILE` also writes the tables as Markdown (for docs/benchmarks.md).
+ * engine, figure, product, baseline, ratio, target, result (pass / FAIL / info), CPU ms per
+ * operation. Exit code 1 if any target is missed or a benchmark fails; `--markdown FILE` also
+ * writes the tables as Markdown (for docs/benchmarks.md). Environment: BENCH_ENGINES=sqlite
+ * (or postgres) limits the engines; BENCH_QUICK=1 uses smaller sizes (20,000 people instead
+ * of 100,000) for a quick look — the record uses the default sizes.
  *
  * Interface of a benchmark file (types in bench/lib/types.ts):
  *
  *   export const title = 'People API over HTTP';       // optional table heading
  *   export const timeoutMs = 10 * 60_000;              // optional hard limit (default 10 min)
- *   export async function run(log: (line: string) => void): Promise<Row[]> { … }
+ *   export async function run(log: (line: string) => void): Promise<RatioRow[]> { … }
  *
- *   interface Row {
- *     measure: string;                 // "sqlite: GET /users?limit=200 p95"
- *     value: number; unit: string;     // 12.3, "ms"
- *     target?: { op: '<=' | '>='; value: number };  // same unit; omit for info-only rows
+ *   // one line of the table; make it with ratioRow({...}), which derives ratio and met
+ *   interface RatioRow {
+ *     figure: string;                  // "GET /users/{id}, API key, 10 connections"
+ *     engine: string;                  // "sqlite" | "postgres" | "node"…
+ *     product: number;                 // the product's figure, in unit
+ *     baseline: number | null;         // the raw baseline's, same unit, same run (null: none)
+ *     unit: string;                    // "req/s", "s", "ms", "MB"
+ *     ratio: number | null;            // product / baseline
+ *     target?: { op: '<=' | '>='; value: number; of?: 'ratio' | 'product' };  // default: ratio
+ *     met: boolean | null;             // null: information only
+ *     cpuPerOp?: { product: number; baseline: number | null };  // CPU ms per operation
  *     note?: string;                   // printed under the table
  *   }
+ *
+ * Measuring: warm both sides up, then alternate short segments of each (bench/lib/alternate.ts
+ * `alternate`, with `processCpuMs(pid)` for a server's CPU from /proc and `ownCpuMs()` for the
+ * bench process), so that a change of load falls on both sides.
  *
  * Rules for benchmarks: only ever target 127.0.0.1; be bounded in time and request count;
  * clean up what they start (fresh databases, child servers — bench/lib/server.ts does it).
  * A file that overruns its timeout is killed with its whole process group.
  * Helpers: bench/lib/people.ts (fresh database + N people), bench/lib/server.ts (the real
- * server in a child process, with its peak RSS), bench/lib/stats.ts (percentiles, timers).
+ * server, or any node script, in a child process, with its peak RSS), bench/lib/raw-server.ts
+ * (the raw HTTP baseline), bench/lib/raw-insert.ts (copies of a migrated database, the raw
+ * insert baseline), bench/lib/stats.ts (percentiles, timers).
  */
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
@@ -32,7 +53,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { markdownTable, textTable } from './lib/table.ts';
-import { passes, type BenchmarkModule, type Row } from './lib/types.ts';
+import type { BenchmarkModule, RatioRow } from './lib/types.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -42,7 +63,7 @@ interface ChildMessage {
   title?: string;
   timeoutMs?: number;
   line?: string;
-  rows?: Row[];
+  rows?: RatioRow[];
   error?: string;
 }
 
@@ -67,11 +88,11 @@ async function runChild(file: string): Promise<void> {
 }
 
 /** Parent side: one file in a child process (own process group), bounded by its timeout. */
-function runFile(file: string): Promise<{ title: string; rows: Row[]; error?: string }> {
+function runFile(file: string): Promise<{ title: string; rows: RatioRow[]; error?: string }> {
   return new Promise((resolve) => {
     const name = path.basename(file, '.bench.ts');
     let title = name;
-    let rows: Row[] | undefined;
+    let rows: RatioRow[] | undefined;
     let error: string | undefined;
     const started = Date.now();
     const child = fork(fileURLToPath(import.meta.url), ['--child', file], {
@@ -144,7 +165,7 @@ async function main(): Promise<void> {
     console.log(textTable(title, rows));
     console.log(`  ${loadNote}`);
     md.push(`### ${title}\n\n${markdownTable(rows)}\n\n${loadNote}`);
-    bad += rows.filter((r) => passes(r) === false).length;
+    bad += rows.filter((r) => r.met === false).length;
     if (error) {
       bad++;
       console.log(`  ! ${error}`);

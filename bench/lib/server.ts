@@ -65,6 +65,8 @@ export function serverNodeFlags(): string[] {
 export interface StartOptions {
   /** Extra node flags, e.g. --cpu-prof for profiling. */
   nodeArgs?: string[];
+  /** Node's arguments instead of npm start's (the raw baseline: bench/lib/raw-server.ts). */
+  command?: string[];
 }
 
 /**
@@ -80,7 +82,7 @@ export async function startServer(
   const port = await freePort();
   await ensureServerBuilt();
   const override = process.env.BENCH_SERVER_COMMAND?.trim();
-  const command = override ? override.split(/\s+/) : startCommand();
+  const command = opts.command ?? (override ? override.split(/\s+/) : startCommand());
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...command], {
     cwd: ROOT,
     env: {

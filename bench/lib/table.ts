@@ -1,7 +1,7 @@
-/** Prints a benchmark's rows as a fixed-width text table, and as Markdown for docs. */
-import { passes, type Row } from './types.ts';
+/** Prints a benchmark's ratio rows as a fixed-width text table, and as Markdown for docs. */
+import type { RatioRow } from './types.ts';
 
-export function formatValue(value: number, unit: string): string {
+export function formatValue(value: number, unit = ''): string {
   const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
   const n = value.toLocaleString('en-GB', {
     minimumFractionDigits: digits,
@@ -10,34 +10,59 @@ export function formatValue(value: number, unit: string): string {
   return unit === '' ? n : `${n} ${unit}`;
 }
 
-function cells(row: Row): [string, string, string, string] {
-  const ok = passes(row);
+const ratioText = (x: number) => `${x.toFixed(2)} ×`;
+
+function cells(r: RatioRow): string[] {
+  const t = r.target;
+  const target = !t
+    ? '—'
+    : t.of === 'product'
+      ? `${t.op} ${formatValue(t.value, r.unit)}`
+      : `${t.op} ${ratioText(t.value)}`;
+  const cpu = r.cpuPerOp
+    ? `${r.cpuPerOp.product.toFixed(3)} / ${r.cpuPerOp.baseline === null ? '—' : r.cpuPerOp.baseline.toFixed(3)}`
+    : '';
   return [
-    row.measure,
-    formatValue(row.value, row.unit),
-    row.target ? `${row.target.op} ${formatValue(row.target.value, row.unit)}` : '—',
-    ok === null ? '(info)' : ok ? 'pass' : 'FAIL',
+    r.engine,
+    r.figure,
+    formatValue(r.product, r.unit),
+    r.baseline === null ? '—' : formatValue(r.baseline, r.unit),
+    r.ratio === null ? '—' : ratioText(r.ratio),
+    target,
+    r.met === null ? '(info)' : r.met ? 'pass' : 'FAIL',
+    cpu,
   ];
 }
 
-const HEAD: [string, string, string, string] = ['measure', 'value', 'target', 'result'];
+const HEAD = [
+  'engine',
+  'figure',
+  'product',
+  'baseline',
+  'ratio',
+  'target',
+  'result',
+  'CPU ms/op (product / baseline)',
+];
 
-export function textTable(title: string, rows: Row[]): string {
+export function textTable(title: string, rows: RatioRow[]): string {
   const all = [HEAD, ...rows.map(cells)];
   const widths = HEAD.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  const right = new Set([2, 3, 4, 5]);
   const line = (r: string[]) =>
     r
-      .map((c, i) => (i === 1 || i === 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-      .join('  ');
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  const notes = rows.filter((r) => r.note).map((r) => `  * ${r.measure}: ${r.note}`);
+  const notes = rows.filter((r) => r.note).map((r) => `  * ${r.engine}: ${r.figure}: ${r.note}`);
   return [`\n== ${title} ==`, line(HEAD), rule, ...all.slice(1).map(line), ...notes].join('\n');
 }
 
-export function markdownTable(rows: Row[]): string {
+export function markdownTable(rows: RatioRow[]): string {
   return [
-    '| Measure | Value | Target | Result |',
-    '|---|--:|--:|---|',
+    `| ${HEAD.join(' | ')} |`,
+    '|---|---|--:|--:|--:|--:|---|--:|',
     ...rows.map((r) => `| ${cells(r).join(' | ')} |`),
   ].join('\n');
 }
