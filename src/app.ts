@@ -9,6 +9,8 @@ import type { Argon2Params } from './auth/passwords.ts';
 import { SecretBox } from './auth/secrets.ts';
 import { ldapPasswordVerifier } from './gates/ldap/password-verifier.ts';
 import path from 'node:path';
+import { ProvidersService } from './core/sso/providers.ts';
+import { SsoService } from './core/sso/service.ts';
 
 export interface App {
   config: Config;
@@ -19,6 +21,8 @@ export interface App {
   signIn: SignInService;
   /** Encrypts secrets at rest (bind passwords, IdP secrets). */
   secrets: SecretBox;
+  /** The SSO login handler: identity providers and the first-login decision. */
+  sso: SsoService;
   close(): Promise<void>;
 }
 
@@ -59,10 +63,14 @@ export async function createApp(
   });
   const signIn = new SignInService(store, core.settings, argon2);
   signIn.useDirectoryPasswords(ldapPasswordVerifier(core));
+  const sso = new SsoService(store, new ProvidersService(store, secrets), core.people, {
+    emailUnique: config.emailUnique,
+  });
   return {
     config,
     store,
     core,
+    sso,
     apiKeys: new ApiKeysService(store),
     sessions: new SessionsService(store, config.sessionHours),
     signIn,

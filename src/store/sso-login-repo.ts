@@ -33,16 +33,22 @@ export async function deleteLoginRequestsBefore(db: Executor, before: string): P
   await db.deleteFrom('sso_login_requests').where('expires_at', '<', before).execute();
 }
 
-/** People whose email is this one, compared without case (emails need not be unique). */
-export function findPeopleByEmail(db: Executor, email: string, limit = 3): Promise<PersonRow[]> {
-  return db
-    .selectFrom('people')
-    .selectAll()
-    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
-    .where('email', '!=', '')
-    .orderBy('id')
-    .limit(limit)
-    .execute();
+/**
+ * People whose email is this one. With unique emails the indexed email_key (the caller's
+ * normalised key) is used; otherwise emails are compared without case.
+ */
+export function findPeopleByEmail(
+  db: Executor,
+  email: string,
+  key: string | null,
+  limit = 3,
+): Promise<PersonRow[]> {
+  let q = db.selectFrom('people').selectAll();
+  q =
+    key !== null
+      ? q.where('email_key', '=', key)
+      : q.where(sql<string>`lower(email)`, '=', email.toLowerCase()).where('email', '!=', '');
+  return q.orderBy('id').limit(limit).execute();
 }
 
 /** The external ids that link a person to one provider. */
