@@ -1,6 +1,8 @@
 /**
  * API keys: shown once at creation, stored as SHA-256 hashes, optional expiry, revocable.
- * A key acts as its owner and stops working the moment the owner is blocked or frozen.
+ * A key acts as its owner and stops working the moment the owner is blocked. A lockout
+ * (frozen, after failed sign-ins) leaves keys working: it is about password guessing, and
+ * stopping keys would let anyone cut a colleague's automation by failing their sign-in.
  */
 import type { Store } from '../store/database.ts';
 import * as repo from '../store/auth-repo.ts';
@@ -9,7 +11,6 @@ import type { ApiKeyRow } from '../store/schema.ts';
 import { recordAudit } from '../audit/record.ts';
 import { type Actor, nowIso } from '../core/context.ts';
 import { GatehouseError, fail } from '../core/errors.ts';
-import { effectiveState } from '../core/person.ts';
 import { randomToken, tokenHash } from './tokens.ts';
 
 export interface ApiKey {
@@ -144,7 +145,8 @@ export class ApiKeysService {
     const now = Date.now();
     if (row.revoked_at !== null) return null;
     if (row.expires_at !== null && Date.parse(row.expires_at) <= now) return null;
-    if (effectiveState(row, now) !== 'active') return null;
+    // Only a block stops keys; a lockout (frozen) is the sign-in's alone (docs/api.md).
+    if (row.state === 'blocked') return null;
     if (row.last_used_at === null || now - Date.parse(row.last_used_at) > TOUCH_EVERY_MS) {
       await repo.touchApiKey(this.store.db, row.key_id, new Date(now).toISOString());
     }

@@ -136,7 +136,8 @@ describe('Console sessions: /api/session', () => {
     assert.equal(right.status, 401, 'refused even with the right password');
     const unknown = await signIn(s, 'nobody-here', USER_PASSWORD);
     assert.deepEqual(sansId(right.body), sansId(unknown.body), 'and it does not say why');
-    assert.equal((await s.request('GET', `${API}/user`, { key: u.key })).status, 401);
+    // The lockout is the sign-in's: the person's API keys go on.
+    assert.equal((await s.request('GET', `${API}/user`, { key: u.key })).status, 200);
     const thaw = await s.request('POST', `${API}/users/${u.id}/unfreeze`, { body: {} });
     assert.equal(thaw.body.state, 'active');
     const ok = await signIn(s, 'guesser', USER_PASSWORD);
@@ -249,7 +250,7 @@ describe('Console sessions: /api/session', () => {
     assert.equal((await s.request('GET', `${API}/user`, { key: u.key })).status, 200);
   });
 
-  it('a lockout stops new sign-ins but not the sessions already open (a block ends them)', async () => {
+  it('a lockout stops new sign-ins but not the sessions already open nor API keys (a block ends both)', async () => {
     // Regression: sessions of frozen accounts were refused, so anyone could throw a colleague
     // out of the console by failing their sign-in a few times.
     await s.request('PATCH', `${API}/settings/password-policy`, { body: { attemptsAllowed: 2 } });
@@ -260,12 +261,16 @@ describe('Console sessions: /api/session', () => {
       assert.equal((await signIn(s, 'stillin', attempt)).status, 401);
     assert.equal((await s.request('GET', `${API}/users/${u.id}`)).body.state, 'frozen');
     assert.equal((await signIn(s, 'stillin', USER_PASSWORD)).status, 401, 'no new sign-in');
-    assert.equal((await s.request('GET', `${API}/user`, { key: u.key })).status, 401, 'keys stop');
+    // Regression: keys stopped too, so failed sign-ins cut a colleague's automation.
+    const byKey = await s.request('GET', `${API}/user`, { key: u.key });
+    assert.equal(byKey.status, 200, 'keys go on');
+    assert.equal(byKey.body.id, u.id);
     const me = await asSession(s, open, 'GET', `${API}/user`);
     assert.equal(me.status, 200, 'the open session goes on');
     assert.equal(me.body.id, u.id);
     await s.request('POST', `${API}/users/${u.id}/block`, { body: {} });
     assert.equal((await asSession(s, open, 'GET', `${API}/user`)).status, 401);
+    assert.equal((await s.request('GET', `${API}/user`, { key: u.key })).status, 401, 'keys stop');
     await s.request('PATCH', `${API}/settings/password-policy`, { body: { attemptsAllowed: 5 } });
   });
 

@@ -34,8 +34,9 @@ export function registerApiKeyCommands(program: Command, ctx: CliContext): Comma
           opts.name,
           opts.expires ?? null,
         );
-        if (owner.state !== 'active')
-          out.warn(`${owner.username} is ${owner.state}: the key works only once they are active.`);
+        // Only a block stops keys; a lockout (frozen) does not.
+        if (owner.state === 'blocked')
+          out.warn(`${owner.username} is blocked: the key works only once they are unblocked.`);
         out.result(
           () =>
             `Created API key ${record.id} "${record.name}" for ${owner.username}` +
