@@ -23,6 +23,7 @@ const SUMMARY_COLUMNS = [
   'progress_total',
   'summary',
   'error',
+  'runner',
 ] as const;
 
 export async function insertImport(
@@ -77,4 +78,35 @@ export async function listImports(
       .executeTakeFirstOrThrow(),
   ]);
   return { rows: rows.map((r) => ({ ...r, outcomes: null })), total: Number(count.n) };
+}
+
+/** Runs still marked running, with who runs them (for the start-up check). */
+export async function runningImports(
+  db: Executor,
+): Promise<{ id: number; runner: string | null; applied: number }[]> {
+  return db
+    .selectFrom('imports')
+    .select(['id', 'runner', 'applied'])
+    .where('status', '=', 'running')
+    .execute();
+}
+
+/** Marks a run interrupted, unless it finished meanwhile; says whether it did. */
+export async function markInterrupted(
+  db: Executor,
+  id: number,
+  values: { at: string; error: string },
+): Promise<boolean> {
+  const r = await db
+    .updateTable('imports')
+    .set({
+      status: 'interrupted',
+      finished_at: values.at,
+      heartbeat_at: values.at,
+      error: values.error,
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }

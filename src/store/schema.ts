@@ -230,7 +230,7 @@ export interface ImportsTable {
   heartbeat_at: string;
   mode: 'dry_run' | 'apply';
   valid_only: number;
-  status: 'running' | 'completed' | 'failed';
+  status: 'running' | 'completed' | 'failed' | 'interrupted';
   applied: number;
   file_name: string | null;
   row_count: number;
@@ -240,6 +240,8 @@ export interface ImportsTable {
   summary: string | null;
   outcomes: string | null;
   error: string | null;
+  /** The process running it (migration 0012); null for runs before it. */
+  runner: string | null;
 }
 
 /** SSO identity providers (migration 0009): booleans 0/1, JSON columns as text. */

@@ -10,7 +10,7 @@ import { createApp, type App } from '../../src/app.ts';
 import { runUsersExport, runUsersImport, type CliIo } from '../../src/cli/commands/users-csv.ts';
 import { countPeople } from '../../src/store/people-repo.ts';
 import { findImport } from '../../src/store/imports-repo.ts';
-import { reportOf } from '../../src/gates/csv/imports.ts';
+import { CsvImports, reportOf } from '../../src/gates/csv/imports.ts';
 
 function capture(): CliIo & { stdout: string; stderr: string } {
   const io = {
@@ -90,13 +90,13 @@ describe('CLI: gatehouse users import / export', () => {
     );
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
-      // "Writing" is printed inside the open transaction: kill the process there.
-      if (stderr.includes('Writing')) child.kill('SIGKILL');
+      // Printed after the first slice written, inside the open transaction: kill it there.
+      if (stderr.includes('Inside the write transaction')) child.kill('SIGKILL');
     });
     const signal = await exited;
     assert.equal(signal, 'SIGKILL', `the child finished before it was killed: ${stderr}`);
     assert.equal(await countPeople(app.store.db), before, 'nothing of the file was applied');
-    // Its report shows the run as interrupted once its heartbeat is old.
+    // Its report shows the run as interrupted once its heartbeat is old...
     const latest = await app.store.db
       .selectFrom('imports')
       .select('id')
@@ -105,5 +105,16 @@ describe('CLI: gatehouse users import / export', () => {
     const row = (await findImport(app.store.db, latest.id, false))!;
     assert.equal(row.status, 'running');
     assert.equal(reportOf(row, Date.now() + 5 * 60_000).status, 'interrupted');
+    assert.equal(row.phase, 'writing', 'the write had begun');
+    // ...and at once after a start on this host, which sees that its process is gone.
+    const imports = new CsvImports(app.store, app.core);
+    assert.deepEqual(await imports.interruptStoppedRuns(), [latest.id]);
+    const report = await imports.get(latest.id);
+    assert.equal(report.status, 'interrupted');
+    assert.equal(report.applied, false);
+    assert.equal(
+      report.error?.message,
+      'The server stopped during this import; nothing of it was applied. Run it again.',
+    );
   });
 });

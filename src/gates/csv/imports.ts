@@ -10,10 +10,11 @@ import type { ImportRow } from '../../store/schema.ts';
 import * as repo from '../../store/imports-repo.ts';
 import type { Core } from '../../core/index.ts';
 import { type Actor, nowIso } from '../../core/context.ts';
-import { GatehouseError, fail, type FieldError } from '../../core/errors.ts';
-import type { BatchSummary, RowAction, RowOutcome } from '../../core/people-batch.ts';
+import { GatehouseError, defaultMessage, fail, type FieldError } from '../../core/errors.ts';
+import type { BatchSummary, RowAction, RowOutcome } from '../../core/people-batch/index.ts';
 import { readImportRows, type PackedImportFile } from './read.ts';
 import { exportHeader, type BuiltinColumn } from './columns.ts';
+import { runnerStopped, thisRunner } from './runner.ts';
 
 export type ImportMode = 'dry_run' | 'apply';
 export type ImportPhase = 'reading' | 'checking' | 'hashing' | 'writing' | 'done';
@@ -113,6 +114,20 @@ export function outcomesJson(outcomes: RowOutcome[], names: ReadonlyMap<string, 
   return `[${parts.join(',')}]`;
 }
 
+/**
+ * Why a run stopped with its process. The write is one transaction that also marks the run
+ * applied (beforeCommit), so `applied` says truly whether it committed: a process can stop
+ * after the commit and before the report is saved.
+ */
+export function interruptedError(applied: boolean): { type: string; message: string } {
+  return {
+    type: 'import_interrupted',
+    message: applied
+      ? 'The server stopped after this import was applied, before its report was saved: every change in it was applied, but its per-row report is lost. Export the people to check them.'
+      : defaultMessage('import_interrupted'),
+  };
+}
+
 export function reportOf(r: ImportRow, now = Date.now()): ImportReport {
   const stale = r.status === 'running' && now - Date.parse(r.heartbeat_at) > STALE_MS;
   return {
@@ -129,11 +144,7 @@ export function reportOf(r: ImportRow, now = Date.now()): ImportReport {
     progress: { phase: r.phase, done: r.progress_done, total: r.progress_total },
     summary: r.summary === null ? null : (JSON.parse(r.summary) as BatchSummary),
     error: stale
-      ? {
-          type: 'internal',
-          message:
-            'The process running this import stopped before it finished. Nothing was applied (an import is applied in one transaction); run it again.',
-        }
+      ? interruptedError(r.applied === 1)
       : r.error === null
         ? null
         : (JSON.parse(r.error) as ImportReport['error']),
@@ -164,6 +175,7 @@ export class CsvImports {
       row_count: 0,
       progress_done: 0,
       progress_total: 0,
+      runner: thisRunner(),
     });
     return r.id;
   }
@@ -252,6 +264,7 @@ export class CsvImports {
                   await pending;
                 },
                 onWriteProgress: (done, of) => writing(done, of),
+                beforeCommit: (tx) => repo.updateImport(tx, id, { applied: 1 }),
               });
         await pending;
         const outcomes = outcomesJson(result.outcomes, file.header.names);
@@ -296,7 +309,8 @@ export class CsvImports {
   ): Promise<ImportReport> {
     await repo.updateImport(this.store.db, id, {
       status: r.status,
-      applied: r.applied ? 1 : 0,
+      // Left as stored unless known: the write's own transaction marks it (beforeCommit).
+      ...(r.applied !== undefined ? { applied: r.applied ? 1 : 0 } : {}),
       finished_at: nowIso(),
       heartbeat_at: nowIso(),
       phase: 'done',
@@ -314,6 +328,21 @@ export class CsvImports {
         : null,
     });
     return this.get(id);
+  }
+
+  /**
+   * At start-up: marks `interrupted` the runs still `running` whose process has certainly
+   * stopped (runner.ts says which can be told from here); returns their ids.
+   */
+  async interruptStoppedRuns(): Promise<number[]> {
+    const marked: number[] = [];
+    for (const r of await repo.runningImports(this.store.db)) {
+      if (!runnerStopped(r.runner)) continue;
+      const at = nowIso();
+      const error = JSON.stringify(interruptedError(r.applied === 1));
+      if (await repo.markInterrupted(this.store.db, r.id, { at, error })) marked.push(r.id);
+    }
+    return marked;
   }
 
   async get(id: number): Promise<ImportReport> {
