@@ -5,7 +5,7 @@
  */
 import { loadConfig } from '../../src/config.ts';
 import { createApp, type App } from '../../src/app.ts';
-import type { BatchRow } from '../../src/core/people-batch.ts';
+import type { BatchRow } from '../../src/core/people-batch/index.ts';
 import { freshDatabase, type FreshDatabase, type TestEngine } from '../../test/helpers/engine.ts';
 
 export type Engine = TestEngine;

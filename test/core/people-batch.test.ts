@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startTestApp } from '../helpers/app.ts';
 import type { App } from '../../src/app.ts';
 import type { Actor } from '../../src/core/context.ts';
-import type { BatchRow } from '../../src/core/people-batch.ts';
+import type { BatchRow } from '../../src/core/people-batch/index.ts';
 
 const admin: Actor = { personId: null, label: 'importer', gate: 'csv' };
 const row = (

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startTestApp } from '../helpers/app.ts';
 import { batchRow, csvAdmin } from '../helpers/batch.ts';
 import type { App } from '../../src/app.ts';
-import type { BatchRow } from '../../src/core/people-batch.ts';
+import type { BatchRow } from '../../src/core/people-batch/index.ts';
 
 const admin = csvAdmin;
 const row = batchRow;

@@ -1,6 +1,6 @@
 /** Rows and an actor for PeopleBatch tests at the core level, as the CSV gate hands them over. */
 import type { Actor } from '../../src/core/context.ts';
-import type { BatchRow } from '../../src/core/people-batch.ts';
+import type { BatchRow } from '../../src/core/people-batch/index.ts';
 
 export const csvAdmin: Actor = { personId: null, label: 'tester', gate: 'csv' };
 

@@ -5,7 +5,7 @@
  * where the documentation says it leaves the value as it is (password, account state,
  * change password next time).
  */
-import type { BatchRow } from '../../core/people-batch.ts';
+import type { BatchRow } from '../../core/people-batch/index.ts';
 import type { FieldError } from '../../core/errors.ts';
 import { parseProfileCsv } from '../../core/profile-field-types.ts';
 import { fromSpreadsheetSafe } from '../../core/spreadsheet.ts';

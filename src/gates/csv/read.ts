@@ -10,7 +10,7 @@
  */
 import { parse } from 'csv-parse';
 import { GatehouseError, type FieldError } from '../../core/errors.ts';
-import type { BatchRow, BatchSource } from '../../core/people-batch.ts';
+import type { BatchRow, BatchSource } from '../../core/people-batch/index.ts';
 import type { ProfileFieldDef } from '../../core/profile-field-types.ts';
 import { decodeText } from './decode.ts';
 import { exportHeader, mapHeader, type ColumnTarget, type HeaderMap } from './columns.ts';
