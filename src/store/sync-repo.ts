@@ -234,3 +234,21 @@ export async function lastRealRunStart(
     .executeTakeFirst();
   return r?.started_at;
 }
+
+/** When the directory last started a full, completed, real run (incremental runs wait on it). */
+export async function lastFullRunStart(
+  db: Executor,
+  directoryId: number,
+): Promise<string | undefined> {
+  const r = await db
+    .selectFrom('directory_runs')
+    .select('started_at')
+    .where('directory_id', '=', directoryId)
+    .where('dry_run', '=', 0)
+    .where('mode', '=', 'full')
+    .where('status', '=', 'completed')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return r?.started_at;
+}

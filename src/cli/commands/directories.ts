@@ -17,6 +17,7 @@ import { table } from '../output.ts';
 
 interface SyncOptions extends CommonOptions {
   dryRun?: boolean;
+  incremental?: boolean;
   confirmMassBlock?: boolean;
 }
 
@@ -114,6 +115,7 @@ export function registerDirectoryCommands(program: Command, ctx: CliContext): Co
     .argument('<name>', 'the directory name (or id)')
     .description('Run a sync now; --dry-run shows what it would do and writes nothing')
     .option('--dry-run', 'write nothing; report what would happen')
+    .option('--incremental', 'read only entries changed since the last run (the first run is full)')
     .option(
       '--confirm-mass-block',
       'block even when more than the directory’s max_block_percent would be blocked',
@@ -137,6 +139,7 @@ export function registerDirectoryCommands(program: Command, ctx: CliContext): Co
           {
             dryRun: opts.dryRun === true,
             confirmMassBlock: opts.confirmMassBlock === true,
+            mode: opts.incremental ? 'incremental' : 'full',
             onProgress: (phase, n, total) => {
               if (!bar) return;
               if (shown !== phase) {

@@ -57,6 +57,7 @@ export async function planRun(
   entries: DirectoryEntry[],
   links: Map<string, number>,
   directoryNames: Map<number, string>,
+  scope: { incremental: boolean; deleted: string[] } = { incremental: false, deleted: [] },
 ): Promise<PlannedRun> {
   const plan: PlannedRun = {
     creates: [],
@@ -142,7 +143,13 @@ export async function planRun(
           linked,
           byUsername: holder,
           byUsernameLink: holderLink,
-          byUsernameLinkLive: holderLink !== undefined && liveLinks.has(holderLink),
+          // An incremental run reads only changed entries: a link not among them is live
+          // unless the directory has blocked its account (as for one entry at a time).
+          byUsernameLinkLive:
+            holderLink !== undefined &&
+            (scope.incremental
+              ? !(holder?.state === 'blocked' && holder.blocked_by === 'directory')
+              : liveLinks.has(holderLink)),
           ownerName:
             holder?.directory_id != null ? directoryNames.get(holder.directory_id) : undefined,
         },
@@ -171,10 +178,18 @@ export async function planRun(
       } else plan.changes.push(i);
     }
   }
-  // Accounts whose entry is gone: linked, not seen in this run.
+  // Accounts whose entry is gone: linked and not seen by a full run; an incremental run
+  // knows only the deletions the directory reports (AD's Deleted Objects).
   const goneIds: { personId: number; externalId: string }[] = [];
-  for (const [ext, pid] of links)
-    if (!liveLinks.has(ext)) goneIds.push({ personId: pid, externalId: ext });
+  if (scope.incremental) {
+    for (const ext of scope.deleted) {
+      const pid = links.get(ext);
+      if (pid !== undefined && !liveLinks.has(ext))
+        goneIds.push({ personId: pid, externalId: ext });
+    }
+  } else
+    for (const [ext, pid] of links)
+      if (!liveLinks.has(ext)) goneIds.push({ personId: pid, externalId: ext });
   for (let start = 0; start < goneIds.length; start += CHUNK) {
     const part = goneIds.slice(start, start + CHUNK);
     const rows = new Map(

@@ -41,7 +41,12 @@ import {
 
 /** Where a run's entries come from: pages of every entry in scope, or a thrown error. */
 export interface EntrySource {
-  read(): AsyncIterable<DirectoryEntry[]>;
+  /** Every entry in scope; with `changedSince`, only those changed since that watermark. */
+  read(changedSince?: string): AsyncIterable<DirectoryEntry[]>;
+  /** The directory's change marker now, taken before reading so that nothing changed during the read is missed. */
+  watermark?(): Promise<string | undefined>;
+  /** Stable ids of entries deleted since the watermark, where the directory keeps them (AD); undefined where it cannot say. */
+  deletedSince?(watermark: string): Promise<string[] | undefined>;
 }
 
 export type RunCounts = Record<Exclude<EntryAction, 'error'> | 'errors', number>;
@@ -63,6 +68,11 @@ export interface RunReport {
 
 export interface RunOptions {
   dryRun: boolean;
+  /**
+   * incremental: only entries changed since the last run's watermark (and, on AD, the
+   * deleted ones); falls back to full when the directory has no watermark yet.
+   */
+  mode?: 'full' | 'incremental';
   confirmMassBlock: boolean;
   trigger: 'manual' | 'schedule';
   onProgress?: (phase: string, done: number, total: number) => void;
@@ -130,11 +140,13 @@ export class SyncRunner {
       throw new SkippedRun();
     }
     const started = nowIso();
+    const since = opts.mode === 'incremental' ? (directory.watermark ?? undefined) : undefined;
+    const mode = since === undefined ? 'full' : 'incremental';
     const row = await insertRun(db, {
       directory_id: directory.id,
       status: 'running',
       dry_run: opts.dryRun ? 1 : 0,
-      mode: 'full',
+      mode,
       trigger: opts.trigger,
       started_by_label: actor.label,
       started_at: started,
@@ -153,7 +165,7 @@ export class SyncRunner {
       directory_id: directory.id,
       status: 'running',
       dry_run: opts.dryRun,
-      mode: 'full',
+      mode,
       trigger: opts.trigger,
       started_at: started,
       finished_at: null,
@@ -184,11 +196,15 @@ export class SyncRunner {
     };
     try {
       let entries: DirectoryEntry[] = [];
+      let mark: string | undefined;
+      let deleted: string[] | undefined;
       try {
-        for await (const page of source.read()) {
+        mark = await source.watermark?.();
+        for await (const page of source.read(since)) {
           entries = entries.concat(page);
           opts.onProgress?.('reading', entries.length, 0);
         }
+        if (since !== undefined) deleted = await source.deletedSince?.(since);
       } catch (err) {
         return await finish(
           'failed',
@@ -198,14 +214,17 @@ export class SyncRunner {
       const provider = directoryProvider(directory.id);
       const links = await linksOfProvider(db, provider);
       const owned = await ownedCounts(db, directory.id);
-      if (entries.length === 0 && owned.all > 0)
+      if (mode === 'full' && entries.length === 0 && owned.all > 0)
         return await finish(
           'stopped',
           'The directory answered no entries at all, so nobody was blocked. Check the base DN, the filter and the sync group; if the directory is really empty now, release its accounts instead.',
         );
       await updateRun(db, row.id, { phase: 'planning' });
       const names = new Map((await listDirectories(db)).map((d) => [d.id, d.name]));
-      const plan = await planRun(db, directory, entries, links, names);
+      const plan = await planRun(db, directory, entries, links, names, {
+        incremental: mode === 'incremental',
+        deleted: deleted ?? [],
+      });
       const share = owned.active === 0 ? 0 : (plan.wouldBlock.length / owned.active) * 100;
       if (
         plan.wouldBlock.length > 0 &&
@@ -223,7 +242,14 @@ export class SyncRunner {
         );
       }
       await updateRun(db, row.id, { phase: 'writing' });
-      await this.write(actor, directory, entries, plan, links, opts, report, items);
+      await this.write(actor, directory, entries, plan, links, opts, report, items, mode);
+      // The next incremental run reads from where this one started reading.
+      if (!opts.dryRun && mark !== undefined)
+        await db
+          .updateTable('directories')
+          .set({ watermark: mark })
+          .where('id', '=', directory.id)
+          .execute();
       return await finish('completed', null);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -247,6 +273,7 @@ export class SyncRunner {
     opts: RunOptions,
     report: RunReport,
     items: RunItem[],
+    mode: 'full' | 'incremental',
   ): Promise<void> {
     const db = this.store.db;
     let seq = 0;
@@ -334,7 +361,9 @@ export class SyncRunner {
       opts.onProgress?.('writing', done, total);
     }
     // Managers of changed entries, now that new accounts have ids.
-    const liveLinks = new Set(entries.map((e) => e.externalId));
+    // An incremental run sees only changed entries: whether another entry still uses a
+    // username is then judged by its account's state, as for one entry at a time.
+    const liveLinks = mode === 'full' ? new Set(entries.map((e) => e.externalId)) : undefined;
     const idOf = async (i: number): Promise<number | null> => {
       const e = entries[i]!;
       const linked = links.get(e.externalId);
@@ -348,7 +377,11 @@ export class SyncRunner {
       const managerId = mi === undefined ? undefined : mi === null ? null : await idOf(mi);
       record(
         label(e),
-        await this.writer.apply(actor, directory, e, { dryRun: opts.dryRun, managerId, liveLinks }),
+        await this.writer.apply(actor, directory, e, {
+          dryRun: opts.dryRun,
+          managerId,
+          ...(liveLinks ? { liveLinks } : {}),
+        }),
       );
       opts.onProgress?.('writing', ++done, total);
     }

@@ -10,6 +10,7 @@ import type { EntrySource } from '../../core/sync/run.ts';
 import type { LdapDirectorySettings } from '../../core/sync/directory-config.ts';
 import { mapEntry } from './map.ts';
 import { readUsers } from './search.ts';
+import { currentWatermark, readDeletedSince } from './watermark.ts';
 import type { LdapConnectionSettings, LdapUserSearch } from './types.ts';
 
 export interface LdapTarget {
@@ -53,12 +54,19 @@ export async function ldapTarget(core: Core, directoryId: number): Promise<LdapT
   };
 }
 
-/** Every entry in scope, mapped; any failed or partial read throws (the run then blocks nobody). */
+/**
+ * Every entry in scope, mapped (or, with a watermark, those changed since); any failed or
+ * partial read throws, and the run then blocks nobody. AD also says which entries were
+ * deleted since (Deleted Objects); OpenLDAP cannot, so its deletions wait for a full run.
+ */
 export function ldapEntrySource(t: LdapTarget): EntrySource {
   return {
-    async *read() {
-      for await (const page of readUsers(t.conn, t.search))
+    async *read(changedSince?: string) {
+      for await (const page of readUsers(t.conn, t.search, { changedSince }))
         yield page.map((e) => mapEntry(e, t.settings.mapping));
     },
+    watermark: () => currentWatermark(t.conn, t.search),
+    deletedSince: async (mark: string) =>
+      t.search.activeDirectory ? readDeletedSince(t.conn, t.search, mark) : undefined,
   };
 }

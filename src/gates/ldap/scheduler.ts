@@ -8,7 +8,9 @@ import { SYSTEM_ACTOR } from '../../core/context.ts';
 import { GatehouseError } from '../../core/errors.ts';
 import { nextDue } from '../../core/sync/directory-config.ts';
 import { SkippedRun } from '../../core/sync/run.ts';
-import { lastRealRunStart } from '../../store/sync-repo.ts';
+import { lastFullRunStart, lastRealRunStart } from '../../store/sync-repo.ts';
+
+const FULL_EVERY_MS = 24 * 3_600_000;
 import { ldapEntrySource, ldapTarget } from './directory.ts';
 
 export interface SchedulerLog {
@@ -45,6 +47,17 @@ export class SyncScheduler {
     const last = await lastRealRunStart(this.app.store.db, directoryId);
     const next = nextDue(d.schedule, last ? new Date(last) : null, now);
     return next !== null && next <= now;
+  }
+
+  /**
+   * Scheduled runs are incremental between full runs, and full once a day: only a full run
+   * sees entries that left the filter or the sync group, and OpenLDAP's deletions.
+   */
+  private async modeFor(directoryId: number, now: Date): Promise<'full' | 'incremental'> {
+    const lastFull = await lastFullRunStart(this.app.store.db, directoryId);
+    return lastFull && now.getTime() - new Date(lastFull).getTime() < FULL_EVERY_MS
+      ? 'incremental'
+      : 'full';
   }
 
   /** Starts every due run; resolves when they have finished (tests await it). */

@@ -23,6 +23,7 @@ export async function startSync(
   opts: {
     dryRun: boolean;
     confirmMassBlock: boolean;
+    mode?: 'full' | 'incremental';
     onProgress?: (phase: string, done: number, total: number) => void;
   },
   trigger: 'manual' | 'schedule',

@@ -261,6 +261,7 @@ export function directoryRoutes(api: Api, app: App): void {
       const opts = {
         dryRun: req.body?.dry_run ?? false,
         confirmMassBlock: req.body?.confirm_mass_block ?? false,
+        mode: req.body?.mode ?? 'full',
       };
       const { started, done } = await startSync(app, req.params.id, actor, opts, 'manual');
       if (req.query.async) {

@@ -189,6 +189,13 @@ export const RunItem = Type.Object({
 export const SyncBody = Type.Object(
   {
     dry_run: Type.Optional(Type.Boolean({ default: false })),
+    mode: Type.Optional(
+      Type.Union([Type.Literal('full'), Type.Literal('incremental')], {
+        default: 'full',
+        description:
+          'incremental reads only entries changed since the last run (and, on Active Directory, the deleted ones); the first run is always full.',
+      }),
+    ),
     confirm_mass_block: Type.Optional(
       Type.Boolean({
         default: false,
