@@ -24,6 +24,8 @@ import { importRoutes } from './gates/api/imports/routes.ts';
 import { CsvImports } from './gates/csv/imports.ts';
 import { overviewRoutes } from './gates/api/overview/routes.ts';
 import { directoryRoutes } from './gates/api/directories/routes.ts';
+import { scimDirectoryRoutes } from './gates/api/directories/scim-log-routes.ts';
+import { scimRoutes } from './gates/scim/routes.ts';
 import { sessionRoutes } from './gates/console/session-routes.ts';
 import { consoleRoutes } from './gates/console/static.ts';
 import { trackRequestsInFlight } from './gates/in-flight.ts';
@@ -144,6 +146,7 @@ export async function buildServer(
       importRoutes(api, app);
       overviewRoutes(api, app);
       directoryRoutes(api, app);
+      scimDirectoryRoutes(api, app);
       api.get('/openapi.json', { schema: { hide: true } }, () => server.swagger());
       done();
     },
@@ -165,6 +168,8 @@ export async function buildServer(
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'database unreachable' });
   });
 
+  // SCIM 2.0 (issue 9): its own scope, token, parsers and error schema.
+  await scimRoutes(server, app);
   await consoleRoutes(server, app);
   // Imports whose process stopped (a restart, a crash) read `interrupted` from the start.
   await new CsvImports(app.store, app.core).interruptStoppedRuns();

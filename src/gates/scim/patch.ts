@@ -268,7 +268,8 @@ function applyOne(resource: JsonObject, op: PatchOp, kind: ResourceKind): void {
     if (!isObject(op.value))
       fail('scim_invalid_value', `A ${op.op} without a path needs an object as its value.`);
     for (const [key, value] of Object.entries(op.value)) {
-      if (key.toLowerCase() === 'schemas') continue;
+      // Okta repeats the id (and some clients meta) in path-less values: not a change.
+      if (READ_ONLY.has(key.toLowerCase()) && key.toLowerCase() !== 'groups') continue;
       // An extension's attributes given as one object: each is its own path.
       if (key.toLowerCase() === ENTERPRISE_SCHEMA.toLowerCase() && isObject(value)) {
         for (const [k, v] of Object.entries(value))

@@ -86,6 +86,12 @@ export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
     .columns(['directory_id', 'user_name_key'])
     .unique()
     .execute();
+  // Lists page in creation order (Okta's and Entra's imports read every user).
+  await db.schema
+    .createIndex('scim_users_list_idx')
+    .on('scim_users')
+    .columns(['directory_id', 'created_at', 'scim_id'])
+    .execute();
   await db.schema
     .createIndex('scim_users_person_idx')
     .on('scim_users')
@@ -123,6 +129,11 @@ export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
     .on('scim_groups')
     .column('group_id')
     .unique()
+    .execute();
+  await db.schema
+    .createIndex('scim_groups_list_idx')
+    .on('scim_groups')
+    .columns(['directory_id', 'created_at', 'scim_id'])
     .execute();
   await db.schema
     .createIndex('scim_groups_display_idx')

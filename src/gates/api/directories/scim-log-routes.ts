@@ -63,7 +63,9 @@ export function scimDirectoryRoutes(api: Api, app: App): void {
         params: S.IdParams,
         querystring: Type.Object({
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-          before: Type.Optional(Type.Integer({ minimum: 1, description: 'Entries older than this id.' })),
+          before: Type.Optional(
+            Type.Integer({ minimum: 1, description: 'Entries older than this id.' }),
+          ),
         }),
         response: { 200: Type.Object({ data: Type.Array(LogEntry) }), default: S.ErrorBody },
       },
@@ -72,7 +74,12 @@ export function scimDirectoryRoutes(api: Api, app: App): void {
     async (req) => {
       await scimDirectory(req.params.id);
       await requestLogOf(app.store).flush();
-      const rows = await listScimRequests(app.store.db, req.params.id, req.query.limit ?? 100, req.query.before);
+      const rows = await listScimRequests(
+        app.store.db,
+        req.params.id,
+        req.query.limit ?? 100,
+        req.query.before,
+      );
       return { data: rows };
     },
   );

@@ -1,0 +1,151 @@
+/**
+ * SCIM groups of one directory: a Gatehouse group owned by the directory (name =
+ * displayName) plus its SCIM resource row (scim_groups), written in one transaction.
+ * Members are named by their SCIM user ids; changes go to the core as additions and
+ * removals (DirectoryGroups), never as a rewrite of the whole list.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Store } from '../../store/database.ts';
+import * as repo from '../../store/scim-repo.ts';
+import type { Actor } from '../context.ts';
+import { nowIso } from '../context.ts';
+import { GatehouseError, fail } from '../errors.ts';
+import { usernameKey } from '../normalize.ts';
+import type { DirectoryGroups } from '../sync/groups.ts';
+
+export interface GroupChange {
+  displayName?: string;
+  externalId?: string | null;
+  /** Member SCIM ids: the whole list (PUT, replace), or additions and removals. */
+  set?: string[];
+  add?: string[];
+  remove?: string[];
+}
+
+function nameError(err: unknown, name: string): unknown {
+  if (err instanceof GatehouseError && err.type === 'name_taken')
+    return new GatehouseError(
+      'scim_uniqueness',
+      `A group named "${name}" already exists in Gatehouse (group names are unique). Rename one of them.`,
+    );
+  return err;
+}
+
+export class ScimGroups {
+  constructor(
+    private readonly store: Store,
+    private readonly groups: DirectoryGroups,
+  ) {}
+
+  async get(directoryId: number, scimId: string): Promise<repo.ScimGroupRow> {
+    const row = await repo.findScimGroup(this.store.db, directoryId, scimId);
+    if (!row) fail('not_found', `No group has id "${scimId}" in this directory.`);
+    return row;
+  }
+
+  /** Person ids of the named SCIM users; an id this directory does not have is 400 invalidValue. */
+  private async people(directoryId: number, scimIds: string[] | undefined): Promise<number[]> {
+    if (!scimIds || scimIds.length === 0) return [];
+    const unique = [...new Set(scimIds)];
+    const found = await repo.personIdsOf(this.store.db, directoryId, unique);
+    const missing = unique.filter((id) => !found.has(id));
+    if (missing.length > 0)
+      fail(
+        'scim_invalid_value',
+        `No user of this directory has id ${missing
+          .slice(0, 5)
+          .map((m) => `"${m}"`)
+          .join(
+            ', ',
+          )}${missing.length > 5 ? ` (and ${missing.length - 5} more)` : ''}; create the users before adding them to a group.`,
+      );
+    return unique.map((id) => found.get(id)!);
+  }
+
+  async create(
+    actor: Actor,
+    directoryId: number,
+    displayName: string,
+    externalId: string | null,
+    members: string[],
+  ): Promise<repo.ScimGroupRow> {
+    const personIds = await this.people(directoryId, members);
+    const scimId = randomUUID();
+    const at = nowIso();
+    try {
+      await this.groups.create(actor, directoryId, displayName, personIds, (tx, groupId) =>
+        repo.insertScimGroup(tx, {
+          scim_id: scimId,
+          directory_id: directoryId,
+          group_id: groupId,
+          external_id: externalId,
+          display_name: displayName.trim(),
+          display_name_key: usernameKey(displayName),
+          created_at: at,
+          updated_at: at,
+          version: 1,
+        }),
+      );
+    } catch (err) {
+      throw nameError(err, displayName);
+    }
+    return this.get(directoryId, scimId);
+  }
+
+  /** Applies a change; `version` (If-Match) must still be the group's version. */
+  async change(
+    actor: Actor,
+    directoryId: number,
+    scimId: string,
+    change: GroupChange,
+    version?: number,
+  ): Promise<repo.ScimGroupRow> {
+    const current = await this.get(directoryId, scimId);
+    if (version !== undefined && version !== current.version) fail('precondition_failed');
+    const [set, add, remove] = await Promise.all([
+      change.set ? this.people(directoryId, change.set) : Promise.resolve(undefined),
+      this.people(directoryId, change.add),
+      // Removing someone who is not (or no longer) a user of the directory is nothing to do.
+      change.remove
+        ? repo.personIdsOf(this.store.db, directoryId, change.remove).then((m) => [...m.values()])
+        : Promise.resolve([]),
+    ]);
+    const at = nowIso();
+    const bump = (tx: Parameters<typeof repo.updateScimGroup>[0]) =>
+      repo.updateScimGroup(tx, scimId, {
+        ...(change.displayName !== undefined
+          ? {
+              display_name: change.displayName.trim(),
+              display_name_key: usernameKey(change.displayName),
+            }
+          : {}),
+        ...(change.externalId !== undefined ? { external_id: change.externalId } : {}),
+        updated_at: at,
+        version: current.version + 1,
+      });
+    try {
+      if (change.displayName !== undefined && change.displayName.trim() !== current.display_name)
+        await this.groups.rename(actor, directoryId, current.group_id, change.displayName);
+    } catch (err) {
+      throw nameError(err, change.displayName ?? '');
+    }
+    await this.groups.changeMembers(
+      actor,
+      directoryId,
+      current.group_id,
+      set ? { set } : { add, remove },
+      (tx) => bump(tx),
+    );
+    return this.get(directoryId, scimId);
+  }
+
+  async delete(actor: Actor, directoryId: number, scimId: string, version?: number): Promise<void> {
+    const current = await this.get(directoryId, scimId);
+    if (version !== undefined && version !== current.version) fail('precondition_failed');
+    await this.groups.delete(actor, directoryId, current.group_id);
+  }
+
+  members(directoryId: number, groupId: number) {
+    return repo.scimMembersOf(this.store.db, directoryId, groupId);
+  }
+}
