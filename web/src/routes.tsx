@@ -17,6 +17,9 @@ import { OverviewPage } from './pages/Overview';
 import { ImportPage } from './pages/Import';
 import { ExportPage } from './pages/Export';
 import { NotFoundPage } from './pages/NotFound';
+import { DirectoriesPage } from './pages/Directories';
+import { DirectoryEditPage } from './pages/DirectoriesEdit';
+import { DirectorySyncPage } from './pages/DirectorySync';
 
 function RequireSession() {
   const { session, loading } = useSession();
@@ -61,6 +64,9 @@ export const router = createBrowserRouter([
           { path: '/overview', element: <OverviewPage /> },
           { path: '/import', element: <ImportPage /> },
           { path: '/export', element: <ExportPage /> },
+          { path: '/directories', element: <DirectoriesPage /> },
+          { path: '/directories/:id', element: <DirectoryEditPage /> },
+          { path: '/directory-sync', element: <DirectorySyncPage /> },
           { path: '*', element: <NotFoundPage /> },
         ],
       },

@@ -70,7 +70,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -137,7 +137,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -210,7 +210,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -303,7 +303,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -374,7 +374,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -382,6 +382,916 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/v2/directories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** User directories */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Directory"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add a user directory
+         * @description An LDAP / Active Directory connection (`preset` fills the defaults), or a SCIM connection for Okta or Entra ID.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Active Directory rules: objectGUID, userAccountControl, uSNChanged. */
+                        active_directory?: boolean;
+                        adopt_local_accounts?: boolean;
+                        base_dn?: string;
+                        bind_dn?: string;
+                        /** @description Write-only. */
+                        bind_password?: string;
+                        ca_certificate?: string | null;
+                        group_base_dn?: string | null;
+                        group_filter?: string | null;
+                        /** @description The stable id: entryUUID (OpenLDAP), objectGUID (Active Directory). */
+                        id_attribute?: string;
+                        /** @description Gatehouse field or profile.<name> → directory attribute; manager_id maps a DN attribute to the org chart. */
+                        mapping?: {
+                            [key: string]: string;
+                        };
+                        max_block_percent?: number;
+                        name: string;
+                        /** @description Fills the defaults for the attributes, filter and mapping. */
+                        preset?: "active_directory" | "openldap";
+                        schedule?: ({
+                            every_minutes: number;
+                        } | {
+                            /** @description UTC, HH:MM. */
+                            daily_at: string;
+                        }) | null;
+                        start_tls?: boolean;
+                        sync_group_dn?: string | null;
+                        type: "ldap" | "scim";
+                        /** @description ldap:// or ldaps:// URL. */
+                        url?: string;
+                        user_filter?: string;
+                        username_attribute?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Accounts this directory owns. */
+                            accounts: number;
+                            /** @description Active Directory rules: objectGUID, userAccountControl, uSNChanged. */
+                            active_directory?: boolean;
+                            adopt_local_accounts: boolean;
+                            base_dn?: string;
+                            bind_dn?: string;
+                            ca_certificate?: string | null;
+                            created_at: string;
+                            group_base_dn?: string | null;
+                            group_filter?: string | null;
+                            has_bind_password: boolean;
+                            id: number;
+                            /** @description The stable id: entryUUID (OpenLDAP), objectGUID (Active Directory). */
+                            id_attribute?: string;
+                            last_run: {
+                                dry_run: boolean;
+                                finished_at: string | null;
+                                id: number;
+                                started_at: string;
+                                status: string;
+                            } | null;
+                            /** @description Gatehouse field or profile.<name> → directory attribute; manager_id maps a DN attribute to the org chart. */
+                            mapping: {
+                                [key: string]: string;
+                            };
+                            max_block_percent: number;
+                            name: string;
+                            owned_fields: string[];
+                            schedule: ({
+                                every_minutes: number;
+                            } | {
+                                /** @description UTC, HH:MM. */
+                                daily_at: string;
+                            }) | null;
+                            start_tls?: boolean;
+                            sync_group_dn?: string | null;
+                            type: "ldap" | "scim";
+                            updated_at: string;
+                            /** @description ldap:// or ldaps:// URL. */
+                            url?: string;
+                            user_filter?: string;
+                            username_attribute?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/v2/directories/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user directory */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Accounts this directory owns. */
+                            accounts: number;
+                            /** @description Active Directory rules: objectGUID, userAccountControl, uSNChanged. */
+                            active_directory?: boolean;
+                            adopt_local_accounts: boolean;
+                            base_dn?: string;
+                            bind_dn?: string;
+                            ca_certificate?: string | null;
+                            created_at: string;
+                            group_base_dn?: string | null;
+                            group_filter?: string | null;
+                            has_bind_password: boolean;
+                            id: number;
+                            /** @description The stable id: entryUUID (OpenLDAP), objectGUID (Active Directory). */
+                            id_attribute?: string;
+                            last_run: {
+                                dry_run: boolean;
+                                finished_at: string | null;
+                                id: number;
+                                started_at: string;
+                                status: string;
+                            } | null;
+                            /** @description Gatehouse field or profile.<name> → directory attribute; manager_id maps a DN attribute to the org chart. */
+                            mapping: {
+                                [key: string]: string;
+                            };
+                            max_block_percent: number;
+                            name: string;
+                            owned_fields: string[];
+                            schedule: ({
+                                every_minutes: number;
+                            } | {
+                                /** @description UTC, HH:MM. */
+                                daily_at: string;
+                            }) | null;
+                            start_tls?: boolean;
+                            sync_group_dn?: string | null;
+                            type: "ldap" | "scim";
+                            updated_at: string;
+                            /** @description ldap:// or ldaps:// URL. */
+                            url?: string;
+                            user_filter?: string;
+                            username_attribute?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Delete a user directory
+         * @description Refused (409 directory_owns_accounts) while it owns accounts: release them first.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Change a user directory
+         * @description Without `bind_password`, the stored one is kept; an empty string removes it.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Active Directory rules: objectGUID, userAccountControl, uSNChanged. */
+                        active_directory?: boolean;
+                        adopt_local_accounts?: boolean;
+                        base_dn?: string;
+                        bind_dn?: string;
+                        /** @description Write-only; left out, the stored one is kept. */
+                        bind_password?: string;
+                        ca_certificate?: string | null;
+                        group_base_dn?: string | null;
+                        group_filter?: string | null;
+                        /** @description The stable id: entryUUID (OpenLDAP), objectGUID (Active Directory). */
+                        id_attribute?: string;
+                        /** @description Gatehouse field or profile.<name> → directory attribute; manager_id maps a DN attribute to the org chart. */
+                        mapping?: {
+                            [key: string]: string;
+                        };
+                        max_block_percent?: number;
+                        name?: string;
+                        schedule?: ({
+                            every_minutes: number;
+                        } | {
+                            /** @description UTC, HH:MM. */
+                            daily_at: string;
+                        }) | null;
+                        start_tls?: boolean;
+                        sync_group_dn?: string | null;
+                        /** @description ldap:// or ldaps:// URL. */
+                        url?: string;
+                        user_filter?: string;
+                        username_attribute?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Accounts this directory owns. */
+                            accounts: number;
+                            /** @description Active Directory rules: objectGUID, userAccountControl, uSNChanged. */
+                            active_directory?: boolean;
+                            adopt_local_accounts: boolean;
+                            base_dn?: string;
+                            bind_dn?: string;
+                            ca_certificate?: string | null;
+                            created_at: string;
+                            group_base_dn?: string | null;
+                            group_filter?: string | null;
+                            has_bind_password: boolean;
+                            id: number;
+                            /** @description The stable id: entryUUID (OpenLDAP), objectGUID (Active Directory). */
+                            id_attribute?: string;
+                            last_run: {
+                                dry_run: boolean;
+                                finished_at: string | null;
+                                id: number;
+                                started_at: string;
+                                status: string;
+                            } | null;
+                            /** @description Gatehouse field or profile.<name> → directory attribute; manager_id maps a DN attribute to the org chart. */
+                            mapping: {
+                                [key: string]: string;
+                            };
+                            max_block_percent: number;
+                            name: string;
+                            owned_fields: string[];
+                            schedule: ({
+                                every_minutes: number;
+                            } | {
+                                /** @description UTC, HH:MM. */
+                                daily_at: string;
+                            }) | null;
+                            start_tls?: boolean;
+                            sync_group_dn?: string | null;
+                            type: "ldap" | "scim";
+                            updated_at: string;
+                            /** @description ldap:// or ldaps:// URL. */
+                            url?: string;
+                            user_filter?: string;
+                            username_attribute?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/people/v2/directories/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn the directory’s accounts into local accounts
+         * @description For retiring a directory: its accounts keep their id, fields, groups and history, and become local; their password must be set again (the directory kept it). Accounts the directory had blocked stay blocked, as an administrator’s block.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            released: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/v2/directories/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sync runs, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    before?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["SyncRun"][];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/v2/directories/{id}/runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A sync run’s report with its per-entry items (changed, blocked and refused entries), paged */
+        get: {
+            parameters: {
+                query?: {
+                    action?: string;
+                    /** @description Items after this seq. */
+                    after?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                    run_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SyncRun"] & {
+                            items: {
+                                data: {
+                                    action: string;
+                                    changes: {
+                                        [key: string]: unknown[];
+                                    } | null;
+                                    /** @description The entry: its DN, or the username. */
+                                    entry: string;
+                                    error: string | null;
+                                    person_id: number | null;
+                                    seq: number;
+                                }[];
+                                next: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/v2/directories/{id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a sync now (or a dry run)
+         * @description Answers the run’s report. With ?async=true, answers 202 with the run’s URL at once; poll it. A run that would block more than max_block_percent stops (status stopped) unless confirm_mass_block is true.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    async?: boolean;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Block even when more than max_block_percent would be blocked.
+                         * @default false
+                         */
+                        confirm_mass_block?: boolean;
+                        /** @default false */
+                        dry_run?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            counts: {
+                                adopted: number;
+                                blocked: number;
+                                created: number;
+                                errors: number;
+                                reactivated: number;
+                                renamed: number;
+                                unchanged: number;
+                                updated: number;
+                            };
+                            directory_id: number;
+                            dry_run: boolean;
+                            finished_at: string | null;
+                            id: number;
+                            mode: string;
+                            started_at: string;
+                            status: "running" | "completed" | "stopped" | "failed" | "interrupted";
+                            stop_reason: string | null;
+                            trigger: string;
+                            url: string;
+                            would_block: {
+                                person_id: number;
+                                username: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            counts: {
+                                adopted: number;
+                                blocked: number;
+                                created: number;
+                                errors: number;
+                                reactivated: number;
+                                renamed: number;
+                                unchanged: number;
+                                updated: number;
+                            };
+                            directory_id: number;
+                            dry_run: boolean;
+                            finished_at: string | null;
+                            id: number;
+                            mode: string;
+                            started_at: string;
+                            status: "running" | "completed" | "stopped" | "failed" | "interrupted";
+                            stop_reason: string | null;
+                            trigger: string;
+                            url: string;
+                            would_block: {
+                                person_id: number;
+                                username: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/v2/directories/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test the connection: bind, one page of the search, the first entries as Gatehouse would map them */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Entries on the first page of the search. */
+                            entries_seen: number;
+                            error: {
+                                message: string;
+                                type: string;
+                            } | null;
+                            /** @description Mapped attributes no sampled entry has. */
+                            missing_attributes: string[];
+                            ok: boolean;
+                            sample: {
+                                active: boolean;
+                                dn: string;
+                                external_id: string;
+                                fields: {
+                                    [key: string]: string;
+                                };
+                                manager_dn: string | null;
+                                username: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -434,7 +1344,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -507,7 +1417,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -571,7 +1481,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -640,7 +1550,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -705,7 +1615,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -751,7 +1661,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -818,7 +1728,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -876,7 +1786,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -931,7 +1841,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -992,7 +1902,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -1039,7 +1949,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -1109,7 +2019,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -1173,7 +2083,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -1242,7 +2152,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -1307,7 +2217,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -1353,7 +2263,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -1420,7 +2330,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -1478,7 +2388,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -1533,7 +2443,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -1594,7 +2504,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -1641,7 +2551,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -1710,7 +2620,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -1837,7 +2747,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -1926,7 +2836,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -2051,7 +2961,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -2123,7 +3033,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -2191,7 +3101,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -2261,7 +3171,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -2308,7 +3218,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -2375,7 +3285,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -2442,7 +3352,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -2506,7 +3416,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -2575,7 +3485,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -2640,7 +3550,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -2686,7 +3596,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -2753,7 +3663,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -2811,7 +3721,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -2866,7 +3776,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -2927,7 +3837,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -2974,7 +3884,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -3037,7 +3947,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -3103,7 +4013,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -3193,7 +4103,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -3259,7 +4169,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -3341,7 +4251,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -3449,7 +4359,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -3545,7 +4455,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -3650,7 +4560,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -3696,7 +4606,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -3803,7 +4713,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -3903,7 +4813,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -3965,7 +4875,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -4022,7 +4932,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -4085,7 +4995,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -4190,7 +5100,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -4258,7 +5168,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -4319,7 +5229,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -4403,7 +5313,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -4465,7 +5375,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -4529,7 +5439,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -4584,7 +5494,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -4689,7 +5599,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -4793,7 +5703,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -4851,7 +5761,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -4922,7 +5832,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -4986,7 +5896,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -5029,7 +5939,7 @@ export interface paths {
                              * @description Stable machine-readable error type.
                              * @enum {unknown}
                              */
-                            type: "validation_failed" | "bad_request" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "password_too_weak" | "internal" | "unavailable";
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
                         };
                     };
                 };
@@ -5044,6 +5954,51 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Directory: {
+            /** @description Accounts this directory owns. */
+            accounts: number;
+            /** @description Active Directory rules: objectGUID, userAccountControl, uSNChanged. */
+            active_directory?: boolean;
+            adopt_local_accounts: boolean;
+            base_dn?: string;
+            bind_dn?: string;
+            ca_certificate?: string | null;
+            created_at: string;
+            group_base_dn?: string | null;
+            group_filter?: string | null;
+            has_bind_password: boolean;
+            id: number;
+            /** @description The stable id: entryUUID (OpenLDAP), objectGUID (Active Directory). */
+            id_attribute?: string;
+            last_run: {
+                dry_run: boolean;
+                finished_at: string | null;
+                id: number;
+                started_at: string;
+                status: string;
+            } | null;
+            /** @description Gatehouse field or profile.<name> → directory attribute; manager_id maps a DN attribute to the org chart. */
+            mapping: {
+                [key: string]: string;
+            };
+            max_block_percent: number;
+            name: string;
+            owned_fields: string[];
+            schedule: ({
+                every_minutes: number;
+            } | {
+                /** @description UTC, HH:MM. */
+                daily_at: string;
+            }) | null;
+            start_tls?: boolean;
+            sync_group_dn?: string | null;
+            type: "ldap" | "scim";
+            updated_at: string;
+            /** @description ldap:// or ldaps:// URL. */
+            url?: string;
+            user_filter?: string;
+            username_attribute?: string;
+        };
         ImportReport: {
             /** @description Whether the changes were written. */
             applied: boolean;
@@ -5090,6 +6045,32 @@ export interface components {
             name: string;
             parent_id?: number | null;
             updated_at: string;
+        };
+        SyncRun: {
+            counts: {
+                adopted: number;
+                blocked: number;
+                created: number;
+                errors: number;
+                reactivated: number;
+                renamed: number;
+                unchanged: number;
+                updated: number;
+            };
+            directory_id: number;
+            dry_run: boolean;
+            finished_at: string | null;
+            id: number;
+            mode: string;
+            started_at: string;
+            status: "running" | "completed" | "stopped" | "failed" | "interrupted";
+            stop_reason: string | null;
+            trigger: string;
+            url: string;
+            would_block: {
+                person_id: number;
+                username: string;
+            }[];
         };
         User: {
             blocked_by?: string | null;

@@ -19,6 +19,8 @@ import {
   IconForms,
   IconHistory,
   IconKey,
+  IconRefresh,
+  IconServer2,
   IconLogout,
   IconShieldLock,
   IconUserPlus,
@@ -42,6 +44,11 @@ const PEOPLE: NavItem[] = [
   { to: '/users/new', label: 'Add a new user', icon: <IconUserPlus size={18} /> },
   { to: '/import', label: 'Add/update from CSV file', icon: <IconFileUpload size={18} /> },
   { to: '/export', label: 'Export users', icon: <IconDownload size={18} /> },
+  {
+    to: '/directory-sync',
+    label: 'Synchronize/Update users from user directory',
+    icon: <IconRefresh size={18} />,
+  },
 ];
 const ORGANISE: NavItem[] = [
   { to: '/groups', label: 'Groups', icon: <IconUsersGroup size={18} /> },
@@ -51,6 +58,7 @@ const ORGANISE: NavItem[] = [
 ];
 const ADMIN: NavItem[] = [
   { to: '/overview', label: 'Provisioning overview', icon: <IconChartPie size={18} /> },
+  { to: '/directories', label: 'User directories', icon: <IconServer2 size={18} /> },
   { to: '/api-keys', label: 'API keys', icon: <IconKey size={18} /> },
   { to: '/audit', label: 'Audit log', icon: <IconHistory size={18} /> },
 ];
