@@ -143,6 +143,13 @@ export async function scimRoutes(server: FastifyInstance, app: App): Promise<voi
       });
       userRoutes(scim, ctx);
       groupRoutes(scim, ctx);
+      // The console's catch-all would answer unknown paths below /scim/v2 otherwise.
+      scim.all('/*', (req) => {
+        throw new GatehouseError(
+          'route_not_found',
+          `There is no ${req.method} ${req.url.split('?')[0]}. SCIM resources are ${SCIM_PREFIX}/Users and ${SCIM_PREFIX}/Groups.`,
+        );
+      });
       done();
     },
     { prefix: SCIM_PREFIX },
