@@ -22,6 +22,7 @@ import { collectionRoutes } from './gates/api/collections/routes.ts';
 import { adminRoutes } from './gates/api/admin/routes.ts';
 import { importRoutes } from './gates/api/imports/routes.ts';
 import { CsvImports } from './gates/csv/imports.ts';
+import { forbiddenKeyError } from './gates/api/json-body.ts';
 import { overviewRoutes } from './gates/api/overview/routes.ts';
 import { directoryRoutes } from './gates/api/directories/routes.ts';
 import { scimDirectoryRoutes } from './gates/api/directories/scim-log-routes.ts';
@@ -188,6 +189,10 @@ function acceptEmptyJson(scope: FastifyInstance): void {
   scope.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text === '') done(null, undefined);
-    else void parseJson(req, text, done);
+    else
+      void parseJson(req, text, (err, value) =>
+        // A refusal of valid JSON is prototype poisoning: say so (json-body.ts).
+        err ? done(forbiddenKeyError(text) ?? err, undefined) : done(null, value),
+      );
   });
 }

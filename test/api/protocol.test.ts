@@ -338,7 +338,8 @@ describe('People API v2: errors and validation', () => {
         headers: { 'content-type': 'application/json' },
       });
       assert.equal(r.status, 400, raw);
-      assert.equal(r.body.type, 'bad_request', r.text);
+      // Named as such (not "not valid JSON", which sent people looking for a syntax error).
+      assert.equal(r.body.type, 'json_forbidden_key', r.text);
     }
   });
 
