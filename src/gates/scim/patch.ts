@@ -185,6 +185,7 @@ function compare(v: Json | undefined, op: string, want: Literal, exact: boolean)
   if (typeof want === 'boolean' || typeof v === 'boolean') {
     return op === 'eq' ? v === want : op === 'ne' ? v !== want : false;
   }
+  if (typeof v === 'object') return false; // a complex value compares to no literal
   let a = String(v);
   let b = String(want);
   if (!exact) {
@@ -316,7 +317,8 @@ function applyOne(resource: JsonObject, op: PatchOp, kind: ResourceKind): void {
     if (op.op === 'remove') {
       if (p.sub === null) container[key] = list.filter((item) => !hits.includes(item));
       else for (const item of hits) if (isObject(item)) delete item[keyOf(item, p.sub) ?? p.sub];
-      if (Array.isArray(container[key]) && (container[key] as Json[]).length === 0)
+      const left = container[key];
+      if (Array.isArray(left) && left.length === 0)
         delete container[key];
       return;
     }
