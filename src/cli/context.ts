@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { loadConfig, type Config } from '../config.ts';
-import { createApp, type App } from '../app.ts';
+import type { App } from '../app.ts';
 import type { Actor } from '../core/context.ts';
 import { EXIT, describeError } from './exit-codes.ts';
 import { Output, processIo, type Io } from './output.ts';
@@ -46,6 +46,9 @@ export class CliContext {
 
   /** Opens the App on the configured database, applying migrations as the server does. */
   async open(opts: { migrate?: boolean } = {}): Promise<App> {
+    // Loaded here, not at the top: `--version`, `--help` and usage errors need none of the
+    // store, the core or their packages, and loading them was most of the CLI's start-up.
+    const { createApp } = await import('../app.ts');
     return createApp(this.config(), opts);
   }
 

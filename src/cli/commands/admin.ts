@@ -3,7 +3,6 @@
  * grants, for the first sign-in or a lost one. The password comes from stdin or a prompt.
  */
 import type { Command } from 'commander';
-import { createAdministrator } from '../../bootstrap.ts';
 import { type CliContext, type CommonOptions, cliActor } from '../context.ts';
 import { readPassword } from '../password.ts';
 
@@ -32,6 +31,7 @@ export function registerAdminCommands(program: Command, ctx: CliContext): Comman
         const password = await readPassword();
         const app = await ctx.open();
         try {
+          const { createAdministrator } = await import('../../bootstrap.ts');
           const id = await createAdministrator(app, cliActor(), opts.username, password, {
             ...(opts.firstname !== undefined ? { firstname: opts.firstname } : {}),
             ...(opts.surname !== undefined ? { surname: opts.surname } : {}),

@@ -5,7 +5,6 @@
  */
 import type { Command } from 'commander';
 import { SETTINGS, settingsMarkdown } from '../../config.ts';
-import { openStore, ping } from '../../store/database.ts';
 import type { CliContext, CommonOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { table } from '../output.ts';
@@ -51,6 +50,8 @@ export function registerConfigCommands(program: Command, ctx: CliContext): Comma
         });
         let database: { location: string; reachable: boolean } | null = null;
         if (opts.database) {
+          // Loaded when the command runs (start-up of every other command: see context.ts).
+          const { openStore, ping } = await import('../../store/database.ts');
           const store = await openStore({
             databaseUrl: values.databaseUrl,
             dataDir: values.dataDir,

@@ -1,6 +1,5 @@
 /** `gatehouse migrate`: brings the database schema up to date and says what it applied. */
 import type { Command } from 'commander';
-import { migrate } from '../../store/database.ts';
 import type { CliContext, CommonOptions } from '../context.ts';
 
 export function registerMigrateCommand(program: Command, ctx: CliContext): Command {
@@ -12,6 +11,8 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): Comma
       ctx.withApp(
         opts,
         async (app, out) => {
+          // Loaded when the command runs (start-up of every other command: see context.ts).
+          const { migrate } = await import('../../store/database.ts');
           const applied = await migrate(app.store);
           out.result(
             () =>

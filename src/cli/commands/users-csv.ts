@@ -12,11 +12,10 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { EXIT } from '../exit-codes.ts';
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import type { App } from '../../app.ts';
 import type { Actor } from '../../core/context.ts';
-import { CsvImports, type ImportProgress, type ReportOutcome } from '../../gates/csv/imports.ts';
-import { exportPeopleCsv } from '../../gates/csv/export.ts';
+import type { ImportProgress, ReportOutcome } from '../../gates/csv/imports.ts';
 
 export interface ImportCliOptions {
   dryRun?: boolean;
@@ -75,6 +74,9 @@ export async function runUsersImport(
     return EXIT.usage;
   }
   const mode = opts.dryRun ? 'dry_run' : 'apply';
+  // The CSV gate and the progress bar are loaded when an import runs, not at every start-up
+  // of the command (src/cli/context.ts).
+  const { CsvImports } = await import('../../gates/csv/imports.ts');
   const imports = new CsvImports(app.store, app.core);
   const actor = cliActor();
   const runOpts = {
@@ -84,7 +86,8 @@ export async function runUsersImport(
   } as const;
   const id = await imports.begin(actor, runOpts);
   const showProgress = opts.progress !== false && !opts.json;
-  let bar: cliProgress.SingleBar | null = null;
+  const progressBars = showProgress && io.tty ? (await import('cli-progress')).default : null;
+  let bar: SingleBar | null = null;
   let lastPhase = '';
   const onProgress = (p: ImportProgress) => {
     if (!showProgress) return;
@@ -95,9 +98,9 @@ export async function runUsersImport(
     }
     if (p.phase !== lastPhase) {
       bar?.stop();
-      bar = new cliProgress.SingleBar(
+      bar = new progressBars!.SingleBar(
         { format: `${PHASES[p.phase].padEnd(18)} [{bar}] {percentage}% {value}/{total}` },
-        cliProgress.Presets.shades_classic,
+        progressBars!.Presets.shades_classic,
       );
       bar.start(Math.max(p.total, 1), p.done);
       lastPhase = p.phase;
@@ -114,7 +117,7 @@ export async function runUsersImport(
     }
   })();
   const report = await imports.run(id, actor, counted, { ...runOpts, onProgress });
-  (bar as cliProgress.SingleBar | null)?.stop();
+  (bar as SingleBar | null)?.stop();
 
   const outcomes = await imports.outcomes(id, { offset: 0, limit: Number.MAX_SAFE_INTEGER });
   if (opts.json) {
@@ -165,6 +168,7 @@ function summaryText(
 /** Writes the export to FILE, or to stdout. */
 export async function runUsersExport(app: App, file: string | undefined): Promise<number> {
   const defs = await app.core.profileFields.list();
+  const { exportPeopleCsv } = await import('../../gates/csv/export.ts');
   const source = Readable.from(exportPeopleCsv(app.store, defs));
   if (file === undefined || file === '-') {
     await pipeline(source, process.stdout, { end: false });
