@@ -3,8 +3,18 @@
  * bcrypt hashes (from migrations and imports) verify as they are.
  */
 import os from 'node:os';
-import { hash as rawArgon2Hash, verify as rawArgon2Verify } from '@node-rs/argon2';
-import bcrypt from 'bcryptjs';
+import type * as Argon2 from '@node-rs/argon2';
+import type * as Bcrypt from 'bcryptjs';
+
+/**
+ * The hashing packages are loaded at their first use, not with this module: every start of
+ * the CLI loads the App, and most commands hash nothing (about 40 ms of CPU each start,
+ * bench/startup.bench.ts). The promise is kept, so later calls only await it.
+ */
+let argon2Module: Promise<typeof Argon2> | null = null;
+const argon2 = () => (argon2Module ??= import('@node-rs/argon2'));
+let bcryptModule: Promise<typeof Bcrypt> | null = null;
+const bcryptjs = () => (bcryptModule ??= import('bcryptjs'));
 
 export interface Argon2Params {
   memoryKib: number;
@@ -36,10 +46,14 @@ async function inLane<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-const argon2Hash = (...args: Parameters<typeof rawArgon2Hash>) =>
-  inLane(() => rawArgon2Hash(...args));
-const argon2Verify = (...args: Parameters<typeof rawArgon2Verify>) =>
-  inLane(() => rawArgon2Verify(...args));
+const argon2Hash = async (...args: Parameters<typeof Argon2.hash>) => {
+  const { hash } = await argon2();
+  return inLane(() => hash(...args));
+};
+const argon2Verify = async (...args: Parameters<typeof Argon2.verify>) => {
+  const { verify } = await argon2();
+  return inLane(() => verify(...args));
+};
 
 // Algorithm.Argon2id is a const enum in the typings; its value is 2.
 const ARGON2ID = 2;
@@ -83,7 +97,8 @@ export async function verifyPassword(
   }
   try {
     if (storedHash.startsWith('$argon2')) return await argon2Verify(storedHash, plain);
-    if (BCRYPT_HASH.test(storedHash)) return await bcrypt.compare(plain, storedHash);
+    if (BCRYPT_HASH.test(storedHash))
+      return await (await bcryptjs()).default.compare(plain, storedHash);
   } catch {
     return false;
   }
