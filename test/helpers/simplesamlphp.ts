@@ -17,7 +17,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
+import type { App } from '../../src/app.ts';
+import { SYSTEM_ACTOR } from '../../src/core/context.ts';
 import { makeSelfSigned, certificateBody } from '../../src/gates/sso/saml/certificate.ts';
+import { resolveSamlConfig } from '../../src/gates/sso/saml/idp-metadata.ts';
 
 const SSP_WWW = '/usr/share/simplesamlphp/www';
 const DEBIAN_CONFIG = '/etc/simplesamlphp/config.php';
@@ -392,3 +395,85 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+// ---- a Gatehouse test server connected to the IdP ---------------------------------------
+
+export interface SamlConnection {
+  providerId: number;
+  spEntityId: string;
+  /** Starts a login at Gatehouse (GET /sso/{id}/login) and signs in at the IdP. */
+  idpResponse(username: string, password: string, returnTo?: string): Promise<PostedResponse>;
+  /** Posts a response to the ACS as the browser's auto-submitted form would (no cookies). */
+  post(posted: PostedResponse, samlResponse?: string): Promise<Response>;
+}
+
+export interface ConnectOptions extends Omit<SpRegistration, 'metadataXml'> {
+  /** Provider fields (ProviderInput) besides the SAML config. */
+  provider?: Record<string, unknown>;
+  signRequests?: boolean;
+}
+
+/**
+ * Makes a SAML identity provider in a test server from the IdP's metadata URL (through the
+ * SAML gate's metadata resolution, as the API does) and registers the server's SP metadata
+ * (fetched over HTTP, without sign-in) at the IdP.
+ */
+export async function connectSaml(
+  server: { url: string; app: App },
+  idp: SimpleSamlPhp,
+  opts: ConnectOptions = {},
+): Promise<SamlConnection> {
+  const saml = await resolveSamlConfig({
+    metadata_url: idp.metadataUrl,
+    sign_requests: opts.signRequests ?? false,
+  });
+  const provider = await server.app.sso.providers.create(SYSTEM_ACTOR, {
+    type: 'saml',
+    name: 'SimpleSAMLphp',
+    button_text: 'Sign in with SimpleSAMLphp',
+    attribute_mapping: {
+      username: 'uid',
+      email: 'mail',
+      firstname: 'givenName',
+      surname: 'sn',
+    },
+    provision_on_first_login: true,
+    ...opts.provider,
+    saml,
+  });
+  const metadata = await fetch(`${server.url}/sso/${provider.id}/metadata`);
+  if (!metadata.ok) throw new Error(`SP metadata answered ${metadata.status}`);
+  const spEntityId = idp.registerSp({
+    metadataXml: await metadata.text(),
+    ...opts,
+    validateAuthnRequest: opts.validateAuthnRequest ?? opts.signRequests ?? false,
+  });
+  return {
+    providerId: provider.id,
+    spEntityId,
+    async idpResponse(username, password, returnTo) {
+      const q = returnTo ? `?return_to=${encodeURIComponent(returnTo)}` : '';
+      const start = await fetch(`${server.url}/sso/${provider.id}/login${q}`, {
+        redirect: 'manual',
+      });
+      const location = start.headers.get('location');
+      if (start.status !== 302 || !location)
+        throw new Error(`GET /sso/${provider.id}/login answered ${start.status}`);
+      return idp.login(location, username, password);
+    },
+    post(posted, samlResponse) {
+      return fetch(posted.action, {
+        method: 'POST',
+        redirect: 'manual',
+        body: new URLSearchParams({
+          SAMLResponse: samlResponse ?? posted.SAMLResponse,
+          ...(posted.RelayState !== undefined ? { RelayState: posted.RelayState } : {}),
+        }),
+      });
+    },
+  };
+}
+
+/** The response's XML, and back. */
+export const samlXml = (b64: string): string => Buffer.from(b64, 'base64').toString('utf8');
+export const samlB64 = (xml: string): string => Buffer.from(xml, 'utf8').toString('base64');

@@ -85,6 +85,10 @@ export async function startSamlLogin(
   return reply.header('cache-control', 'no-store').redirect(url, 302);
 }
 
+/**
+ * Registers the SAML metadata and ACS. GET /sso/{id}/login, shared by both protocols, is
+ * the SSO gate's (src/gates/sso/routes.ts): for a SAML provider it calls startSamlLogin.
+ */
 export function samlRoutes(server: FastifyInstance, app: App, deps: SamlGateDeps): void {
   void server.register((scope, _opts, done) => {
     // The IdP's form posts application/x-www-form-urlencoded; only this scope parses it.
