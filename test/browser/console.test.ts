@@ -91,7 +91,7 @@ describe('console in a browser', () => {
     await page.getByLabel('Search people').fill('Doe');
     const row = page.getByRole('link', { name: 'Jane Doe' });
     await visible(row);
-    await visible(page.getByText('1–1 of 1 people'));
+    await visible(page.getByText('1–1 of 1 person'));
     await page.getByRole('textbox', { name: 'State' }).click();
     await page.getByRole('option', { name: 'Blocked' }).click();
     await visible(page.getByText('Nobody matches'));

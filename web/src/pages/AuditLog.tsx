@@ -22,6 +22,7 @@ import { Empty, ErrorState, Loading } from '../components/states';
 import { formatDateTime, showValue } from '../words';
 import { notifications } from '@mantine/notifications';
 import { downloadResponse } from '../download';
+import { plural } from '../plural';
 
 type AuditQuery = NonNullable<paths['/api/people/v2/audit']['get']['parameters']['query']>;
 type Filters = Omit<AuditQuery, 'offset' | 'limit'>;
@@ -109,7 +110,7 @@ export function AuditTable({ filters, compact }: { filters: Filters; compact?: b
       </Table.ScrollContainer>
       <Group justify="space-between" p="sm">
         <Text size="sm" c="dimmed">
-          {total.toLocaleString()} events
+          {plural(total, 'event')}
         </Text>
         <Pagination total={Math.ceil(total / PAGE)} value={page} onChange={setPage} size="sm" />
       </Group>

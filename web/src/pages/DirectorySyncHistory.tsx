@@ -7,6 +7,7 @@ import { Empty, ErrorState, Loading } from '../components/states';
 import { formatDateTime } from '../words';
 import { RunStatus, type SyncRun } from './DirectoriesCommon';
 import { RunReport } from './DirectorySyncReport';
+import { plural } from '../plural';
 
 const PAGE = 20;
 
@@ -40,7 +41,7 @@ export function RunHistory({ directoryId }: { directoryId: number }) {
       c.renamed && `${c.renamed} renamed`,
       c.blocked && `${c.blocked} ${r.status === 'stopped' ? 'would be blocked' : 'blocked'}`,
       c.reactivated && `${c.reactivated} reactivated`,
-      c.errors && `${c.errors} errors`,
+      c.errors && plural(c.errors, 'error'),
     ].filter(Boolean);
     return parts.length > 0 ? parts.join(', ') : `${c.unchanged.toLocaleString()} unchanged`;
   };

@@ -37,9 +37,9 @@ import {
   formatDate,
   formatDateTime,
 } from '../words';
+import { agree, plural } from '../plural';
 
 const n = (x: number) => x.toLocaleString();
-const plural = (x: number, one: string, many = `${one}s`) => `${n(x)} ${x === 1 ? one : many}`;
 
 function WayIn(props: { icon: ReactNode; title: string; inUse: boolean; children: ReactNode }) {
   return (
@@ -82,12 +82,12 @@ export function summarySentences(o: Overview): string[] {
   );
   lines.push(
     w.csv.in_use
-      ? `Accounts are added and updated from CSV files: ${plural(w.csv.imports_applied, 'import')} applied${w.csv.last_import_at ? `, the latest on ${formatDate(w.csv.last_import_at)}` : ''}; ${plural(w.csv.accounts, 'account')} were created this way.`
+      ? `Accounts are added and updated from CSV files: ${plural(w.csv.imports_applied, 'import')} applied${w.csv.last_import_at ? `, the latest on ${formatDate(w.csv.last_import_at)}` : ''}; ${plural(w.csv.accounts, 'account')} ${agree(w.csv.accounts, 'was', 'were')} created this way.`
       : 'CSV files are not used to create accounts.',
   );
   lines.push(
     w.api.in_use
-      ? `Other systems provision accounts through the People API: ${plural(w.api.keys_active, 'active key')}, ${n(w.api.keys_used_recently)} used in the last ${w.api.recent_days} days; ${plural(w.api.accounts, 'account')} were created this way.`
+      ? `Other systems provision accounts through the People API: ${plural(w.api.keys_active, 'active key')}, ${n(w.api.keys_used_recently)} used in the last ${plural(w.api.recent_days, 'day')}; ${plural(w.api.accounts, 'account')} ${agree(w.api.accounts, 'was', 'were')} created this way.`
       : `The People API is not used to create accounts (${plural(w.api.keys_active, 'active key')}).`,
   );
   lines.push(
@@ -169,7 +169,7 @@ function OverviewBody({ o }: { o: Overview }) {
           </WayIn>
           <WayIn icon={<IconApi size={20} />} title="People API" inUse={w.api.in_use}>
             <IconKey size={12} /> {plural(w.api.keys_active, 'active key')},{' '}
-            {n(w.api.keys_used_recently)} used in the last {w.api.recent_days} days;{' '}
+            {n(w.api.keys_used_recently)} used in the last {plural(w.api.recent_days, 'day')};{' '}
             {plural(w.api.accounts, 'account')} created.
           </WayIn>
           <WayIn

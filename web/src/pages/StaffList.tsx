@@ -31,6 +31,7 @@ import { Page } from '../components/Page';
 import { Empty, ErrorState, Loading } from '../components/states';
 import { useExtranets, useOverview } from '../lookups';
 import { ORIGIN_SHORT, STATE_COLOR, STATE_LABEL, formatDate, fullName } from '../words';
+import { plural } from '../plural';
 
 type Query = NonNullable<paths['/api/people/v2/users']['get']['parameters']['query']>;
 type Sort = NonNullable<Query['sort']>;
@@ -321,7 +322,7 @@ export function StaffListPage() {
           >
             <Text size="sm" c="dimmed" className="tabular" aria-live="polite">
               {(page - 1) * PAGE_SIZE + 1}–{Math.min(page * PAGE_SIZE, total)} of{' '}
-              {total.toLocaleString()} people
+              {plural(total, 'person', 'people')}
             </Text>
             <Pagination
               total={pages}
