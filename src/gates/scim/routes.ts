@@ -100,11 +100,6 @@ export async function scimRoutes(server: FastifyInstance, app: App): Promise<voi
         if (!caller) fail('scim_token_invalid');
         req.scimDirectoryId = caller.directoryId;
       });
-      scim.addHook('onSend', async (_req, reply, payload) => {
-        if (reply.getHeader('content-type')?.toString().startsWith('application/json'))
-          void reply.type(SCIM_CONTENT_TYPE);
-        return payload;
-      });
       scim.addHook('onResponse', async (req, reply) => {
         if (req.scimDirectoryId === undefined) return;
         log.push({

@@ -1,0 +1,198 @@
+/**
+ * SCIM lookups (issue 9, figure 1): `GET /scim/v2/Users?filter=userName eq "…"` at 10
+ * connections over 100,000 SCIM people (20,000 with BENCH_QUICK=1), beside the same
+ * server's `GET /api/people/v2/users/{id}` in the same run, alternating segments.
+ * Target: ≥ 0.8 × the People API's req/s.
+ */
+import { randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { ENGINES, freshBenchDatabase, personRows, usernameOf, type Engine } from './lib/people.ts';
+import { startServer, type BenchServer } from './lib/server.ts';
+import { alternate, processCpuMs, spread, type Side } from './lib/alternate.ts';
+import { ratioRow, type RatioRow } from './lib/types.ts';
+import { SYSTEM_ACTOR, type Actor } from '../src/core/context.ts';
+import { createAdministrator } from '../src/bootstrap.ts';
+import { createScimToken } from '../src/core/scim/tokens.ts';
+import { DEFAULT_SCIM_MAPPING, filterRows } from '../src/core/scim/mapping.ts';
+import { usernameKey } from '../src/core/normalize.ts';
+
+export const title = 'SCIM 2.0 over HTTP';
+export const timeoutMs = 15 * 60_000;
+
+const N = process.env.BENCH_QUICK === '1' ? 20_000 : 100_000;
+const LOAD = { warmupSeconds: 2, segmentSeconds: 3, rounds: 4 };
+const ACTOR: Actor = { ...SYSTEM_ACTOR, label: 'bench', gate: 'csv' };
+
+export interface ScimFigure {
+  name: string;
+  /** SCIM filter lookups, req/s. */
+  value: number;
+  /** The same server's GET /api/people/v2/users/{id}, req/s. */
+  baseline: number;
+  ratio: number;
+  detail: { rates: number[]; baselineRates: number[]; cpuPerOp: number; baselineCpuPerOp: number };
+}
+
+function load(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (err, result) => (err ? reject(err as Error) : resolve(result)));
+  });
+}
+
+function side(what: string, srv: BenchServer, opts: autocannon.Options): Side {
+  return {
+    async segment(seconds) {
+      const cpu0 = processCpuMs(srv.pid);
+      const t0 = performance.now();
+      const r = await load({ ...opts, url: srv.url, duration: seconds });
+      const wall = (performance.now() - t0) / 1000;
+      if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0)
+        throw new Error(`${what}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+      await new Promise((res) => setTimeout(res, 100));
+      return { ops: r.requests.total, seconds: wall, cpuMs: processCpuMs(srv.pid) - cpu0 };
+    },
+  };
+}
+
+/** N people through the core's batch (as a sync's bulk create), each a SCIM user of one directory. */
+async function seed(engine: Engine, log: (s: string) => void) {
+  const db = await freshBenchDatabase(engine);
+  const { app } = db;
+  log(`${engine}: making ${N.toLocaleString('en-GB')} people and their SCIM resources…`);
+  const res = await app.core.batch.apply(ACTOR, personRows(N), { origin: 'bench' });
+  if (!res.applied) throw new Error(`seeding failed: ${JSON.stringify(res.summary)}`);
+  const ids = res.outcomes.map((o) => o.person_id!);
+  const dir = await app.core.directories.createDirectory(SYSTEM_ACTOR, {
+    name: 'Bench IdP',
+    type: 'scim',
+    scim: { mapping: { ...DEFAULT_SCIM_MAPPING } },
+    adopt_local_accounts: false,
+    max_block_percent: 10,
+    schedule: null,
+  });
+  const at = new Date().toISOString();
+  for (let i = 0; i < N; i += 500) {
+    const users = [];
+    const values = [];
+    for (let j = i; j < Math.min(N, i + 500); j++) {
+      const userName = `${usernameOf(j)}@example.org`;
+      const scimId = randomUUID();
+      const resource = {
+        userName,
+        name: { givenName: 'Bench', familyName: `Person ${j}` },
+        emails: [{ value: userName, type: 'work', primary: true }],
+        displayName: `Bench Person ${j}`,
+      };
+      users.push({
+        scim_id: scimId,
+        directory_id: dir.id,
+        person_id: ids[j]!,
+        user_name: userName,
+        user_name_key: usernameKey(userName),
+        external_id: `ext${j}`,
+        display_name: resource.displayName,
+        display_name_key: usernameKey(resource.displayName),
+        name_formatted: null,
+        active: 1,
+        resource: JSON.stringify(resource),
+        created_at: at,
+        updated_at: at,
+        version: 1,
+      });
+      values.push(...filterRows(resource, scimId, dir.id));
+    }
+    await app.store.db.insertInto('scim_users').values(users).execute();
+    await app.store.db.insertInto('scim_values').values(values).execute();
+  }
+  const token = (await createScimToken(app.store.db, dir.id, 'http://127.0.0.1')).token;
+  const adminId = await createAdministrator(app, SYSTEM_ACTOR, 'benchadmin', 'bench-password-1');
+  const { key } = await app.apiKeys.create(SYSTEM_ACTOR, adminId, 'bench', null);
+  await db.closeApp();
+  if (db.env.DATABASE_URL) {
+    const c = new pg.Client({ connectionString: db.env.DATABASE_URL });
+    await c.connect();
+    await c.query('VACUUM ANALYZE');
+    await c.end();
+  }
+  return { ids, token, key, env: db.env, drop: () => db.drop() };
+}
+
+/** The lookup figure on one engine: {name, value, baseline, ratio}. */
+export async function scimLookupFigure(
+  engine: Engine,
+  log: (s: string) => void = () => {},
+): Promise<ScimFigure> {
+  const prep = await seed(engine, log);
+  let server: BenchServer | undefined;
+  try {
+    server = await startServer(prep.env);
+    let n = 0;
+    const pickIndex = () => (n = (n * 7919 + 104_729) % N);
+    const scim = side('SCIM filter lookup', server, {
+      url: '',
+      connections: 10,
+      headers: { authorization: `Bearer ${prep.token}` },
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (req) => ({
+            ...req,
+            path: `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${usernameOf(pickIndex())}@example.org"`)}&startIndex=1&count=100`,
+          }),
+        },
+      ],
+    });
+    const byId = side('GET /users/{id}', server, {
+      url: '',
+      connections: 10,
+      headers: { authorization: `Bearer ${prep.key}` },
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (req) => ({
+            ...req,
+            path: `/api/people/v2/users/${prep.ids[pickIndex()]}`,
+          }),
+        },
+      ],
+    });
+    log(`${engine}: SCIM lookups and GET /users/{id}, 10 connections, alternating…`);
+    const r = await alternate(scim, byId, LOAD);
+    return {
+      name: `GET /scim/v2/Users?filter=userName eq, 10 connections, ${N.toLocaleString('en-GB')} SCIM people, vs GET /api/people/v2/users/{id} (same server)`,
+      value: r.product.rate,
+      baseline: r.baseline.rate,
+      ratio: r.product.rate / r.baseline.rate,
+      detail: {
+        rates: r.product.rates,
+        baselineRates: r.baseline.rates,
+        cpuPerOp: r.product.cpuPerOp,
+        baselineCpuPerOp: r.baseline.cpuPerOp,
+      },
+    };
+  } finally {
+    await server?.stop();
+    await prep.drop();
+  }
+}
+
+export async function run(log: (line: string) => void): Promise<RatioRow[]> {
+  const rows: RatioRow[] = [];
+  for (const engine of ENGINES) {
+    const f = await scimLookupFigure(engine, log);
+    rows.push(
+      ratioRow({
+        figure: f.name,
+        engine,
+        product: f.value,
+        baseline: f.baseline,
+        unit: 'req/s',
+        target: { op: '>=', value: 0.8 },
+        cpuPerOp: { product: f.detail.cpuPerOp, baseline: f.detail.baselineCpuPerOp },
+        note: `segments of ${LOAD.segmentSeconds} s: SCIM ${spread(f.detail.rates)}, People API ${spread(f.detail.baselineRates)} req/s`,
+      }),
+    );
+  }
+  return rows;
+}
