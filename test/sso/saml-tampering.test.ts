@@ -250,7 +250,11 @@ const victim = { username: `victim${process.pid}`, password: 'victim-pw' };
 
 before(async () => {
   idp = await simpleSamlPhp();
-  server = await startTestServer({ GATEHOUSE_SSO_RATE_PER_MINUTE: '10000' });
+  server = await startTestServer({
+    GATEHOUSE_SSO_RATE_PER_MINUTE: '10000',
+    // PostgreSQL has no key file: the SP's private keys are sealed with this one.
+    GATEHOUSE_SECRET_KEY: '5a'.repeat(32),
+  });
   saml = await connectSaml(server, idp);
   idp.addUser(victim.username, victim.password, {
     mail: [`${victim.username}@idp.example`],

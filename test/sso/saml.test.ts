@@ -21,7 +21,11 @@ let n = 0;
 
 before(async () => {
   idp = await simpleSamlPhp();
-  server = await startTestServer({ GATEHOUSE_SSO_RATE_PER_MINUTE: '10000' });
+  server = await startTestServer({
+    GATEHOUSE_SSO_RATE_PER_MINUTE: '10000',
+    // PostgreSQL has no key file: the SP's private keys are sealed with this one.
+    GATEHOUSE_SECRET_KEY: '5a'.repeat(32),
+  });
 });
 after(() => server.close());
 
