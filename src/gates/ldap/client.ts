@@ -47,7 +47,8 @@ export async function connect(conn: LdapConnectionSettings): Promise<Client> {
     url: `${url.protocol}//${url.host}`,
     timeout,
     connectTimeout: timeout,
-    tlsOptions,
+    // ldapts uses TLS from the first byte whenever tlsOptions are given, so only for ldaps://.
+    ...(url.protocol === 'ldaps:' ? { tlsOptions } : {}),
     strictDN: false,
   });
   if (conn.startTls) {

@@ -27,8 +27,20 @@ export interface ReadOptions {
   nesting?: NestingStrategy;
 }
 
+/** Balanced parentheses (values escape theirs as \28 \29, so every raw one is structure). */
+function balanced(filter: string): boolean {
+  let depth = 0;
+  for (const c of filter) {
+    if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
+}
+
 function checkFilter(filter: string, conn: LdapConnectionSettings): void {
   try {
+    // ldapts's parser accepts some unbalanced filters (a missing final parenthesis).
+    if (!balanced(filter)) throw new Error('Unbalanced parentheses');
     FilterParser.parseString(filter);
   } catch (err) {
     throw new LdapError(
@@ -67,7 +79,7 @@ export async function* pagedSearch(
       const e = toLdapError(err, { url: conn.url, baseDn, filter, phase: 'search' });
       if (
         pages > 0 &&
-        (e.kind === 'other' || e.kind === 'connection_refused' || e.kind === 'timeout')
+        ['other', 'connection_refused', 'timeout', 'partial_results'].includes(e.kind)
       )
         throw new LdapError(
           'partial_results',
