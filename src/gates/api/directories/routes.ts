@@ -22,6 +22,8 @@ import {
   type DirectoryCreateBody,
 } from './schemas.ts';
 import { directoryView, runView } from './view.ts';
+import { createScimToken } from '../../../core/scim/tokens.ts';
+import { DEFAULT_SCIM_MAPPING } from '../../../core/scim/mapping.ts';
 import { startSync, testDirectory } from '../../ldap/sync-gate.ts';
 
 const tags = ['User directories'];
@@ -124,11 +126,20 @@ export function directoryRoutes(api: Api, app: App): void {
             'directory_type_mismatch',
             `A SCIM directory has no LDAP settings: remove ${[...ldapOnly, ...(body.preset ? ['preset'] : []), ...(body.bind_password !== undefined ? ['bind_password'] : [])].join(', ')}.`,
           );
-        input = { ...common, type: 'scim', scim: { mapping: body.mapping ?? {} } };
+        input = {
+          ...common,
+          type: 'scim',
+          scim: { mapping: body.mapping ?? { ...DEFAULT_SCIM_MAPPING } },
+        };
       }
       const d = await app.core.directories.createDirectory(actorOf(req), input);
       void reply.header('location', `${base(req)}/directories/${d.id}`);
-      return reply.code(201).send(await directoryView(app, d));
+      // A SCIM directory's URL and first token, shown this once (src/core/scim/tokens.ts).
+      const scim =
+        d.type === 'scim'
+          ? await createScimToken(app.store.db, d.id, baseUrl(req, app.config.publicUrl))
+          : {};
+      return reply.code(201).send({ ...(await directoryView(app, d)), ...scim });
     },
   );
 

@@ -136,6 +136,14 @@ export const DirectoryView = Type.Object(
     updated_at: Type.String(),
     ...OptionalLdapFields,
     mapping: Mapping,
+    scim_url: Type.Optional(
+      Type.String({ description: 'SCIM directories, at creation: the URL to give the IdP.' }),
+    ),
+    token: Type.Optional(
+      Type.String({
+        description: 'SCIM directories, at creation only: the bearer token, shown once.',
+      }),
+    ),
   } as const,
   { $id: 'Directory' },
 );
