@@ -28,6 +28,7 @@ import { directoryRoutes } from './gates/api/directories/routes.ts';
 import { scimDirectoryRoutes } from './gates/api/directories/scim-log-routes.ts';
 import { scimRoutes } from './gates/scim/routes.ts';
 import { sessionRoutes } from './gates/console/session-routes.ts';
+import { ssoRoutes } from './gates/sso/routes.ts';
 import { consoleRoutes } from './gates/console/static.ts';
 import { trackRequestsInFlight } from './gates/in-flight.ts';
 
@@ -171,6 +172,7 @@ export async function buildServer(
 
   // SCIM 2.0 (issue 9): its own scope, token, parsers and error schema.
   await scimRoutes(server, app);
+  ssoRoutes(server, app);
   await consoleRoutes(server, app);
   // Imports whose process stopped (a restart, a crash) read `interrupted` from the start.
   await new CsvImports(app.store, app.core).interruptStoppedRuns();

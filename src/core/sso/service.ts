@@ -78,14 +78,15 @@ export class SsoService {
   async startLogin(
     providerId: number,
     returnTo: string | null,
-    data: LoginProtocolData & { kind: ProviderType },
+    data: LoginProtocolData & { kind?: ProviderType },
   ): Promise<string> {
     const id = randomBytes(32).toString('base64url');
     const now = Date.now();
     await logins.insertLoginRequest(this.store.db, {
       id,
       provider_id: providerId,
-      kind: data.kind,
+      // A SAML login carries its AuthnRequest ID; an OIDC one its nonce and verifier.
+      kind: data.kind ?? (data.requestId !== undefined ? 'saml' : 'oidc'),
       return_to: returnTo,
       request_id: data.requestId ?? null,
       oidc_state: data.oidcState ?? null,

@@ -42,3 +42,23 @@ export const ssoPaths = {
   metadata: (id: number | string) => `/sso/${id}/metadata`,
   callback: (id: number | string) => `/sso/${id}/callback`,
 };
+
+/**
+ * A return_to that only ever leads to a path of this site: one leading `/`, never `//` or
+ * `/\` (both mean another host to a browser), no control characters, not too long. Anything
+ * else is dropped (the login lands on the console's start page).
+ */
+export function safeReturnTo(value: unknown): string | null {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 2000) return null;
+  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return null;
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return null;
+  try {
+    // Resolved against a dummy origin, the path must stay on it.
+    const u = new URL(value, 'http://gatehouse.invalid');
+    if (u.origin !== 'http://gatehouse.invalid') return null;
+  } catch {
+    return null;
+  }
+  return value;
+}
