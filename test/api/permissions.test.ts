@@ -23,6 +23,7 @@ interface Ids {
   extranet: number;
   field: number;
   adminKey: number;
+  directory: number;
 }
 
 type Call = [method: string, path: string, body?: unknown];
@@ -69,6 +70,12 @@ function writes(ids: Ids): Call[] {
     ['DELETE', `/profile-fields/${ids.field}`],
     ['PATCH', '/settings/password-policy', { minLength: 12 }],
     ['POST', '/imports', 'csv'],
+    ['POST', '/directories', { type: 'scim', name: 'nope' }],
+    ['PATCH', `/directories/${ids.directory}`, { name: 'x' }],
+    ['DELETE', `/directories/${ids.directory}`],
+    ['POST', `/directories/${ids.directory}/release`, {}],
+    ['POST', `/directories/${ids.directory}/test`, {}],
+    ['POST', `/directories/${ids.directory}/sync`, { dry_run: true }],
   ];
 }
 
@@ -110,6 +117,10 @@ function adminReads(ids: Ids): string[] {
     '/users/export',
     '/exports/users.csv',
     '/overview',
+    '/directories',
+    `/directories/${ids.directory}`,
+    `/directories/${ids.directory}/runs`,
+    `/directories/${ids.directory}/runs/1`,
   ];
 }
 
@@ -173,7 +184,16 @@ describe('People API v2: permissions', () => {
       type: 'string',
     });
     const keys = await s.app.apiKeys.list(s.adminId, 0, 10);
+    const directory = await s.app.core.directories.createDirectory(SYSTEM_ACTOR, {
+      type: 'scim',
+      name: 'Perm SCIM',
+      scim: { mapping: {} },
+      adopt_local_accounts: true,
+      max_block_percent: 10,
+      schedule: null,
+    });
     ids = {
+      directory: directory.id,
       person: person.id,
       blocked: blocked.id,
       group: group.id,
@@ -285,6 +305,30 @@ describe('People API v2: permissions', () => {
       body: { minLength: 12 },
     });
     assert.equal(policy.status, 403, 'a People admin does not change site settings');
+  });
+
+  it('directories: sysadmins manage them; People administrators read them and run syncs; nobody else', async () => {
+    const padmin = await s.makeUser('dirpeople', ['people_admin']);
+    const sys = await s.makeUser('dirsys', ['sysadmin']);
+    const d = ids.directory;
+    const asPeople = (m: string, p: string, body?: unknown) =>
+      s.request(m, `${API}${p}`, { key: padmin.key, body });
+    assert.equal((await asPeople('GET', '/directories')).status, 200);
+    assert.equal((await asPeople('GET', `/directories/${d}/runs`)).status, 200);
+    for (const [m, p, body] of [
+      ['POST', '/directories', { type: 'scim', name: 'x' }],
+      ['PATCH', `/directories/${d}`, { name: 'x' }],
+      ['DELETE', `/directories/${d}`, undefined],
+      ['POST', `/directories/${d}/release`, {}],
+    ] as const) {
+      const r = await asPeople(m, p, body);
+      assert.equal(r.status, 403, `${m} ${p}: ${r.text}`);
+    }
+    const renamed = await s.request('PATCH', `${API}/directories/${d}`, {
+      key: sys.key,
+      body: { name: 'Perm SCIM 2' },
+    });
+    assert.equal(renamed.status, 200, renamed.text);
   });
 
   it('a plain user does not see blocked accounts anywhere', async () => {
