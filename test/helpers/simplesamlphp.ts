@@ -269,10 +269,12 @@ $config = [
     path.join(dir, 'metadata', 'saml20-sp-remote.php'),
     `<?php\nforeach (glob(__DIR__ . '/sp/*.php') as $f) { include $f; }\n`,
   );
-  // The watcher: PHP lives as long as the owner (the test runner) does.
+  // The watcher: PHP lives as long as the owner (the test runner) does. It is detached, so
+  // it leads its own process group: "kill 0" at the end stops PHP's workers too
+  // (PHP_CLI_SERVER_WORKERS forks them; killing the master alone leaves them running).
   const script = `php -S 127.0.0.1:${port} -t ${SSP_WWW} >${dir}/log/php.log 2>&1 & p=$!
 while kill -0 ${ownerPid} 2>/dev/null && kill -0 $p 2>/dev/null; do sleep 1; done
-kill $p 2>/dev/null; sleep 1; rm -rf ${dir}`;
+rm -rf ${dir}; kill -TERM 0`;
   const child = spawn('sh', ['-c', script], {
     detached: true,
     stdio: 'ignore',
