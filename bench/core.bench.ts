@@ -77,7 +77,9 @@ export async function run(log: (line: string) => void): Promise<RatioRow[]> {
       }
       const sum = (xs: { s: number }[]) => xs.reduce((a, x) => a + x.s, 0);
       const cpu = (xs: { cpu: number }[]) => xs.reduce((a, x) => a + x.cpu, 0) / (xs.length * N);
-      rows.unshift(
+      rows.splice(
+        rows.length - 2, // before this engine's two information rows (extras)
+        0,
         ratioRow({
           figure: `${n} new people, PeopleBatch.apply vs raw insert`,
           engine,
