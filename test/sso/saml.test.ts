@@ -14,6 +14,7 @@ import {
 } from '../helpers/simplesamlphp.ts';
 import { SYSTEM_ACTOR } from '../../src/core/context.ts';
 import { SESSION_COOKIE } from '../../src/gates/api/authenticate.ts';
+import { makeSelfSigned } from '../../src/gates/sso/saml/certificate.ts';
 
 let idp: SimpleSamlPhp;
 let server: TestServer;
@@ -305,4 +306,43 @@ test('a response is accepted once, also by another server on the same database',
     await node2.close();
     await second.close();
   }
+});
+
+test('metadata from a URL is fetched again after a day: an IdP certificate rollover reaches us', async () => {
+  const c = await connectSaml(server, idp);
+  const db = server.app.store.db;
+  const row = await db
+    .selectFrom('identity_providers')
+    .select('config')
+    .where('id', '=', c.providerId)
+    .executeTakeFirstOrThrow();
+  const config = JSON.parse(row.config) as { certificates: string[]; metadata_fetched_at: string };
+  // As the provider stood two days ago: only a certificate the IdP has since retired.
+  const retired = makeSelfSigned('retired IdP key').certificatePem;
+  await db
+    .updateTable('identity_providers')
+    .set({
+      config: JSON.stringify({
+        ...config,
+        certificates: [retired],
+        metadata_fetched_at: new Date(Date.now() - 2 * 86_400_000).toISOString(),
+      }),
+    })
+    .where('id', '=', c.providerId)
+    .execute();
+  const p = idpPerson('rollover');
+  const res = await c.post(await c.idpResponse(p.username, p.password));
+  assert.equal(res.status, 303);
+  assert.equal(await whoIsSignedIn(sessionCookie(res)), p.username);
+  const after = JSON.parse(
+    (
+      await db
+        .selectFrom('identity_providers')
+        .select('config')
+        .where('id', '=', c.providerId)
+        .executeTakeFirstOrThrow()
+    ).config,
+  ) as { certificates: string[]; metadata_fetched_at: string };
+  assert.deepEqual(after.certificates, config.certificates);
+  assert.ok(Date.now() - Date.parse(after.metadata_fetched_at) < 60_000);
 });
