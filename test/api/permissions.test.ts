@@ -76,6 +76,8 @@ function writes(ids: Ids): Call[] {
     ['POST', `/directories/${ids.directory}/release`, {}],
     ['POST', `/directories/${ids.directory}/test`, {}],
     ['POST', `/directories/${ids.directory}/sync`, { dry_run: true }],
+    ['POST', `/directories/${ids.directory}/token`, {}],
+    ['DELETE', `/directories/${ids.directory}/token`],
   ];
 }
 
@@ -121,6 +123,8 @@ function adminReads(ids: Ids): string[] {
     `/directories/${ids.directory}`,
     `/directories/${ids.directory}/runs`,
     `/directories/${ids.directory}/runs/1`,
+    `/directories/${ids.directory}/scim-log`,
+    `/directories/${ids.directory}/token`,
   ];
 }
 

@@ -72,6 +72,10 @@ export async function scimRoutes(server: FastifyInstance, app: App): Promise<voi
 
   await server.register(
     (scim, _opts, done) => {
+      // SCIM is documented by its own discovery endpoints (and docs/scim.md), not the People API's OpenAPI.
+      scim.addHook('onRoute', (route) => {
+        route.schema = { ...route.schema, hide: true };
+      });
       scim.setErrorHandler(scimErrorHandler);
       scim.setNotFoundHandler((req, reply) =>
         scimErrorHandler(
