@@ -184,3 +184,30 @@ test('Entra: groups, excludedAttributes=members, Remove with a value list remove
   const groups = await s.request('GET', '/api/people/v2/groups?q=group1');
   assert.equal(groups.body.data.length, 0);
 });
+
+test('Entra: the manager as the enterprise extension names it (a SCIM id, as a string)', async () => {
+  const boss = await s.scim('POST', '/Users', {
+    ...entraUser('boss@contoso.com', 'boss'),
+    [ENTERPRISE]: { employeeNumber: '9001' },
+  });
+  const worker = await s.scim('POST', '/Users', {
+    ...entraUser('worker@contoso.com', 'worker'),
+    [ENTERPRISE]: { employeeNumber: '9002' },
+  });
+  assert.equal(worker.status, 201, worker.text);
+  const r = await s.scim(
+    'PATCH',
+    `/Users/${worker.body.id}`,
+    patch([{ op: 'Add', path: `${ENTERPRISE}:manager`, value: boss.body.id }]),
+  );
+  assert.equal(r.status, 200, r.text);
+  const bossId = await s.app.core.directorySync.personFor(s.directoryId, boss.body.id);
+  const workerId = (await s.app.core.directorySync.personFor(s.directoryId, worker.body.id))!;
+  assert.equal((await s.app.core.people.row(workerId)).manager_id, bossId);
+  await s.scim(
+    'PATCH',
+    `/Users/${worker.body.id}`,
+    patch([{ op: 'Remove', path: `${ENTERPRISE}:manager` }]),
+  );
+  assert.equal((await s.app.core.people.row(workerId)).manager_id, null);
+});
