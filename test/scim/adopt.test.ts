@@ -1,0 +1,26 @@
+/** A create for a local account's username: adopted when the directory allows, else 409 uniqueness. */
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { startScimServer, oktaUser, type ScimServer } from './helpers.ts';
+
+let s: ScimServer;
+before(async () => {
+  s = await startScimServer({ adopt: false });
+});
+after(() => s.close());
+
+test('adoption of local accounts follows the directory setting', async () => {
+  const local = await s.makeUser('sam.local');
+  let r = await s.scim('POST', '/Users', oktaUser('sam.local'));
+  assert.equal(r.status, 409, r.text);
+  assert.equal(r.body.scimType, 'uniqueness');
+  assert.equal((await s.app.core.people.row(local.id)).directory_id, null);
+
+  const adopting = await s.addDirectory('Adopting IdP', true);
+  r = await s.scim('POST', '/Users', oktaUser('sam.local'), { token: adopting.token });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(await s.app.core.directorySync.personFor(adopting.id, r.body.id), local.id);
+  const p = await s.app.core.people.row(local.id);
+  assert.equal(p.directory_id, adopting.id);
+  assert.equal(p.password_authority, 'directory');
+});
