@@ -199,7 +199,7 @@ export async function run(log: (line: string) => void): Promise<RatioRow[]> {
         product: Math.round(f.value),
         baseline: Math.round(f.baseline),
         unit: 'logins/s',
-        note: "baseline: the same server's password sign-ins (POST /api/session, argon2id) at 4 connections",
+        note: "baseline: the same server's password sign-ins (POST /api/session, argon2id) at 4 connections; both loads run in this process beside the server",
       }),
     );
   }
