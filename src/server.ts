@@ -29,6 +29,8 @@ import { scimDirectoryRoutes } from './gates/api/directories/scim-log-routes.ts'
 import { scimRoutes } from './gates/scim/routes.ts';
 import { sessionRoutes } from './gates/console/session-routes.ts';
 import { ssoRoutes } from './gates/sso/routes.ts';
+import { identityProviderRoutes } from './gates/api/identity-providers/routes.ts';
+import { identitiesRoutes } from './gates/api/users/identities-routes.ts';
 import { consoleRoutes } from './gates/console/static.ts';
 import { trackRequestsInFlight } from './gates/in-flight.ts';
 
@@ -147,6 +149,8 @@ export async function buildServer(
       adminRoutes(api, app);
       importRoutes(api, app);
       overviewRoutes(api, app);
+      identityProviderRoutes(api, app);
+      identitiesRoutes(api, app);
       directoryRoutes(api, app);
       scimDirectoryRoutes(api, app);
       api.get('/openapi.json', { schema: { hide: true } }, () => server.swagger());
