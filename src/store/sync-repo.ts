@@ -252,3 +252,15 @@ export async function lastFullRunStart(
     .executeTakeFirst();
   return r?.started_at;
 }
+
+/** Which of these people hold an administration grant (a directory never adopts them). */
+export async function administratorsAmong(db: Executor, ids: number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('admin_grants')
+    .select('person_id')
+    .distinct()
+    .where('person_id', 'in', ids)
+    .execute();
+  return new Set(rows.map((r) => r.person_id));
+}

@@ -203,6 +203,35 @@ describe('core: directory sync rules for one entry', () => {
     assert.equal((await app.core.people.findByUsername('linus'))!.directory_id, null);
   });
 
+  it('never adopts an administrator’s local account (whoever controls the directory would control Gatehouse)', async () => {
+    const boss = await app.core.people.create(admin, {
+      username: 'rootish',
+      firstname: 'Root',
+      surname: 'Ish',
+      email: 'rootish@example.org',
+    });
+    await app.core.grants.setMany(admin, boss.id, { sysadmin: true });
+    const o = await app.core.directorySync.applyEntry(
+      actor,
+      dir.id,
+      entry('uuid-admin', 'rootish'),
+    );
+    assert.equal(o.action, 'error');
+    assert.match(o.error!.message, /administrator/);
+    const full = await app.core.syncRunner.run(
+      admin,
+      await app.core.directories.get(dir.id),
+      {
+        read: async function* () {
+          yield [entry('uuid-admin', 'rootish')];
+        },
+      },
+      { dryRun: true, confirmMassBlock: true, trigger: 'manual' },
+    );
+    assert.equal(full.counts.errors, 1);
+    assert.equal((await app.core.people.row(boss.id)).directory_id, null);
+  });
+
   it('blocks a removed entry, never deletes it, and brings the same account back under a new stable id', async () => {
     const c = await app.core.directorySync.applyEntry(actor, dir.id, entry('uuid-3', 'alan'));
     const gone = await app.core.directorySync.removeEntry(actor, dir.id, 'uuid-3');

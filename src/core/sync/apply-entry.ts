@@ -13,7 +13,7 @@ import {
   findPersonByUsernameKey,
   updatePersonIfVersion,
 } from '../../store/people-repo.ts';
-import { deleteLinksOfPerson, linkOfPerson } from '../../store/sync-repo.ts';
+import { administratorsAmong, deleteLinksOfPerson, linkOfPerson } from '../../store/sync-repo.ts';
 import { recordAudit, diff, type Changes } from '../../audit/record.ts';
 import { type Actor, nowIso } from '../context.ts';
 import { GatehouseError } from '../errors.ts';
@@ -135,6 +135,10 @@ export class EntryWriter {
             ? opts.liveLinks.has(byUsernameLink)
             : !(byUsername?.state === 'blocked' && byUsername.blocked_by === 'directory')),
         ownerName: owner?.name,
+        holderIsAdministrator:
+          byUsername !== undefined &&
+          byUsername.directory_id === null &&
+          (await administratorsAmong(tx, [byUsername.id])).has(byUsername.id),
       },
       entry.username,
     );

@@ -27,6 +27,8 @@ export interface MatchInput {
   byUsernameLinkLive: boolean;
   /** Name of the directory owning `byUsername`, for the error sentence. */
   ownerName: string | undefined;
+  /** Whether `byUsername` holds an administration grant. */
+  holderIsAdministrator?: boolean;
 }
 
 export function matchEntry(m: MatchInput, username: string): Match {
@@ -50,6 +52,13 @@ export function matchEntry(m: MatchInput, username: string): Match {
     return {
       kind: 'conflict',
       message: `A local account already has the username "${username}", and this directory does not adopt local accounts. Turn on adopt_local_accounts, or rename one of them.`,
+    };
+  // An administrator's account is never handed to a directory: whoever controls the
+  // directory (or a SCIM client's token) would then control Gatehouse's administration.
+  if (m.holderIsAdministrator)
+    return {
+      kind: 'conflict',
+      message: `The local account "${username}" is an administrator's, and a directory never takes over an administrator's account. Remove its administration grants first, or give one of them another username.`,
     };
   return { kind: 'adopt', person: p };
 }

@@ -8,7 +8,7 @@
 import type { Executor } from '../../store/people-repo.ts';
 import type { PersonRow } from '../../store/schema.ts';
 import { findPeopleByUsernameKeys } from '../../store/people-repo.ts';
-import { peopleByIds } from '../../store/sync-repo.ts';
+import { administratorsAmong, peopleByIds } from '../../store/sync-repo.ts';
 import { usernameKey } from '../normalize.ts';
 import { matchEntry } from './match.ts';
 import type { DirectoryEntry, EntryOutcome } from './types.ts';
@@ -129,6 +129,10 @@ export async function planRun(
         )
       ).map((p) => [p.username_key, p]),
     );
+    const admins = await administratorsAmong(
+      db,
+      [...byKey.values()].filter((p) => p.directory_id === null).map((p) => p.id),
+    );
     for (const i of idx) {
       if (plan.errors.has(i)) continue;
       const e = entries[i]!;
@@ -152,6 +156,7 @@ export async function planRun(
               : liveLinks.has(holderLink)),
           ownerName:
             holder?.directory_id != null ? directoryNames.get(holder.directory_id) : undefined,
+          holderIsAdministrator: holder !== undefined && admins.has(holder.id),
         },
         e.username,
       );
