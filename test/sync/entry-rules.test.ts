@@ -222,6 +222,7 @@ describe('core: directory sync rules for one entry', () => {
       admin,
       await app.core.directories.get(dir.id),
       {
+        // eslint-disable-next-line @typescript-eslint/require-await
         read: async function* () {
           yield [entry('uuid-admin', 'rootish')];
         },
