@@ -72,3 +72,15 @@ test('an embedded server makes its key once, keeps it private, and reads it back
   assert.equal(told.length, 1, 'the key is made once');
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('a truncated authentication tag is refused (found in review)', () => {
+  const box = new SecretBox({ configuredKey: KEY_A, keyFile: undefined });
+  const parts = box.seal('the-bind-password').split(':');
+  parts[3] = Buffer.from(parts[3] ?? '', 'base64')
+    .subarray(0, 4)
+    .toString('base64');
+  assert.equal(
+    errorType(() => box.open(parts.join(':'))),
+    'secret_key_wrong',
+  );
+});

@@ -64,7 +64,11 @@ export class SecretBox {
         `Stored secrets were encrypted with another key than GATEHOUSE_SECRET_KEY (key ${id}, this server has ${keyId(key)}). Start the server with the key they were saved with, or save the secrets again.`,
       );
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'));
+      // The tag's length is fixed: otherwise a truncated tag (a few bytes) would be accepted,
+      // and an altered secret would pass with a guessable one.
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'), {
+        authTagLength: 16,
+      });
       decipher.setAuthTag(Buffer.from(tag, 'base64'));
       return Buffer.concat([
         decipher.update(Buffer.from(body, 'base64')),
