@@ -33,7 +33,10 @@ function RequireSession() {
   if (!session)
     return (
       <Navigate
-        to={`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`}
+        to={`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}${
+          // ?no_auto=1 (no seamless SSO) survives the console's redirects.
+          new URLSearchParams(location.search).get('no_auto') === '1' ? '&no_auto=1' : ''
+        }`}
         replace
       />
     );
@@ -44,6 +47,8 @@ function RequireSession() {
 
 export const router = createBrowserRouter([
   { path: '/sign-in', element: <SignInPage /> },
+  // The original product's sign-in path (SSO login handler): the same page.
+  { path: '/login', element: <SignInPage /> },
   {
     element: <RequireSession />,
     children: [

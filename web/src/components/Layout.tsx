@@ -29,7 +29,7 @@ import {
   IconChevronDown,
 } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
-import { Link, Outlet, useLocation, useNavigate } from 'react-router';
+import { Link, Outlet, useLocation } from 'react-router';
 import { useSession } from '../session';
 
 interface NavItem {
@@ -103,7 +103,6 @@ function Section({
 export function Layout() {
   const [opened, { toggle, close }] = useDisclosure();
   const { session, signOut } = useSession();
-  const navigate = useNavigate();
   const name = session ? `${session.user.firstname} ${session.user.surname}` : '';
   const initials = session
     ? `${session.user.firstname.charAt(0)}${session.user.surname.charAt(0)}`
@@ -160,7 +159,8 @@ export function Layout() {
                 leftSection={<IconLogout size={16} />}
                 color="red"
                 onClick={() => {
-                  void signOut().then(() => navigate('/sign-in'));
+                  // /sso/logout goes on to the IdP's logout URL when the session came from SSO.
+                  void signOut().then(() => window.location.assign('/sso/logout'));
                 }}
               >
                 Sign out

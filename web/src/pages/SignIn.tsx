@@ -6,6 +6,7 @@ import { messageOf } from '../api/client';
 import { useSession } from '../session';
 import { AuthFrame } from './AuthFrame';
 import { Failure } from '../components/states';
+import { IdpButtons } from './login-handler-buttons';
 
 export function SignInPage() {
   const { session, signIn } = useSession();
@@ -58,6 +59,7 @@ export function SignInPage() {
           </Button>
         </Stack>
       </form>
+      <IdpButtons returnTo={target} noAuto={params.get('no_auto') === '1'} />
     </AuthFrame>
   );
 }
