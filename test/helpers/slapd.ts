@@ -157,6 +157,10 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<SlapdServer> 
     err = '';
     const c = spawnSlapd(conf, port);
     c.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    // The wrapper's stdin pipe keeps slapd alive, not this process (slapd follows it out).
+    c.unref();
+    (c.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    (c.stderr as unknown as { unref?: () => void } | null)?.unref?.();
     child = c;
     await waitReady(url, ROOT_DN, rootPassword, c, () => err);
   };

@@ -35,7 +35,7 @@ export async function readRangedValues(
 ): Promise<string[]> {
   const values: string[] = [];
   let request = step ? `${attribute};range=0-${step - 1}` : attribute;
-  for (let rounds = 0; rounds < 100_000; rounds++) {
+  for (let rounds = 0; rounds < 10_000; rounds++) {
     const entry = await fetch(request);
     if (!entry) return values;
     let ranged: { end: string; values: string[] } | undefined;
@@ -50,7 +50,9 @@ export async function readRangedValues(
     }
     if (ranged) {
       values.push(...ranged.values);
-      if (ranged.end === '*') return values;
+      // Samba echoes a requested range even past the end: fewer values than asked is the end.
+      if (ranged.end === '*' || ranged.values.length === 0) return values;
+      if (step && ranged.values.length < step) return values;
       const next = Number(ranged.end) + 1;
       request = step
         ? `${attribute};range=${next}-${next + step - 1}`
