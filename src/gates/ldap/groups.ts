@@ -43,6 +43,10 @@ export async function readRangedValues(
     for (const key of Object.keys(entry)) {
       if (key === 'dn') continue;
       const m = RANGE_KEY.exec(key);
+      // ldapts also adds the requested name as an empty attribute when the server answered
+      // under another one (AD's "member;range=4-*" for a request of "member;range=4-5").
+      if (m && key.toLowerCase() === request.toLowerCase() && valuesOf(entry, key).length === 0)
+        continue;
       if (m && m[1]?.toLowerCase() === attribute.toLowerCase())
         ranged = { end: m[3] ?? '*', values: valuesOf(entry, key).map(String) };
       else if (key.toLowerCase() === attribute.toLowerCase())
