@@ -7,7 +7,8 @@
  */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { adSubtree, AdSubtree } from '../helpers/samba.ts';
+import type { AdSubtree } from '../helpers/samba.ts';
+import { adSubtree } from '../helpers/samba.ts';
 import {
   currentWatermark,
   findUser,
