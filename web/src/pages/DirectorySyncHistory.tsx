@@ -1,6 +1,6 @@
 /** The history of a directory's sync runs, newest first; a run opens with its per-entry detail. */
 import { Button, Group, Modal, Paper, Table, Text, UnstyledButton } from '@mantine/core';
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { call, client } from '../api/client';
 import { Empty, ErrorState, Loading } from '../components/states';
@@ -105,8 +105,26 @@ export function RunHistory({ directoryId }: { directoryId: number }) {
         title={open ? `Run of ${formatDateTime(open.started_at)}` : ''}
         size="xl"
       >
-        {open && <RunReport run={open} />}
+        {open && <FreshRun run={open} />}
       </Modal>
     </Paper>
   );
+}
+
+/** The run as it is now (the list may have been read while it was still running). */
+function FreshRun({ run }: { run: SyncRun }) {
+  const fresh = useQuery({
+    queryKey: ['sync-run', run.directory_id, run.id],
+    queryFn: async () => {
+      const { items: _items, ...r } = await call(
+        client.GET('/api/people/v2/directories/{id}/runs/{run_id}', {
+          params: { path: { id: run.directory_id, run_id: run.id }, query: { limit: 1 } },
+        }),
+      );
+      return r;
+    },
+  });
+  if (fresh.isPending) return <Loading />;
+  if (fresh.isError) return <ErrorState error={fresh.error} onRetry={() => void fresh.refetch()} />;
+  return <RunReport run={fresh.data} />;
 }

@@ -41,7 +41,7 @@ function Counts({ run }: { run: SyncRun }) {
   return (
     <SimpleGrid cols={{ base: 2, sm: 4 }} aria-label="Counts">
       {COUNT_KEYS.map((k) => (
-        <Paper withBorder p="sm" key={k}>
+        <Paper withBorder p="sm" key={k} aria-label={`${labels[k]}: ${run.counts[k]}`}>
           <Text size="xs" tt="uppercase" fw={700} c="dimmed">
             {labels[k]}
           </Text>
