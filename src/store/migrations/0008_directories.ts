@@ -9,19 +9,20 @@ import type { Capabilities } from '../capabilities.ts';
  */
 export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
   const id = caps.idColumn;
-  for (const [column, type, modify] of [
-    ['settings', 'text', (c: any) => c.notNull().defaultTo('{}')],
-    ['sealed_secret', 'text', (c: any) => c],
-    ['adopt_local_accounts', 'integer', (c: any) => c.notNull().defaultTo(1)],
-    ['max_block_percent', 'integer', (c: any) => c.notNull().defaultTo(10)],
-    ['schedule', 'text', (c: any) => c],
-    ['watermark', 'text', (c: any) => c],
-    ['updated_at', 'text', (c: any) => c],
-  ] as const)
-    await db.schema
+  const add = (column: string, type: 'text' | 'integer', notNullDefault?: string | number) =>
+    db.schema
       .alterTable('directories')
-      .addColumn(column, type, modify as never)
+      .addColumn(column, type, (c) =>
+        notNullDefault === undefined ? c : c.notNull().defaultTo(notNullDefault),
+      )
       .execute();
+  await add('settings', 'text', '{}');
+  await add('sealed_secret', 'text');
+  await add('adopt_local_accounts', 'integer', 1);
+  await add('max_block_percent', 'integer', 10);
+  await add('schedule', 'text');
+  await add('watermark', 'text');
+  await add('updated_at', 'text');
 
   await db.schema
     .createTable('directory_runs')
