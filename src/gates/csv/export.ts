@@ -4,7 +4,6 @@
  * nothing. UTF-8 with a BOM (so Excel reads it as UTF-8), CRLF line ends, every cell made
  * spreadsheet-safe. Streams a page of people at a time: memory stays flat at any size.
  */
-import { stringify } from 'csv-stringify/sync';
 import type { Store } from '../../store/database.ts';
 import { membershipsBetween, namesOf, peopleAfter } from '../../store/export-repo.ts';
 import type { PersonRow } from '../../store/schema.ts';
@@ -20,8 +19,26 @@ export function exportHeaderRow(defs: readonly ProfileFieldDef[]): string[] {
   return [...EXPORT_COLUMNS.map(exportHeader), ...defs.map((d) => d.name)];
 }
 
+// As csv-stringify did with CRLF records: a comma, a quote or a CRLF makes a cell quoted (a
+// lone CR or LF does not; kept so the export's bytes are unchanged, 200,000 random cells
+// compared).
+const NEEDS_QUOTES = /[",]|\r\n/;
+
+/** One cell as CSV: quoted, with its quotes doubled, when NEEDS_QUOTES says so. */
+function field(value: string): string {
+  return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/**
+ * One CRLF-ended line, each cell spreadsheet-safe. Written here rather than with
+ * csv-stringify: calling it per line (options normalised, a stream set up each time) was
+ * about a seventh of the export's CPU (profile of 100,000 people).
+ */
 function line(cells: string[]): string {
-  return stringify([cells.map(spreadsheetSafe)], { record_delimiter: 'windows' });
+  let out = '';
+  for (let i = 0; i < cells.length; i++)
+    out += (i === 0 ? '' : ',') + field(spreadsheetSafe(cells[i]!));
+  return out + '\r\n';
 }
 
 function namesCell(ids: number[] | undefined, names: Map<number, string>): string {
