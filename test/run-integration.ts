@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { ensureServerBuilt } from '../scripts/build.ts';
 import { testFiles } from './helpers/files.ts';
+import { startTestDirectories } from './helpers/directories.ts';
 
 const engines = (process.env.GATEHOUSE_TEST_ENGINES ?? 'sqlite,postgres')
   .split(',')
@@ -15,6 +16,9 @@ const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : testFil
 // The CLI tests run the `gatehouse` launcher, which runs the build in dist/ when it is current:
 // build it first, so they test what is deployed.
 await ensureServerBuilt();
+// The test directories (slapd, Samba AD) start once per run, only when a selected file uses
+// them, and reach the test processes through the env (test/helpers/slapd.ts, samba.ts).
+const services = await startTestDirectories(files);
 let failed = false;
 for (const engine of engines) {
   console.log(`\n=== Integration tests on ${engine} (${files.length} files) ===`);
@@ -23,7 +27,7 @@ for (const engine of engines) {
     ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
     {
       stdio: 'inherit',
-      env: { ...process.env, GATEHOUSE_TEST_DB: engine },
+      env: { ...process.env, ...services.env, GATEHOUSE_TEST_DB: engine },
     },
   );
   if (r.status !== 0) {
@@ -31,4 +35,5 @@ for (const engine of engines) {
     console.log(`=== ${engine}: FAILED ===`);
   }
 }
+await services.stop();
 process.exit(failed ? 1 : 0);

@@ -222,6 +222,7 @@ export async function startSamba(): Promise<SambaServer> {
     dir,
     stop: async () => {
       if (child.exitCode === null) {
+        child.ref();
         const exited = new Promise<void>((r) => child.once('exit', () => r()));
         child.kill('SIGTERM');
         await exited;

@@ -50,6 +50,11 @@ export interface SlapdOptions {
   sizePrTotal?: number | 'unlimited';
   syncprov?: boolean;
   port?: number;
+  /**
+   * LDIF of entries under the suffix to load offline (slapadd -q) before the start: fast
+   * (20,000 entries in about 0.6 s) but without the overlays (no memberOf).
+   */
+  preloadLdif?: string;
 }
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
@@ -168,12 +173,21 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<SlapdServer> 
     const c = child;
     child = undefined;
     if (!c || c.exitCode !== null) return;
+    c.ref(); // wait for it, though it does not keep the process alive otherwise
     const exited = new Promise<void>((r) => c.once('exit', () => r()));
     c.kill('SIGTERM');
     await exited;
     // slapd releases the port a moment after its parent shell is gone.
     for (let i = 0; i < 100 && fs.existsSync(path.join(dir, 'slapd.pid')); i++) await sleep(20);
   };
+  const baseEntries = `dn: ${SUFFIX}\nobjectClass: top\nobjectClass: dcObject\nobjectClass: organization\ndc: example\no: Example\n\ndn: ${READER_DN}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: reader\nuserPassword: ${bindPassword}\n\n`;
+  if (opts.preloadLdif !== undefined) {
+    const file = path.join(dir, 'preload.ldif');
+    fs.writeFileSync(file, baseEntries + opts.preloadLdif);
+    const r = spawnSync('slapadd', ['-q', '-f', conf, '-l', file], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`slapadd failed: ${r.stderr}`);
+    fs.rmSync(file);
+  }
   await launch();
   const server: SlapdServer = {
     url,
@@ -191,18 +205,19 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<SlapdServer> 
     pause: halt,
     restart: launch,
   };
-  await withRoot(server, async (c) => {
-    await c.add(SUFFIX, {
-      objectClass: ['top', 'dcObject', 'organization'],
-      dc: 'example',
-      o: 'Example',
+  if (opts.preloadLdif === undefined)
+    await withRoot(server, async (c) => {
+      await c.add(SUFFIX, {
+        objectClass: ['top', 'dcObject', 'organization'],
+        dc: 'example',
+        o: 'Example',
+      });
+      await c.add(READER_DN, {
+        objectClass: ['organizationalRole', 'simpleSecurityObject'],
+        cn: 'reader',
+        userPassword: bindPassword,
+      });
     });
-    await c.add(READER_DN, {
-      objectClass: ['organizationalRole', 'simpleSecurityObject'],
-      cn: 'reader',
-      userPassword: bindPassword,
-    });
-  });
   return server;
 }
 
