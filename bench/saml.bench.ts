@@ -12,7 +12,7 @@
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
-import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
+import { DOMParser, XMLSerializer } from '../src/gates/sso/saml/xml.ts';
 import { SignedXml } from 'xml-crypto';
 import { loadConfig } from '../src/config.ts';
 import { createApp } from '../src/app.ts';

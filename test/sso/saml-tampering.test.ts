@@ -7,7 +7,13 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
+import {
+  DOMParser,
+  XMLSerializer,
+  type XmlDocument,
+  type XmlElement,
+  type XmlNode,
+} from '../../src/gates/sso/saml/xml.ts';
 import { SignedXml } from 'xml-crypto';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import {
@@ -27,36 +33,36 @@ const NS_P = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const NS_A = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const NS_DS = 'http://www.w3.org/2000/09/xmldsig#';
 
-function parse(xml: string): Document {
+function parse(xml: string): XmlDocument {
   return new DOMParser().parseFromString(xml, 'text/xml');
 }
-function serialize(doc: Document | Node): string {
+function serialize(doc: XmlDocument | XmlNode): string {
   return new XMLSerializer().serializeToString(doc);
 }
-function first(node: Document | Element, ns: string, name: string): Element {
-  const el = (node.getElementsByTagNameNS(ns, name) as unknown as ArrayLike<Element>)[0];
+function first(node: XmlDocument | XmlElement, ns: string, name: string): XmlElement {
+  const el = (node.getElementsByTagNameNS(ns, name))[0];
   if (!el) throw new Error(`no ${name}`);
   return el;
 }
-function all(node: Document | Element, ns: string, name: string): Element[] {
-  return Array.from(node.getElementsByTagNameNS(ns, name) as unknown as ArrayLike<Element>);
+function all(node: XmlDocument | XmlElement, ns: string, name: string): XmlElement[] {
+  return Array.from(node.getElementsByTagNameNS(ns, name));
 }
 /** Direct-child signature of an element (the Response's or the Assertion's own). */
-function ownSignature(el: Element): Element | undefined {
-  return Array.from(el.childNodes as unknown as ArrayLike<Node>).find(
-    (n): n is Element => (n as Element).localName === 'Signature',
+function ownSignature(el: XmlElement): XmlElement | undefined {
+  return Array.from(el.childNodes).find(
+    (n): n is XmlElement => (n as XmlElement).localName === 'Signature',
   );
 }
-function removeOwnSignature(el: Element): void {
+function removeOwnSignature(el: XmlElement): void {
   const s = ownSignature(el);
   if (s) el.removeChild(s);
 }
-function setText(el: Element, value: string): void {
+function setText(el: XmlElement, value: string): void {
   while (el.firstChild) el.removeChild(el.firstChild);
   el.appendChild(el.ownerDocument.createTextNode(value));
 }
 /** Changes who the assertion is about: NameID and uid. */
-function impersonate(root: Document | Element, who: string): void {
+function impersonate(root: XmlDocument | XmlElement, who: string): void {
   setText(first(root, NS_A, 'NameID'), who);
   for (const a of all(root, NS_A, 'Attribute'))
     if (a.getAttribute('Name') === 'uid') setText(first(a, NS_A, 'AttributeValue'), who);
@@ -103,7 +109,7 @@ const CORPUS: Record<string, Mutation> = {
   },
   'altered after signing (assertion-only signature, attribute changed)': (xml) => {
     const doc = parse(xml);
-    removeOwnSignature(doc.documentElement);
+    removeOwnSignature(first(doc, NS_P, 'Response'));
     for (const a of all(doc, NS_A, 'Attribute'))
       if (a.getAttribute('Name') === 'mail')
         setText(first(a, NS_A, 'AttributeValue'), 'x@evil.test');
@@ -128,10 +134,10 @@ const CORPUS: Record<string, Mutation> = {
   },
   'wrapped: forged assertion first, the signed one moved into Extensions': (xml) => {
     const doc = parse(xml);
-    const response = doc.documentElement as unknown as Element;
+    const response = doc.documentElement as unknown as XmlElement;
     removeOwnSignature(response);
     const original = first(doc, NS_A, 'Assertion');
-    const evil = original.cloneNode(true) as Element;
+    const evil = original.cloneNode(true) as XmlElement;
     removeOwnSignature(evil);
     evil.setAttribute('ID', '_evil');
     impersonate(evil, 'admin');
@@ -144,10 +150,10 @@ const CORPUS: Record<string, Mutation> = {
   },
   'wrapped: forged assertion with the same ID, the signed one inside its Advice': (xml) => {
     const doc = parse(xml);
-    const response = doc.documentElement as unknown as Element;
+    const response = doc.documentElement as unknown as XmlElement;
     removeOwnSignature(response);
     const original = first(doc, NS_A, 'Assertion');
-    const evil = original.cloneNode(true) as Element;
+    const evil = original.cloneNode(true) as XmlElement;
     removeOwnSignature(evil);
     impersonate(evil, 'admin');
     const advice = doc.createElementNS(NS_A, 'saml:Advice');
@@ -158,10 +164,10 @@ const CORPUS: Record<string, Mutation> = {
   },
   'wrapped: signed assertion and a forged one side by side': (xml) => {
     const doc = parse(xml);
-    const response = doc.documentElement as unknown as Element;
+    const response = doc.documentElement as unknown as XmlElement;
     removeOwnSignature(response);
     const original = first(doc, NS_A, 'Assertion');
-    const evil = original.cloneNode(true) as Element;
+    const evil = original.cloneNode(true) as XmlElement;
     removeOwnSignature(evil);
     evil.setAttribute('ID', '_evil2');
     impersonate(evil, 'admin');
@@ -170,10 +176,10 @@ const CORPUS: Record<string, Mutation> = {
   },
   'wrapped: forged assertion keeps the signature, the signed one inside ds:Object': (xml) => {
     const doc = parse(xml);
-    const response = doc.documentElement as unknown as Element;
+    const response = doc.documentElement as unknown as XmlElement;
     removeOwnSignature(response);
     const original = first(doc, NS_A, 'Assertion');
-    const evil = original.cloneNode(true) as Element;
+    const evil = original.cloneNode(true) as XmlElement;
     impersonate(evil, 'admin');
     const sig = ownSignature(evil);
     if (!sig) throw new Error('assertion not signed');
@@ -185,8 +191,8 @@ const CORPUS: Record<string, Mutation> = {
   },
   'wrapped: the whole signed Response inside a forged Response': (xml) => {
     const doc = parse(xml);
-    const signed = doc.documentElement as unknown as Element;
-    const evilResponse = signed.cloneNode(true) as Element;
+    const signed = doc.documentElement as unknown as XmlElement;
+    const evilResponse = signed.cloneNode(true) as XmlElement;
     removeOwnSignature(evilResponse);
     const evilAssertion = first(evilResponse, NS_A, 'Assertion');
     removeOwnSignature(evilAssertion);
@@ -205,7 +211,7 @@ const CORPUS: Record<string, Mutation> = {
   'wrong destination and recipient (re-signed with the IdP key)': (xml, k) => {
     const doc = parse(xml);
     const other = 'https://another-sp.example/acs';
-    (doc.documentElement as unknown as Element).setAttribute('Destination', other);
+    (doc.documentElement as unknown as XmlElement).setAttribute('Destination', other);
     first(doc, NS_A, 'SubjectConfirmationData').setAttribute('Recipient', other);
     return signAssertion(serialize(doc), k.idpKey, k.idpCert);
   },
@@ -230,7 +236,7 @@ const CORPUS: Record<string, Mutation> = {
   },
   'wrong InResponseTo (re-signed with the IdP key)': (xml, k) => {
     const doc = parse(xml);
-    (doc.documentElement as unknown as Element).setAttribute('InResponseTo', '_other');
+    (doc.documentElement as unknown as XmlElement).setAttribute('InResponseTo', '_other');
     first(doc, NS_A, 'SubjectConfirmationData').setAttribute('InResponseTo', '_other');
     return signAssertion(serialize(doc), k.idpKey, k.idpCert);
   },

@@ -5,7 +5,7 @@
  * external entities) is refused before parsing, the fetch has a timeout and a size limit,
  * and only http(s) URLs are fetched.
  */
-import { DOMParser } from '@xmldom/xmldom';
+import { DOMParser, type XmlDocument, type XmlElement } from './xml.ts';
 import { GatehouseError } from '../../../core/errors.ts';
 import type { SamlProviderConfig } from '../../../core/sso/types.ts';
 import { certificateBody } from './certificate.ts';
@@ -33,7 +33,7 @@ function invalid(why: string): GatehouseError {
 }
 
 /** Refuses DOCTYPE (and so every entity) before any parser sees the text. */
-export function parseXmlSafely(xml: string): Document {
+export function parseXmlSafely(xml: string): XmlDocument & { documentElement: XmlElement } {
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw invalid('it declares a document type or entities');
   const errors: string[] = [];
   const doc = new DOMParser({
@@ -41,12 +41,13 @@ export function parseXmlSafely(xml: string): Document {
       if (level !== 'warning') errors.push(String(msg));
     },
   }).parseFromString(xml, 'text/xml');
-  if (errors.length > 0 || !doc.documentElement) throw invalid('it is not well-formed XML');
-  return doc;
+  const root = doc.documentElement;
+  if (errors.length > 0 || !root) throw invalid('it is not well-formed XML');
+  return Object.assign(doc, { documentElement: root });
 }
 
-function children(el: Element | Document, ns: string, name: string): Element[] {
-  return Array.from(el.getElementsByTagNameNS(ns, name) as unknown as ArrayLike<Element>);
+function children(el: XmlElement | XmlDocument, ns: string, name: string): XmlElement[] {
+  return Array.from(el.getElementsByTagNameNS(ns, name));
 }
 
 export function parseIdpMetadata(xml: string, entityId?: string): IdpMetadata {
@@ -110,15 +111,10 @@ export async function fetchIdpMetadata(
   if (declared > maxBytes) throw invalid(`${url} is larger than ${maxBytes} bytes`);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  // Node's web stream is async iterable; leaving the loop early cancels the download.
+  for await (const value of res.body as unknown as AsyncIterable<Uint8Array>) {
     size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw invalid(`${url} is larger than ${maxBytes} bytes`);
-    }
+    if (size > maxBytes) throw invalid(`${url} is larger than ${maxBytes} bytes`);
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString('utf8');

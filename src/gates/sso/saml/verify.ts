@@ -16,6 +16,7 @@ import type { LoginRequest, SamlIdentityProvider, VerifiedLogin } from '../../..
 import type { SamlEndpoints } from '../urls.ts';
 import { CLOCK_SKEW_MS, TRANSIENT } from './client.ts';
 import { parseXmlSafely } from './idp-metadata.ts';
+import type { XmlElement } from './xml.ts';
 
 const PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
@@ -75,7 +76,7 @@ export async function verifySamlResponse(
 
   // The outer Response (signed or not): hostile XML is refused before node-saml parses it.
   const xml = Buffer.from(body.SAMLResponse, 'base64').toString('utf8');
-  let outer: Element;
+  let outer: XmlElement;
   try {
     outer = parseXmlSafely(xml).documentElement;
   } catch {
@@ -83,9 +84,9 @@ export async function verifySamlResponse(
   }
   if (outer.localName !== 'Response' || outer.namespaceURI !== PROTOCOL)
     throw new SamlRefusal(`The message is a ${outer.localName}, not a SAML Response.`);
-  const status = Array.from(
-    outer.getElementsByTagNameNS(PROTOCOL, 'StatusCode') as unknown as ArrayLike<Element>,
-  )[0]?.getAttribute('Value');
+  const status = Array.from(outer.getElementsByTagNameNS(PROTOCOL, 'StatusCode'))[0]?.getAttribute(
+    'Value',
+  );
   if (status !== SUCCESS)
     throw new SamlRefusal(`The identity provider answered with status ${status ?? 'none'}.`);
   const destination = outer.getAttribute('Destination');
