@@ -5,6 +5,7 @@ import { Layout } from './components/Layout';
 import { Loading } from './components/states';
 import { useSession } from './session';
 import { SignInPage } from './pages/SignIn';
+import { LoginHandlerPage } from './pages/login-handler';
 import { ChangePasswordPage } from './pages/ChangePassword';
 import { StaffListPage } from './pages/StaffList';
 import { AddUserPage } from './pages/AddUser';
@@ -70,6 +71,7 @@ export const router = createBrowserRouter([
           { path: '/import', element: <ImportPage /> },
           { path: '/export', element: <ExportPage /> },
           { path: '/directories', element: <DirectoriesPage /> },
+          { path: '/login-handler', element: <LoginHandlerPage /> },
           { path: '/directories/:id', element: <DirectoryEditPage /> },
           { path: '/directory-sync', element: <DirectorySyncPage /> },
           { path: '*', element: <NotFoundPage /> },

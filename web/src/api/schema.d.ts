@@ -536,8 +536,12 @@ export interface paths {
                                 /** @description UTC, HH:MM. */
                                 daily_at: string;
                             }) | null;
+                            /** @description SCIM directories, at creation: the URL to give the IdP. */
+                            scim_url?: string;
                             start_tls?: boolean;
                             sync_group_dn?: string | null;
+                            /** @description SCIM directories, at creation only: the bearer token, shown once. */
+                            token?: string;
                             type: "ldap" | "scim";
                             updated_at: string;
                             /** @description ldap:// or ldaps:// URL. */
@@ -640,8 +644,12 @@ export interface paths {
                                 /** @description UTC, HH:MM. */
                                 daily_at: string;
                             }) | null;
+                            /** @description SCIM directories, at creation: the URL to give the IdP. */
+                            scim_url?: string;
                             start_tls?: boolean;
                             sync_group_dn?: string | null;
+                            /** @description SCIM directories, at creation only: the bearer token, shown once. */
+                            token?: string;
                             type: "ldap" | "scim";
                             updated_at: string;
                             /** @description ldap:// or ldaps:// URL. */
@@ -821,8 +829,12 @@ export interface paths {
                                 /** @description UTC, HH:MM. */
                                 daily_at: string;
                             }) | null;
+                            /** @description SCIM directories, at creation: the URL to give the IdP. */
+                            scim_url?: string;
                             start_tls?: boolean;
                             sync_group_dn?: string | null;
+                            /** @description SCIM directories, at creation only: the bearer token, shown once. */
+                            token?: string;
                             type: "ldap" | "scim";
                             updated_at: string;
                             /** @description ldap:// or ldaps:// URL. */
@@ -1078,6 +1090,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/people/v2/directories/{id}/scim-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recent SCIM requests of a SCIM directory, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Entries older than this id. */
+                    before?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                at: string;
+                                error: string | null;
+                                id: number;
+                                method: string;
+                                path: string;
+                                request_id: string | null;
+                                status: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/people/v2/directories/{id}/sync": {
         parameters: {
             query?: never;
@@ -1112,6 +1200,11 @@ export interface paths {
                         confirm_mass_block?: boolean;
                         /** @default false */
                         dry_run?: boolean;
+                        /**
+                         * @description incremental reads only entries changed since the last run (and, on Active Directory, the deleted ones); the first run is always full.
+                         * @default full
+                         */
+                        mode?: "full" | "incremental";
                     };
                 };
             };
@@ -1293,6 +1386,183 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/v2/directories/{id}/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The SCIM URL and the live tokens (never their secrets) of a SCIM directory */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            scim_url: string;
+                            tokens: {
+                                created_at: string;
+                                expires_at: string | null;
+                                last_used_at: string | null;
+                                prefix: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Make a new SCIM token (shown once); the old one works for a grace period */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description How long the current token keeps working (0: it stops now).
+                         * @default 60
+                         */
+                        grace_minutes?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description When the token it replaces stops working (null: there was none). */
+                            previous_expires_at: string | null;
+                            /** @description The SCIM base URL to give the identity provider. */
+                            scim_url: string;
+                            /** @description The bearer token; shown this once only. */
+                            token: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        /** Revoke every SCIM token of the directory at once */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -2562,6 +2832,632 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/people/v2/identity-providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List identity providers (SSO login handler) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                accounts_made: number;
+                                acs_url?: string;
+                                allow_idp_initiated: boolean;
+                                attribute_mapping: {
+                                    [key: string]: string;
+                                };
+                                button_text: string;
+                                certificates?: string[];
+                                client_id?: string;
+                                client_secret_set?: boolean;
+                                created_at: string;
+                                defaults: {
+                                    extranet_id: number | null;
+                                    groups: number[];
+                                    roles: number[];
+                                };
+                                enabled: boolean;
+                                id: number;
+                                idp_entity_id?: string;
+                                issuer?: string;
+                                login_url: string;
+                                logout_url: string | null;
+                                match_by: string[];
+                                metadata_fetched_at?: string | null;
+                                metadata_url?: string | null;
+                                name: string;
+                                not_found_redirect_url: string | null;
+                                provision_even_if_directories: boolean;
+                                provision_on_first_login: boolean;
+                                redirect_uri?: string;
+                                scopes?: string[];
+                                seamless: boolean;
+                                sign_requests?: boolean;
+                                sp_entity_id?: string;
+                                sp_metadata_url?: string;
+                                sso_url?: string;
+                                type: string;
+                                updated_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add an identity provider */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        allow_idp_initiated?: boolean;
+                        /** @description Gatehouse field (username, firstname, surname, email, user_code, job_title, department, office, phone, mobile, profile.<name>) → attribute or claim name; `$subject` is the OIDC sub / SAML NameID. */
+                        attribute_mapping?: {
+                            [key: string]: string;
+                        };
+                        button_text?: string;
+                        certificates?: string[];
+                        client_id?: string;
+                        client_secret?: string | null;
+                        /** @description What accounts made at first login get. */
+                        defaults?: {
+                            extranet_id?: number | null;
+                            groups?: number[];
+                            roles?: number[];
+                        };
+                        enabled?: boolean;
+                        idp_entity_id?: string;
+                        issuer?: string;
+                        logout_url?: string | null;
+                        match_by?: ("username" | "email")[];
+                        metadata_url?: string;
+                        metadata_xml?: string;
+                        name?: string;
+                        not_found_redirect_url?: string | null;
+                        /** @description Enable SSO user provisioning even if directories are present. */
+                        provision_even_if_directories?: boolean;
+                        /** @description Allow users to be provisioned on first login (default No). */
+                        provision_on_first_login?: boolean;
+                        scopes?: string[];
+                        seamless?: boolean;
+                        sign_requests?: boolean;
+                        sso_url?: string;
+                        type: "saml" | "oidc";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accounts_made: number;
+                            acs_url?: string;
+                            allow_idp_initiated: boolean;
+                            attribute_mapping: {
+                                [key: string]: string;
+                            };
+                            button_text: string;
+                            certificates?: string[];
+                            client_id?: string;
+                            client_secret_set?: boolean;
+                            created_at: string;
+                            defaults: {
+                                extranet_id: number | null;
+                                groups: number[];
+                                roles: number[];
+                            };
+                            enabled: boolean;
+                            id: number;
+                            idp_entity_id?: string;
+                            issuer?: string;
+                            login_url: string;
+                            logout_url: string | null;
+                            match_by: string[];
+                            metadata_fetched_at?: string | null;
+                            metadata_url?: string | null;
+                            name: string;
+                            not_found_redirect_url: string | null;
+                            provision_even_if_directories: boolean;
+                            provision_on_first_login: boolean;
+                            redirect_uri?: string;
+                            scopes?: string[];
+                            seamless: boolean;
+                            sign_requests?: boolean;
+                            sp_entity_id?: string;
+                            sp_metadata_url?: string;
+                            sso_url?: string;
+                            type: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/v2/identity-providers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One identity provider */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accounts_made: number;
+                            acs_url?: string;
+                            allow_idp_initiated: boolean;
+                            attribute_mapping: {
+                                [key: string]: string;
+                            };
+                            button_text: string;
+                            certificates?: string[];
+                            client_id?: string;
+                            client_secret_set?: boolean;
+                            created_at: string;
+                            defaults: {
+                                extranet_id: number | null;
+                                groups: number[];
+                                roles: number[];
+                            };
+                            enabled: boolean;
+                            id: number;
+                            idp_entity_id?: string;
+                            issuer?: string;
+                            login_url: string;
+                            logout_url: string | null;
+                            match_by: string[];
+                            metadata_fetched_at?: string | null;
+                            metadata_url?: string | null;
+                            name: string;
+                            not_found_redirect_url: string | null;
+                            provision_even_if_directories: boolean;
+                            provision_on_first_login: boolean;
+                            redirect_uri?: string;
+                            scopes?: string[];
+                            seamless: boolean;
+                            sign_requests?: boolean;
+                            sp_entity_id?: string;
+                            sp_metadata_url?: string;
+                            sso_url?: string;
+                            type: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Remove an identity provider (its identity links go; the accounts it made stay) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change an identity provider */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        allow_idp_initiated?: boolean;
+                        /** @description Gatehouse field (username, firstname, surname, email, user_code, job_title, department, office, phone, mobile, profile.<name>) → attribute or claim name; `$subject` is the OIDC sub / SAML NameID. */
+                        attribute_mapping?: {
+                            [key: string]: string;
+                        };
+                        button_text?: string;
+                        certificates?: string[];
+                        client_id?: string;
+                        client_secret?: string | null;
+                        /** @description What accounts made at first login get. */
+                        defaults?: {
+                            extranet_id?: number | null;
+                            groups?: number[];
+                            roles?: number[];
+                        };
+                        enabled?: boolean;
+                        idp_entity_id?: string;
+                        issuer?: string;
+                        logout_url?: string | null;
+                        match_by?: ("username" | "email")[];
+                        metadata_url?: string;
+                        metadata_xml?: string;
+                        name?: string;
+                        not_found_redirect_url?: string | null;
+                        /** @description Enable SSO user provisioning even if directories are present. */
+                        provision_even_if_directories?: boolean;
+                        /** @description Allow users to be provisioned on first login (default No). */
+                        provision_on_first_login?: boolean;
+                        scopes?: string[];
+                        seamless?: boolean;
+                        sign_requests?: boolean;
+                        sso_url?: string;
+                        type?: "saml" | "oidc";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accounts_made: number;
+                            acs_url?: string;
+                            allow_idp_initiated: boolean;
+                            attribute_mapping: {
+                                [key: string]: string;
+                            };
+                            button_text: string;
+                            certificates?: string[];
+                            client_id?: string;
+                            client_secret_set?: boolean;
+                            created_at: string;
+                            defaults: {
+                                extranet_id: number | null;
+                                groups: number[];
+                                roles: number[];
+                            };
+                            enabled: boolean;
+                            id: number;
+                            idp_entity_id?: string;
+                            issuer?: string;
+                            login_url: string;
+                            logout_url: string | null;
+                            match_by: string[];
+                            metadata_fetched_at?: string | null;
+                            metadata_url?: string | null;
+                            name: string;
+                            not_found_redirect_url: string | null;
+                            provision_even_if_directories: boolean;
+                            provision_on_first_login: boolean;
+                            redirect_uri?: string;
+                            scopes?: string[];
+                            seamless: boolean;
+                            sign_requests?: boolean;
+                            sp_entity_id?: string;
+                            sp_metadata_url?: string;
+                            sso_url?: string;
+                            type: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/people/v2/identity-providers/{id}/explain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Why was this login refused? What the person's next login would do, and why */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        email?: string;
+                        subject?: string;
+                        username?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            outcome: "signed_in" | "provisioned" | "redirected" | "refused";
+                            person_id: number | null;
+                            reason: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/v2/identity-providers/presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Attribute mappings of common identity providers */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: unknown[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/people/v2/imports": {
         parameters: {
             query?: never;
@@ -2918,8 +3814,21 @@ export interface paths {
                                         accounts: number;
                                         id: number;
                                         kind: string;
+                                        last_run: {
+                                            dry_run: boolean;
+                                            finished_at: string | null;
+                                            id: number;
+                                            started_at: string;
+                                            status: string;
+                                        } | null;
                                         name: string;
                                         owned_fields: string[];
+                                        schedule: ({
+                                            every_minutes: number;
+                                        } | {
+                                            /** @description UTC, HH:MM. */
+                                            daily_at: string;
+                                        }) | null;
                                     }[];
                                 };
                                 manual: {
@@ -5009,6 +5918,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/people/v2/users/{id}/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A person's linked identities */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                created_at: string;
+                                external_id: string;
+                                /** @description `idp:<id>` for an identity provider, `directory:<id>` for a directory. */
+                                provider: string;
+                                provider_name: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/v2/users/{id}/identities/{provider}/{external_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Unlink an identity (the next SSO login matches again by username or email) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    external_id: string;
+                    id: number;
+                    provider: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The HTTP status. */
+                            code: number;
+                            /** @description What went wrong and what to do, in a sentence. */
+                            error: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            request_id?: string;
+                            /**
+                             * @description Stable machine-readable error type.
+                             * @enum {unknown}
+                             */
+                            type: "validation_failed" | "bad_request" | "json_forbidden_key" | "unauthenticated" | "invalid_credentials" | "password_change_required" | "forbidden" | "csrf_failed" | "account_blocked" | "account_frozen" | "not_found" | "route_not_found" | "method_not_allowed" | "username_taken" | "user_code_taken" | "email_taken" | "name_taken" | "external_identity_taken" | "conflict" | "field_owned_by_directory" | "manager_cycle" | "group_cycle" | "in_use" | "precondition_failed" | "precondition_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "import_file_invalid" | "import_interrupted" | "directory_owns_accounts" | "directory_type_mismatch" | "sync_in_progress" | "directory_unreachable" | "directory_sign_in_refused" | "password_managed_by_directory" | "password_too_weak" | "secret_key_missing" | "secret_key_wrong" | "sso_provider_disabled" | "sso_account_blocked" | "sso_account_frozen" | "sso_no_account" | "sso_directories_present" | "sso_ambiguous_match" | "sso_identity_conflict" | "sso_attribute_missing" | "sso_provision_failed" | "sso_login_invalid" | "sso_idp_error" | "saml_response_invalid" | "saml_metadata_invalid" | "scim_invalid_filter" | "scim_invalid_syntax" | "scim_invalid_path" | "scim_no_target" | "scim_invalid_value" | "scim_mutability" | "scim_too_many" | "scim_invalid_version" | "scim_uniqueness" | "scim_token_invalid" | "internal" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/people/v2/users/{id}/manager": {
         parameters: {
             query?: never;
@@ -5950,6 +6991,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sso/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Identity providers to sign in with (no authentication needed) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                button_text: string;
+                                id: number;
+                                /** @description A path of this site; add ?return_to=/path. */
+                                login_url: string;
+                                seamless: boolean;
+                                type: "saml" | "oidc";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -5990,8 +7076,12 @@ export interface components {
                 /** @description UTC, HH:MM. */
                 daily_at: string;
             }) | null;
+            /** @description SCIM directories, at creation: the URL to give the IdP. */
+            scim_url?: string;
             start_tls?: boolean;
             sync_group_dn?: string | null;
+            /** @description SCIM directories, at creation only: the bearer token, shown once. */
+            token?: string;
             type: "ldap" | "scim";
             updated_at: string;
             /** @description ldap:// or ldaps:// URL. */

@@ -19,6 +19,7 @@ import {
   IconForms,
   IconHistory,
   IconKey,
+  IconLogin,
   IconRefresh,
   IconServer2,
   IconLogout,
@@ -59,6 +60,7 @@ const ORGANISE: NavItem[] = [
 const ADMIN: NavItem[] = [
   { to: '/overview', label: 'Provisioning overview', icon: <IconChartPie size={18} /> },
   { to: '/directories', label: 'User directories', icon: <IconServer2 size={18} /> },
+  { to: '/login-handler', label: 'Login handler', icon: <IconLogin size={18} /> },
   { to: '/api-keys', label: 'API keys', icon: <IconKey size={18} /> },
   { to: '/audit', label: 'Audit log', icon: <IconHistory size={18} /> },
 ];
