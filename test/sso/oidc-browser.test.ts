@@ -1,0 +1,83 @@
+/**
+ * A walk in Chromium from the sign-in page's IdP button to the signed-in console, through a
+ * real OpenID Provider; then the console's Login handler page with the decision recorded.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
+import { openBrowser, type TestBrowser } from '../browser/browser.ts';
+
+describe('OIDC sign-in in a browser', () => {
+  let s: TestServer;
+  let op: TestOidcProvider;
+  let b: TestBrowser;
+  let id: number;
+
+  before(async () => {
+    b = await openBrowser();
+    s = await startTestServer({ GATEHOUSE_SECRET_KEY: 'cd'.repeat(32) });
+    op = await startOidcProvider();
+    const r = await s.request('POST', '/api/people/v2/identity-providers', {
+      body: {
+        type: 'oidc',
+        name: 'Company OP',
+        button_text: 'Sign in with Company OP',
+        issuer: op.issuer,
+        client_id: 'browser',
+        client_secret: 'browser-secret-0123456789abcdef01',
+        attribute_mapping: {
+          username: 'preferred_username',
+          email: 'email',
+          firstname: 'given_name',
+          surname: 'family_name',
+        },
+      },
+    });
+    assert.equal(r.status, 201, r.text);
+    id = r.body.id;
+    op.start([
+      {
+        client_id: 'browser',
+        client_secret: 'browser-secret-0123456789abcdef01',
+        redirect_uris: [`${s.url}/sso/${id}/callback`],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      },
+    ]);
+    // A login-handler administrator who exists already: matched by username, then linked.
+    const lha = await s.makeUser('lhadmin', ['login_handler_admin', 'people_admin']);
+    assert.ok(lha.id);
+    op.addAccount({
+      sub: 'op-lhadmin',
+      claims: {
+        preferred_username: 'lhadmin',
+        email: 'lhadmin@example.org',
+        given_name: 'Lh',
+        family_name: 'Admin',
+      },
+    });
+  });
+  after(async () => {
+    await b?.close();
+    await op?.close();
+    await s?.close();
+  });
+
+  it('from the login button to the signed-in console, and the decision in the Login handler page', async () => {
+    const page = b.page;
+    op.nextLogin('op-lhadmin');
+    await page.goto(`${s.url}/login`);
+    await page.getByRole('link', { name: 'Sign in with Company OP' }).click();
+    await page.waitForURL(`${s.url}/users`);
+    await page.getByRole('navigation', { name: 'Main navigation' }).waitFor();
+    await page
+      .getByRole('navigation', { name: 'Main navigation' })
+      .getByRole('link', { name: 'Login handler' })
+      .click();
+    await page.getByRole('heading', { level: 1, name: 'Login handler' }).waitFor();
+    await page.getByText('Allow users to be provisioned on first login').first().waitFor();
+    await page.getByText(/Signed in as lhadmin \(matched by username lhadmin\)/).waitFor();
+    await b.shot('sso-login-handler');
+  });
+});
