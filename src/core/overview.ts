@@ -11,7 +11,9 @@ import {
   csvImportCounts,
   peopleByOrigin,
 } from '../store/overview-repo.ts';
+import type { DirectoryRunRow } from '../store/schema.ts';
 import type { DirectoriesService } from './directories.ts';
+import type { Schedule } from './sync/directory-config.ts';
 
 export const ORIGINS = ['console', 'csv', 'api', 'cli', 'ldap', 'scim', 'sso', 'system'] as const;
 const API_KEY_RECENT_DAYS = 30;
@@ -46,7 +48,23 @@ export interface ProvisioningOverview {
     };
     directories: {
       in_use: boolean;
-      list: { id: number; name: string; kind: string; accounts: number; owned_fields: string[] }[];
+      list: {
+        id: number;
+        name: string;
+        kind: string;
+        accounts: number;
+        owned_fields: string[];
+        /** Off (null), every N minutes or daily at a UTC time. */
+        schedule: Schedule;
+        /** The latest run (dry runs included), for "when did it last sync, and how did it go". */
+        last_run: {
+          id: number;
+          status: string;
+          dry_run: boolean;
+          started_at: string;
+          finished_at: string | null;
+        } | null;
+      }[];
     };
     sso: {
       in_use: boolean;
@@ -81,6 +99,11 @@ export class OverviewService {
         csvImportCounts(db),
         this.directories.list(),
       ]);
+    const [records, lastRuns] = await Promise.all([
+      this.directories.records(),
+      Promise.all(directories.map((d) => this.directories.status(d.id))),
+    ]);
+    const scheduleOf = new Map(records.map((r) => [r.id, r.schedule]));
     const byOrigin = new Map(origins.map((o) => [o.origin, o]));
     const count = (o: string) => byOrigin.get(o)?.count ?? 0;
     const accountsIn = new Map(perDirectory.map((d) => [d.directoryId, d.count]));
@@ -123,12 +146,14 @@ export class OverviewService {
         },
         directories: {
           in_use: directories.length > 0,
-          list: directories.map((d) => ({
+          list: directories.map((d, i) => ({
             id: d.id,
             name: d.name,
             kind: d.kind,
             accounts: accountsIn.get(d.id) ?? 0,
             owned_fields: d.owned_fields,
+            schedule: scheduleOf.get(d.id) ?? null,
+            last_run: lastRunView(lastRuns[i]?.last_run),
           })),
         },
         // No SSO gate yet: the list is empty and the page says so.
@@ -136,4 +161,15 @@ export class OverviewService {
       },
     };
   }
+}
+
+function lastRunView(r: DirectoryRunRow | undefined) {
+  if (!r) return null;
+  return {
+    id: r.id,
+    status: r.status,
+    dry_run: r.dry_run === 1,
+    started_at: r.started_at,
+    finished_at: r.finished_at,
+  };
 }

@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 describe('GET /overview', () => {
   let s: TestServer;
   before(async () => {
-    s = await startTestServer();
+    s = await startTestServer({ GATEHOUSE_SECRET_KEY: 'cd'.repeat(32) });
   });
   after(() => s.close());
 
@@ -54,6 +54,40 @@ describe('GET /overview', () => {
     assert.equal(o.ways_in.api.keys_used_recently, 1);
     assert.equal(o.ways_in.directories.in_use, false);
     assert.deepEqual(o.ways_in.sso.identity_providers, []);
+  });
+
+  it('lists each directory with its accounts, its schedule and its last run', async () => {
+    const made = await s.request('POST', '/api/people/v2/directories', {
+      body: {
+        type: 'ldap',
+        preset: 'openldap',
+        name: 'Closed port',
+        url: 'ldap://127.0.0.1:1',
+        bind_dn: 'cn=nobody,dc=example,dc=test',
+        bind_password: 'not-used',
+        base_dn: 'dc=example,dc=test',
+        schedule: { daily_at: '03:15' },
+      },
+    });
+    assert.equal(made.status, 201, made.text);
+    const before = (await s.request('GET', '/api/people/v2/overview')).body;
+    const listed = before.ways_in.directories.list[0];
+    assert.equal(before.ways_in.directories.in_use, true);
+    assert.equal(listed.name, 'Closed port');
+    assert.equal(listed.accounts, 0);
+    assert.deepEqual(listed.schedule, { daily_at: '03:15' });
+    assert.equal(listed.last_run, null);
+
+    const run = await s.request('POST', `/api/people/v2/directories/${made.body.id}/sync`, {
+      body: { dry_run: true },
+    });
+    assert.equal(run.body.status, 'failed');
+    const after = (await s.request('GET', '/api/people/v2/overview')).body;
+    const last = after.ways_in.directories.list[0].last_run;
+    assert.equal(last.id, run.body.id);
+    assert.equal(last.status, 'failed');
+    assert.equal(last.dry_run, true);
+    assert.ok(last.finished_at);
   });
 
   it('is for People administrators only, and is in the OpenAPI document', async () => {

@@ -117,7 +117,7 @@ export function countOfAction(action: string): CountKey {
     : (((COUNT_KEYS as readonly string[]).includes(action) ? action : 'unchanged') as CountKey);
 }
 
-export function lastRunSentence(d: Directory): string {
+export function lastRunSentence(d: Pick<Directory, 'last_run'>): string {
   const r = d.last_run;
   if (!r) return 'Never synced';
   const status = STATUS_LABEL[r.status as SyncRun['status']] ?? r.status;

@@ -38,6 +38,7 @@ import {
   formatDateTime,
 } from '../words';
 import { agree, plural } from '../plural';
+import { lastRunSentence, scheduleSentence } from './DirectoriesCommon';
 
 const n = (x: number) => x.toLocaleString();
 
@@ -92,7 +93,7 @@ export function summarySentences(o: Overview): string[] {
   );
   lines.push(
     w.directories.in_use
-      ? `User directories sync accounts: ${w.directories.list.map((d) => `${d.name} (${d.kind.toUpperCase()}, ${plural(d.accounts, 'account')})`).join(', ')}. Directories own the fields they map; their accounts are blocked, never deleted, when they leave.`
+      ? `User directories sync accounts: ${w.directories.list.map((d) => `${d.name} (${d.kind.toUpperCase()}, ${plural(d.accounts, 'account')}; schedule: ${scheduleSentence(d.schedule)}; last run: ${lastRunSentence(d)})`).join(', ')}. Directories own the fields they map; their accounts are blocked, never deleted, when they leave.`
       : 'No user directory (LDAP or SCIM) is connected.',
   );
   lines.push(
@@ -181,7 +182,8 @@ function OverviewBody({ o }: { o: Overview }) {
               ? 'No LDAP or SCIM directory is connected.'
               : w.directories.list
                   .map(
-                    (d) => `${d.name} (${d.kind.toUpperCase()}): ${plural(d.accounts, 'account')}`,
+                    (d) =>
+                      `${d.name} (${d.kind.toUpperCase()}): ${plural(d.accounts, 'account')}; schedule: ${scheduleSentence(d.schedule)}; last run: ${lastRunSentence(d)}`,
                   )
                   .join('; ')}
           </WayIn>

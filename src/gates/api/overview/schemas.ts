@@ -1,5 +1,6 @@
 /** The shape of GET /overview (the provisioning overview). */
 import { Type } from 'typebox';
+import { Schedule } from '../directories/schemas.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
   Type.Union([t, Type.Null()]);
@@ -52,6 +53,16 @@ export const Overview = Type.Object(
             kind: Type.String(),
             accounts: Count,
             owned_fields: Type.Array(Type.String()),
+            schedule: Schedule,
+            last_run: Nullable(
+              Type.Object({
+                id: Type.Integer(),
+                status: Type.String(),
+                dry_run: Type.Boolean(),
+                started_at: Type.String(),
+                finished_at: Nullable(Type.String()),
+              }),
+            ),
           }),
         ),
       }),
