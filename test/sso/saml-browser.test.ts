@@ -1,5 +1,5 @@
 /**
- * A SAML login in Chromium: from the login URL the sign-in page's button leads to, through
+ * A SAML login in Chromium: from the sign-in page's button for the IdP, through
  * SimpleSAMLphp's own form and its auto-submitted cross-site POST to the ACS, to the
  * signed-in console. Proves what a fetch-based test cannot: the browser carries out the
  * HTTP-POST binding under our headers, and the session cookie set on the cross-site
@@ -38,7 +38,16 @@ it('signs in through SimpleSAMLphp and lands signed in on the console', async ()
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
   });
-  await page.goto(`${s.url}/sso/${saml.providerId}/login?return_to=/`);
+  // The sign-in page's button for the provider (a plain link: no form, so the console's
+  // CSP form-action does not come into it), then SimpleSAMLphp.
+  await page.goto(`${s.url}/login`);
+  const button = page.getByRole('link', { name: 'Sign in with SimpleSAMLphp' });
+  assert.match(
+    (await button.getAttribute('href')) ?? '',
+    new RegExp(`^/sso/${saml.providerId}/login`),
+  );
+  await button.click();
+  await page.waitForURL((u) => !u.toString().startsWith(s.url));
   // SimpleSAMLphp's own login form.
   await page.locator('input[name="username"]').fill(person.username);
   await page.locator('input[name="password"]').fill(person.password);
