@@ -28,6 +28,7 @@ import * as m0007 from './migrations/0007_people_search_postgres.ts';
 import * as m0008 from './migrations/0008_directories.ts';
 import * as m0009 from './migrations/0009_identity_providers.ts';
 import * as m0010 from './migrations/0010_saml_replay.ts';
+import * as m0011 from './migrations/0011_scim.ts';
 import * as m0012 from './migrations/0012_imports_runner.ts';
 import { ensureTrigramIndex } from './search-index.ts';
 import { prepareLookups } from './prepared.ts';
@@ -111,6 +112,7 @@ class StaticMigrations implements MigrationProvider {
       '0008_directories': { up: (db) => m0008.up(db, caps) },
       '0009_identity_providers': { up: (db) => m0009.up(db, caps) },
       '0010_saml_replay': { up: (db) => m0010.up(db) },
+      '0011_scim': { up: (db) => m0011.up(db, caps) },
       '0012_imports_runner': { up: (db) => m0012.up(db) },
     });
   }
