@@ -40,7 +40,7 @@ function serialize(doc: XmlDocument | XmlNode): string {
   return new XMLSerializer().serializeToString(doc);
 }
 function first(node: XmlDocument | XmlElement, ns: string, name: string): XmlElement {
-  const el = (node.getElementsByTagNameNS(ns, name))[0];
+  const el = node.getElementsByTagNameNS(ns, name)[0];
   if (!el) throw new Error(`no ${name}`);
   return el;
 }

@@ -196,19 +196,17 @@ export class ScimUsers {
     const outcome = await this.sync.applyEntry(actor, directoryId, entry);
     if (outcome.action === 'error' || outcome.personId === null) throw entryError(outcome);
     const at = nowIso();
-    await this.store.db
-      .transaction()
-      .execute((tx) =>
-        repo.saveScimUser(
-          tx,
-          scimId,
-          {
-            ...this.columns(resource, outcome.personId!, entry.active, at),
-            version: current.version + 1,
-          },
-          filterRows(resource, scimId, directoryId),
-        ),
-      );
+    await this.store.db.transaction().execute((tx) =>
+      repo.saveScimUser(
+        tx,
+        scimId,
+        {
+          ...this.columns(resource, outcome.personId!, entry.active, at),
+          version: current.version + 1,
+        },
+        filterRows(resource, scimId, directoryId),
+      ),
+    );
     return this.find(directoryId, scimId);
   }
 

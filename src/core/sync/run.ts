@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { Store } from '../../store/database.ts';
 import { listDirectories } from '../../store/directory-repo.ts';
 import { idsByUsernameKeys } from '../../store/batch-repo.ts';
+import { findPeopleByUsernameKeys } from '../../store/people-repo.ts';
 import {
   insertLinks,
   insertRun,
@@ -178,6 +179,7 @@ export class SyncRunner {
       report.status = status;
       report.stop_reason = reason;
       report.finished_at = nowIso();
+      const itemCount = items.length;
       await insertRunItems(db, row.id, items.splice(0));
       await updateRun(db, row.id, {
         status,
@@ -186,11 +188,7 @@ export class SyncRunner {
         phase: null,
         counts: JSON.stringify(report.counts),
         would_block: report.would_block.length > 0 ? JSON.stringify(report.would_block) : null,
-        item_count:
-          report.counts.errors +
-          Object.values(report.counts).reduce((a, b) => a + b, 0) -
-          report.counts.unchanged -
-          report.counts.errors,
+        item_count: itemCount,
       });
       return report;
     };
@@ -324,8 +322,11 @@ export class SyncRunner {
         const keys = [...byKey.keys()];
         const made: { externalId: string; personId: number }[] = [];
         for (let s = 0; s < keys.length; s += 500)
-          for (const r of await idsByUsernameKeys(tx, keys.slice(s, s + 500)))
-            made.push({ externalId: byKey.get(r.username_key)!, personId: r.id });
+          for (const r of await findPeopleByUsernameKeys(tx, keys.slice(s, s + 500)))
+            // Only accounts this batch made for the directory: a local account created under
+            // the same username while the run planned is not taken over by the link.
+            if (r.directory_id === directory.id)
+              made.push({ externalId: byKey.get(r.username_key)!, personId: r.id });
         // Only the rows the batch created: a key already linked is another account.
         const linkedIds = new Set(links.values());
         await insertLinks(

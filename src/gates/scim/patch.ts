@@ -318,8 +318,7 @@ function applyOne(resource: JsonObject, op: PatchOp, kind: ResourceKind): void {
       if (p.sub === null) container[key] = list.filter((item) => !hits.includes(item));
       else for (const item of hits) if (isObject(item)) delete item[keyOf(item, p.sub) ?? p.sub];
       const left = container[key];
-      if (Array.isArray(left) && left.length === 0)
-        delete container[key];
+      if (Array.isArray(left) && left.length === 0) delete container[key];
       return;
     }
     if (hits.length === 0) {
