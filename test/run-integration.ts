@@ -18,9 +18,11 @@ const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : testFil
 await ensureServerBuilt();
 // The test directories (slapd, Samba AD) start once per run, only when a selected file uses
 // them, and reach the test processes through the env (test/helpers/slapd.ts, samba.ts).
-const services = await startTestDirectories(files);
 let failed = false;
 for (const engine of engines) {
+  // Fresh directories for each engine's pass: tests name their entries, and a second pass on
+  // the same Samba would find them already there.
+  const services = await startTestDirectories(files);
   console.log(`\n=== Integration tests on ${engine} (${files.length} files) ===`);
   const r = spawnSync(
     process.execPath,
@@ -34,6 +36,6 @@ for (const engine of engines) {
     failed = true;
     console.log(`=== ${engine}: FAILED ===`);
   }
+  await services.stop();
 }
-await services.stop();
 process.exit(failed ? 1 : 0);
