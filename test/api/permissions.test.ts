@@ -78,6 +78,11 @@ function writes(ids: Ids): Call[] {
     ['POST', `/directories/${ids.directory}/sync`, { dry_run: true }],
     ['POST', `/directories/${ids.directory}/token`, {}],
     ['DELETE', `/directories/${ids.directory}/token`],
+    ['POST', '/identity-providers', { type: 'oidc', name: 'nope' }],
+    ['PATCH', '/identity-providers/1', { name: 'x' }],
+    ['DELETE', '/identity-providers/1'],
+    ['POST', '/identity-providers/1/explain', { username: 'x' }],
+    ['DELETE', `/users/${p}/identities/1/1`],
   ];
 }
 
@@ -125,6 +130,10 @@ function adminReads(ids: Ids): string[] {
     `/directories/${ids.directory}/runs/1`,
     `/directories/${ids.directory}/scim-log`,
     `/directories/${ids.directory}/token`,
+    '/identity-providers',
+    '/identity-providers/presets',
+    '/identity-providers/1',
+    `/users/${ids.person}/identities`,
   ];
 }
 
