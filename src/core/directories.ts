@@ -4,12 +4,20 @@
  * A directory owns `username` and every field its mapping fills, besides state and password.
  */
 import type { Store } from '../store/database.ts';
-import { findDirectory, insertDirectory, listDirectories } from '../store/directory-repo.ts';
+import {
+  deleteDirectoryRow,
+  findDirectory,
+  insertDirectory,
+  insertDirectoryRow,
+  listDirectories,
+  updateDirectoryRow,
+  type DirectoryColumns,
+} from '../store/directory-repo.ts';
 import { findPerson } from '../store/people-repo.ts';
 import { identitiesOfPerson, insertIdentity, personForIdentity } from '../store/identity-repo.ts';
 import { countOwnedBy, lastRunOf } from '../store/sync-repo.ts';
 import type { DirectoryRow, DirectoryRunRow } from '../store/schema.ts';
-import { recordAudit, type Changes } from '../audit/record.ts';
+import { diff, recordAudit } from '../audit/record.ts';
 import { type Actor, nowIso } from './context.ts';
 import { GatehouseError, fail, type FieldError } from './errors.ts';
 import { OWNABLE_FIELDS } from './person.ts';
@@ -24,6 +32,7 @@ import {
 } from './sync/directory-config.ts';
 import type { ProfileFieldsService } from './profile-fields.ts';
 import { releaseAccounts } from './sync/release.ts';
+import { directoryProvider } from './sync/types.ts';
 
 export interface Directory {
   id: number;
@@ -76,6 +85,21 @@ export type DirectoryPatch = {
 function ownedOf(s: DirectorySettings): string[] {
   const mapping = s.type === 'ldap' ? s.ldap.mapping : s.scim.mapping;
   return ['username', ...Object.keys(mapping)];
+}
+
+/** The row's columns for a directory's settings (the sealed secret given apart). */
+function columnsOf(input: DirectoryInput, sealed: string | null, at: string): DirectoryColumns {
+  return {
+    name: input.name.trim(),
+    kind: input.type,
+    owned_fields: JSON.stringify(ownedOf(input)),
+    settings: JSON.stringify(input.type === 'ldap' ? input.ldap : input.scim),
+    sealed_secret: sealed,
+    adopt_local_accounts: input.adopt_local_accounts ? 1 : 0,
+    max_block_percent: input.max_block_percent,
+    schedule: input.schedule === null ? null : JSON.stringify(input.schedule),
+    updated_at: at,
+  };
 }
 
 export function toRecord(row: DirectoryRow): DirectoryRecord {
@@ -223,30 +247,13 @@ export class DirectoriesService {
     const at = nowIso();
     const row = await withUniqueErrors(this.store.caps, () =>
       this.store.db.transaction().execute(async (tx) => {
-        const d = await tx
-          .insertInto('directories')
-          .values({
-            name: input.name.trim(),
-            kind: input.type,
-            owned_fields: JSON.stringify(ownedOf(input)),
-            settings: JSON.stringify(input.type === 'ldap' ? input.ldap : input.scim),
-            sealed_secret: sealed,
-            adopt_local_accounts: input.adopt_local_accounts ? 1 : 0,
-            max_block_percent: input.max_block_percent,
-            schedule: input.schedule === null ? null : JSON.stringify(input.schedule),
-            created_at: at,
-            updated_at: at,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        const changes: Changes = {};
-        for (const [k, v] of Object.entries(auditOf(toRecord(d)))) changes[k] = [null, v];
+        const d = await insertDirectoryRow(tx, columnsOf(input, sealed, at), at);
         await recordAudit(tx, actor, {
           action: 'directory.create',
           targetType: 'directory',
           targetId: d.id,
           targetLabel: d.name,
-          changes,
+          changes: diff(null, auditOf(toRecord(d))),
           at,
         });
         return d;
@@ -282,27 +289,14 @@ export class DirectoriesService {
           : this.sealer().seal(patch.bind_password);
     const row = await withUniqueErrors(this.store.caps, () =>
       this.store.db.transaction().execute(async (tx) => {
-        const d = await tx
-          .updateTable('directories')
-          .set({
-            name: next.name.trim(),
-            owned_fields: JSON.stringify(ownedOf(next)),
-            settings: JSON.stringify(next.type === 'ldap' ? next.ldap : next.scim),
-            ...(sealed !== undefined ? { sealed_secret: sealed } : {}),
-            adopt_local_accounts: next.adopt_local_accounts ? 1 : 0,
-            max_block_percent: next.max_block_percent,
-            schedule: next.schedule === null ? null : JSON.stringify(next.schedule),
-            updated_at: at,
-          })
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        const before = auditOf(current);
-        const after = auditOf(toRecord(d));
-        const changes: Changes = {};
-        for (const k of Object.keys(after))
-          if (k !== 'updated_at' && JSON.stringify(before[k]) !== JSON.stringify(after[k]))
-            changes[k] = [before[k] ?? null, after[k] ?? null];
+        const { sealed_secret, ...kept } = columnsOf(next, sealed ?? null, at);
+        const d = await updateDirectoryRow(tx, id, {
+          ...kept,
+          ...(sealed !== undefined ? { sealed_secret } : {}),
+        });
+        const { updated_at: _before, ...before } = auditOf(current);
+        const { updated_at: _after, ...after } = auditOf(toRecord(d));
+        const changes = diff(before, after);
         if (sealed !== undefined)
           changes.bind_password = ['[set]', sealed === null ? null : '[new]'];
         await recordAudit(tx, actor, {
@@ -324,16 +318,7 @@ export class DirectoriesService {
     const current = await this.get(id);
     await this.store.db.transaction().execute(async (tx) => {
       if ((await countOwnedBy(tx, id)) > 0) fail('directory_owns_accounts');
-      await tx
-        .deleteFrom('external_identities')
-        .where('provider', '=', `directory:${id}`)
-        .execute();
-      await tx
-        .updateTable('groups')
-        .set({ directory_id: null })
-        .where('directory_id', '=', id)
-        .execute();
-      await tx.deleteFrom('directories').where('id', '=', id).execute();
+      await deleteDirectoryRow(tx, id, directoryProvider(id));
       await recordAudit(tx, actor, {
         action: 'directory.delete',
         targetType: 'directory',

@@ -1,7 +1,7 @@
 /** SQL of directory syncs: a directory's identity links, its runs and their items, its lease. */
 import { sql } from 'kysely';
 import type { Executor } from './people-repo.ts';
-import type { DirectoryRunRow, DirectoryRunsTable, PersonRow } from './schema.ts';
+import type { BlockedBy, DirectoryRunRow, DirectoryRunsTable, PersonRow } from './schema.ts';
 import type { Insertable } from 'kysely';
 
 /** Every identity link of a directory: stable id → person id. */
@@ -263,4 +263,40 @@ export async function administratorsAmong(db: Executor, ids: number[]): Promise<
     .where('person_id', 'in', ids)
     .execute();
   return new Set(rows.map((r) => r.person_id));
+}
+
+/**
+ * A retired directory's accounts become local ones: no password until one is set, and the
+ * blocks the directory made become administrators' blocks. Answers who was released.
+ */
+export async function releaseOwnedAccounts(
+  db: Executor,
+  directoryId: number,
+  provider: string,
+  at: string,
+): Promise<{ id: number; username: string; state: string; blocked_by: string | null }[]> {
+  const owned = await db
+    .selectFrom('people')
+    .select(['id', 'username', 'state', 'blocked_by'])
+    .where('directory_id', '=', directoryId)
+    .execute();
+  await db
+    .updateTable('people')
+    .set((eb) => ({
+      directory_id: null,
+      password_authority: 'local',
+      password_hash: null,
+      blocked_by: eb
+        .case()
+        .when('state', '=', 'blocked')
+        .then(sql.lit<BlockedBy>('admin'))
+        .else(eb.ref('blocked_by'))
+        .end(),
+      updated_at: at,
+      version: eb('version', '+', 1),
+    }))
+    .where('directory_id', '=', directoryId)
+    .execute();
+  await db.deleteFrom('external_identities').where('provider', '=', provider).execute();
+  return owned;
 }

@@ -25,6 +25,7 @@ import type { DirectoryRecord } from '../directories.ts';
 import { matchEntry, type Match } from './match.ts';
 import {
   directoryProvider,
+  entryError,
   type DirectoryEntry,
   type EntryAction,
   type EntryOutcome,
@@ -42,12 +43,7 @@ class DryRun extends Error {
 /** The sentence of a catalogue error, with the fields it names. */
 export function errorOutcome(err: GatehouseError, personId: number | null): EntryOutcome {
   const detail = err.fields?.map((f) => `${f.field}: ${f.message}`).join(' ');
-  return {
-    action: 'error',
-    personId,
-    changes: {},
-    error: { type: err.type, message: detail ? `${err.message} ${detail}` : err.message },
-  };
+  return entryError(err.type, detail ? `${err.message} ${detail}` : err.message, personId);
 }
 
 /** The person fields an entry sets (only the mapped ones), its username included. */
@@ -143,12 +139,7 @@ export class EntryWriter {
       entry.username,
     );
     if (match.kind === 'conflict')
-      return {
-        action: 'error',
-        personId: byUsername?.id ?? null,
-        changes: {},
-        error: { type: 'username_taken', message: match.message },
-      };
+      return entryError('username_taken', match.message, byUsername?.id ?? null);
     const managerId =
       opts.managerId !== undefined ? opts.managerId : await this.managerOf(tx, provider, entry);
     const state = entry.active ? 'active' : 'blocked';

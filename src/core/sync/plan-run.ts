@@ -11,7 +11,7 @@ import { findPeopleByUsernameKeys } from '../../store/people-repo.ts';
 import { administratorsAmong, peopleByIds } from '../../store/sync-repo.ts';
 import { usernameKey } from '../normalize.ts';
 import { matchEntry } from './match.ts';
-import type { DirectoryEntry, EntryOutcome } from './types.ts';
+import { entryError, type DirectoryEntry, type EntryOutcome } from './types.ts';
 
 export interface PlannedRun {
   /** Indexes of entries that make new accounts. */
@@ -75,29 +75,22 @@ export async function planRun(
   entries.forEach((e, i) => {
     const first = byId.get(e.externalId);
     if (first !== undefined) {
-      plan.errors.set(i, {
-        action: 'error',
-        personId: null,
-        changes: {},
-        error: {
-          type: 'conflict',
-          message: `Two entries have the stable id ${e.externalId}; neither is applied.`,
-        },
-      });
+      plan.errors.set(
+        i,
+        entryError(
+          'conflict',
+          `Two entries have the stable id ${e.externalId}; neither is applied.`,
+        ),
+      );
       plan.errors.set(first, plan.errors.get(i)!);
     } else byId.set(e.externalId, i);
     const key = usernameKey(e.username);
     const other = byUsername.get(key);
     if (other !== undefined) {
-      const err: EntryOutcome = {
-        action: 'error',
-        personId: null,
-        changes: {},
-        error: {
-          type: 'username_taken',
-          message: `Two entries have the username "${e.username}"; neither is applied.`,
-        },
-      };
+      const err = entryError(
+        'username_taken',
+        `Two entries have the username "${e.username}"; neither is applied.`,
+      );
       plan.errors.set(i, err);
       plan.errors.set(other, err);
     } else byUsername.set(key, i);
@@ -161,12 +154,7 @@ export async function planRun(
         e.username,
       );
       if (m.kind === 'conflict') {
-        plan.errors.set(i, {
-          action: 'error',
-          personId: holder?.id ?? null,
-          changes: {},
-          error: { type: 'username_taken', message: m.message },
-        });
+        plan.errors.set(i, entryError('username_taken', m.message, holder?.id ?? null));
       } else if (m.kind === 'create') plan.creates.push(i);
       else if (m.kind === 'linked') {
         const mi = plan.managerIndex.get(i);

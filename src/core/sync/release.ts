@@ -7,6 +7,7 @@
 import type { Store } from '../../store/database.ts';
 import { auditRow } from '../../audit/record.ts';
 import { insertManyAuditRows } from '../../store/audit-repo.ts';
+import { releaseOwnedAccounts } from '../../store/sync-repo.ts';
 import { type Actor, nowIso } from '../context.ts';
 import { directoryProvider } from './types.ts';
 
@@ -18,39 +19,7 @@ export async function releaseAccounts(
 ): Promise<{ released: number }> {
   const at = nowIso();
   return store.db.transaction().execute(async (tx) => {
-    const owned = await tx
-      .selectFrom('people')
-      .select(['id', 'username', 'state', 'blocked_by'])
-      .where('directory_id', '=', directoryId)
-      .execute();
-    await tx
-      .updateTable('people')
-      .set((eb) => ({
-        directory_id: null,
-        password_authority: 'local',
-        password_hash: null,
-        blocked_by: 'admin',
-        updated_at: at,
-        version: eb('version', '+', 1),
-      }))
-      .where('directory_id', '=', directoryId)
-      .where('state', '=', 'blocked')
-      .execute();
-    await tx
-      .updateTable('people')
-      .set((eb) => ({
-        directory_id: null,
-        password_authority: 'local',
-        password_hash: null,
-        updated_at: at,
-        version: eb('version', '+', 1),
-      }))
-      .where('directory_id', '=', directoryId)
-      .execute();
-    await tx
-      .deleteFrom('external_identities')
-      .where('provider', '=', directoryProvider(directoryId))
-      .execute();
+    const owned = await releaseOwnedAccounts(tx, directoryId, directoryProvider(directoryId), at);
     await insertManyAuditRows(
       tx,
       store.caps,

@@ -12,9 +12,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../../store/database.ts';
-import { listDirectories } from '../../store/directory-repo.ts';
+import { listDirectories, setWatermark } from '../../store/directory-repo.ts';
 import { idsByUsernameKeys } from '../../store/batch-repo.ts';
-import { findPeopleByUsernameKeys } from '../../store/people-repo.ts';
+import { findPeopleByUsernameKeys, type Executor } from '../../store/people-repo.ts';
 import {
   insertLinks,
   insertRun,
@@ -27,7 +27,7 @@ import {
   type RunItem,
 } from '../../store/sync-repo.ts';
 import { type Actor, nowIso } from '../context.ts';
-import { GatehouseError, fail } from '../errors.ts';
+import { fail } from '../errors.ts';
 import { usernameKey } from '../normalize.ts';
 import type { DirectoryRecord } from '../directories.ts';
 import type { PeopleBatch, BatchRow } from '../people-batch/index.ts';
@@ -35,6 +35,7 @@ import type { EntryWriter } from './apply-entry.ts';
 import { planRun, type PlannedRun } from './plan-run.ts';
 import {
   directoryProvider,
+  entryError,
   type DirectoryEntry,
   type EntryAction,
   type EntryOutcome,
@@ -242,12 +243,7 @@ export class SyncRunner {
       await updateRun(db, row.id, { phase: 'writing' });
       await this.write(actor, directory, entries, plan, links, opts, report, items, mode);
       // The next incremental run reads from where this one started reading.
-      if (!opts.dryRun && mark !== undefined)
-        await db
-          .updateTable('directories')
-          .set({ watermark: mark })
-          .where('id', '=', directory.id)
-          .execute();
+      if (!opts.dryRun && mark !== undefined) await setWatermark(db, directory.id, mark);
       return await finish('completed', null);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -311,11 +307,7 @@ export class SyncRunner {
           row.manager = mi === null ? null : { username: entries[mi]!.username };
         return row;
       });
-      const linkCreated = async (
-        tx: Parameters<
-          NonNullable<Parameters<PeopleBatch['apply']>[2]>['beforeCommit'] & object
-        >[0],
-      ) => {
+      const linkCreated = async (tx: Executor) => {
         const byKey = new Map(
           plan.creates.map((i) => [usernameKey(entries[i]!.username), entries[i]!.externalId]),
         );
@@ -346,15 +338,13 @@ export class SyncRunner {
       result.outcomes.forEach((o, n) => {
         const e = entries[plan.creates[n]!]!;
         if (o.action === 'error')
-          record(label(e), {
-            action: 'error',
-            personId: null,
-            changes: {},
-            error: {
-              type: 'validation_failed',
-              message: (o.errors ?? []).map((x) => `${x.field}: ${x.message}`).join(' '),
-            },
-          });
+          record(
+            label(e),
+            entryError(
+              'validation_failed',
+              (o.errors ?? []).map((x) => `${x.field}: ${x.message}`).join(' '),
+            ),
+          );
         else
           record(label(e), { action: 'created', personId: o.person_id, changes: o.changes ?? {} });
       });
@@ -403,8 +393,4 @@ export class SyncRunner {
       opts.onProgress?.('writing', ++done, total);
     }
   }
-}
-
-export function isSyncError(err: unknown): err is GatehouseError {
-  return err instanceof GatehouseError;
 }

@@ -49,3 +49,12 @@ export interface EntryOutcome {
 export function directoryProvider(directoryId: number): string {
   return `directory:${directoryId}`;
 }
+
+/** An entry refused with a catalogue type and a sentence; nothing of it is applied. */
+export function entryError(
+  type: string,
+  message: string,
+  personId: number | null = null,
+): EntryOutcome {
+  return { action: 'error', personId, changes: {}, error: { type, message } };
+}
