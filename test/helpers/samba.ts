@@ -17,7 +17,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Attribute, Change, Client } from 'ldapts';
 
-export const AD_HOST = '127.0.0.2';
+// GATEHOUSE_TEST_AD_HOST gives another loopback address, so two checkouts can run Samba at once.
+export const AD_HOST = process.env.GATEHOUSE_TEST_AD_HOST ?? '127.0.0.2';
 export const AD_BASE = 'DC=example,DC=test';
 export const AD_ADMIN_DN = `CN=Administrator,CN=Users,${AD_BASE}`;
 
