@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -15,6 +14,7 @@ import { GatehouseError } from './core/errors.ts';
 import { validatorCompiler } from './gates/api/validation.ts';
 import { errorHandler } from './gates/api/errors.ts';
 import { authenticator } from './gates/api/authenticate.ts';
+import { addSecurityHeaders } from './gates/security-headers.ts';
 import { multipartOnlyWhereConsumed, type Api } from './gates/api/http.ts';
 import { usersRoutes } from './gates/api/users/routes.ts';
 import { photoRoutes } from './gates/api/users/photo-routes.ts';
@@ -74,7 +74,7 @@ export async function buildServer(
   });
   trackRequestsInFlight(server);
 
-  await server.register(helmet, {
+  addSecurityHeaders(server, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],

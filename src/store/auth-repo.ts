@@ -1,6 +1,7 @@
 /** SQL for grants, API keys and sessions. */
 import type { Executor } from './people-repo.ts';
 import { everyColumn } from './bulk-insert.ts';
+import { compiledLookup } from './compiled-lookup.ts';
 import type { ApiKeyRow, SessionRow } from './schema.ts';
 
 export async function grantsOf(db: Executor, personId: number): Promise<string[]> {
@@ -79,8 +80,10 @@ export function apiKeyForAuthQuery(db: Executor, keyHash: string) {
     .where('api_keys.key_hash', '=', keyHash);
 }
 
+const apiKeyForAuth = compiledLookup('apiKeyForAuth', apiKeyForAuthQuery, [['a'], ['b']]);
+
 export async function findApiKeyForAuth(db: Executor, keyHash: string) {
-  const rows = await apiKeyForAuthQuery(db, keyHash).execute();
+  const rows = await apiKeyForAuth(db, keyHash);
   const first = rows[0];
   if (!first) return undefined;
   const { grant: _grant, ...row } = first;
@@ -150,8 +153,13 @@ export function sessionByTokenQuery(db: Executor, tokenHash: string) {
     .where('token_hash', '=', tokenHash);
 }
 
-export function findSession(db: Executor, tokenHash: string): Promise<SessionRow | undefined> {
-  return sessionByTokenQuery(db, tokenHash).executeTakeFirst();
+const sessionByToken = compiledLookup('sessionByToken', sessionByTokenQuery, [['a'], ['b']]);
+
+export async function findSession(
+  db: Executor,
+  tokenHash: string,
+): Promise<SessionRow | undefined> {
+  return (await sessionByToken(db, tokenHash))[0];
 }
 
 export async function deleteSession(db: Executor, tokenHash: string): Promise<void> {

@@ -11,6 +11,7 @@ import type { DB, NewPersonRow, PersonRow, PersonRowUpdate, PersonState } from '
 import { likeEscape } from '../core/normalize.ts';
 import type { Capabilities } from './capabilities.ts';
 import { bulkInsert, everyColumn } from './bulk-insert.ts';
+import { compiledLookup } from './compiled-lookup.ts';
 
 export type Executor = Kysely<DB>;
 
@@ -203,8 +204,10 @@ export function personByIdQuery(db: Executor, id: number) {
     .where('id', '=', id);
 }
 
-export function findPerson(db: Executor, id: number): Promise<PersonRow | undefined> {
-  return personByIdQuery(db, id).executeTakeFirst();
+const personById = compiledLookup('personById', personByIdQuery, [[1], [2]]);
+
+export async function findPerson(db: Executor, id: number): Promise<PersonRow | undefined> {
+  return (await personById(db, id))[0];
 }
 
 export function findPersonByUsernameKey(db: Executor, key: string): Promise<PersonRow | undefined> {
