@@ -1,6 +1,7 @@
 /** Console sessions: a random token in an HttpOnly cookie, stored hashed, with a CSRF token. */
 import type { Store } from '../store/database.ts';
 import * as repo from '../store/auth-repo.ts';
+import type { Executor } from '../store/people-repo.ts';
 import { findPerson } from '../store/people-repo.ts';
 import { randomToken, tokenHash } from './tokens.ts';
 import type { Principal } from './permissions.ts';
@@ -16,12 +17,13 @@ export class SessionsService {
   async create(
     personId: number,
     meta: { ip?: string | undefined; userAgent?: string | undefined },
+    db: Executor = this.store.db,
   ): Promise<{ token: string; csrfToken: string; expiresAt: string }> {
     const token = randomToken('ghs_');
     const csrfToken = randomToken('', 24);
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.ttlHours * 3_600_000).toISOString();
-    await repo.insertSession(this.store.db, {
+    await repo.insertSession(db, {
       token_hash: tokenHash(token),
       csrf_token: csrfToken,
       person_id: personId,

@@ -69,4 +69,31 @@ describe('sign-in lockout', () => {
     const unknown = app.signIn.signIn('nobody-here', 'whatever-password', gate);
     await failsWith(unknown, 'invalid_credentials');
   });
+
+  it('commits the session with the sign-in: when the session cannot be made, no success is recorded', async () => {
+    const before = (await app.core.people.get(id)).last_login_at;
+    const successes = () =>
+      app.core.audit
+        .list({ action: 'session.sign_in', outcome: 'success', targetId: String(id) }, 0, 1)
+        .then((r) => r.total);
+    const counted = await successes();
+    await assert.rejects(
+      app.signIn.signIn('lou', 'the-right-password', gate, () =>
+        Promise.reject(new Error('no session store')),
+      ),
+      /no session store/,
+    );
+    assert.equal((await app.core.people.get(id)).last_login_at, before);
+    assert.equal(await successes(), counted);
+    const ok = await app.signIn.signIn('lou', 'the-right-password', gate, async (tx, personId) => {
+      const n = await tx
+        .selectFrom('people')
+        .select('last_login_at')
+        .where('id', '=', personId)
+        .executeTakeFirstOrThrow();
+      return n.last_login_at;
+    });
+    assert.notEqual(ok.made, before, 'the callback sees the sign-in’s own writes');
+    assert.equal(await successes(), counted + 1);
+  });
 });

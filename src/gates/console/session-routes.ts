@@ -44,15 +44,14 @@ export function sessionRoutes(api: Api, app: App): void {
       config: { rateLimit: { max: app.config.signInPerMinute, timeWindow: 60_000 } },
     },
     async (req, reply) => {
-      const result = await app.signIn.signIn(req.body.username, req.body.password, {
-        gate: 'console',
-        requestId: req.id,
-        ip: req.ip,
-      });
-      const { token, csrfToken } = await app.sessions.create(result.personId, {
-        ip: req.ip,
-        userAgent: req.headers['user-agent'],
-      });
+      const result = await app.signIn.signIn(
+        req.body.username,
+        req.body.password,
+        { gate: 'console', requestId: req.id, ip: req.ip },
+        (tx, personId) =>
+          app.sessions.create(personId, { ip: req.ip, userAgent: req.headers['user-agent'] }, tx),
+      );
+      const { token, csrfToken } = result.made;
       const person = await app.core.people.get(result.personId);
       void reply.setCookie(SESSION_COOKIE, token, {
         ...cookieOptions,
