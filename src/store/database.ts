@@ -4,8 +4,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
-import pg from 'pg';
 import {
   Kysely,
   Migrator,
@@ -15,6 +13,7 @@ import {
   type Migration,
   type MigrationProvider,
 } from 'kysely';
+import type Pg from 'pg';
 import type { DB } from './schema.ts';
 import { withStatementCache } from './statement-cache.ts';
 import { postgresCapabilities, sqliteCapabilities, type Capabilities } from './capabilities.ts';
@@ -49,11 +48,21 @@ export interface StoreOptions {
   poolSize?: number;
 }
 
-// int8 (COUNT(*), bigint) as a JS number: our ids and counts stay far below 2^53.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+/**
+ * Each engine's driver is loaded when a store of that engine is opened: the CLI starts for
+ * every command, and loading pg on the SQLite default (or better-sqlite3 on PostgreSQL) was
+ * a tenth of a `gatehouse users list` start (bench/startup.bench.ts).
+ */
+async function loadPg(): Promise<typeof Pg> {
+  const pg = (await import('pg')).default;
+  // int8 (COUNT(*), bigint) as a JS number: our ids and counts stay far below 2^53.
+  pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+  return pg;
+}
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
   if (opts.databaseUrl) {
+    const pg = await loadPg();
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
     // An idle connection that the server drops (a restart, an administrator's terminate) emits
     // 'error' on the pool; unhandled, that would crash the process. The pool replaces the
@@ -81,6 +90,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   }
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const file = path.join(opts.dataDir, opts.sqliteFile ?? 'gatehouse.db');
+  const { default: SQLite } = await import('better-sqlite3');
   const database = new SQLite(file);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
