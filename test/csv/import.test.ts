@@ -188,6 +188,8 @@ describe('CSV import over the API', () => {
     assert.ok(text.includes(`"'=HYPERLINK(""http://evil"")"`), text);
     assert.ok(text.includes("'+44 20 7946 0000"));
     assert.ok(text.includes("'@cmd") && text.includes("'-5"));
+    // A lone line feed is quoted too: spreadsheets split an unquoted one into two rows.
+    assert.ok(text.includes('"multi\nline"') && text.includes('"1 High St\nLondon"'), text);
     const lines = text.split('\r\n');
     assert.ok(lines[0]!.includes('account state') && lines[0]!.includes('f_multi'));
     assert.ok(text.includes(',No,'), 'blocked accounts are exported, as No');

@@ -19,10 +19,10 @@ export function exportHeaderRow(defs: readonly ProfileFieldDef[]): string[] {
   return [...EXPORT_COLUMNS.map(exportHeader), ...defs.map((d) => d.name)];
 }
 
-// As csv-stringify did with CRLF records: a comma, a quote or a CRLF makes a cell quoted (a
-// lone CR or LF does not; kept so the export's bytes are unchanged, 200,000 random cells
-// compared).
-const NEEDS_QUOTES = /[",]|\r\n/;
+// A comma, a quote or any line break makes a cell quoted. csv-stringify (used before) quoted
+// only CRLF: a lone LF (a multi-line text or address typed on a Mac or sent over the API)
+// then went out bare, and Excel, LibreOffice and most readers split the row there.
+const NEEDS_QUOTES = /[",\r\n]/;
 
 /** One cell as CSV: quoted, with its quotes doubled, when NEEDS_QUOTES says so. */
 function field(value: string): string {
