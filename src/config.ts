@@ -144,6 +144,13 @@ export const SETTINGS = {
     default: '2',
     type: int(1, 20),
   },
+  syncCheckSeconds: {
+    env: 'GATEHOUSE_SYNC_CHECK_SECONDS',
+    description:
+      'How often each server checks which directories are due for a scheduled sync (the run itself takes a database lease, so one node runs it).',
+    default: '30',
+    type: int(1, 3600),
+  },
   redisUrl: {
     env: 'REDIS_URL',
     description: 'redis://host:port; when set, rate limits are shared by all nodes through Redis.',

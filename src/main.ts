@@ -41,7 +41,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   // Sync runs of a process that stopped read `interrupted`; scheduled syncs start.
   await app.core.syncRuns.interruptStale();
   const scheduler = new SyncScheduler(app, server.log);
-  scheduler.start();
+  scheduler.start(config.syncCheckSeconds * 1000);
   const stop = async (signal: string) => {
     server.log.info(`${signal}: shutting down`);
     scheduler.stop();

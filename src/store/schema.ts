@@ -91,6 +91,8 @@ export interface DirectoryRunsTable {
   stop_reason: string | null;
   would_block: string | null;
   item_count: Generated<number>;
+  /** `host pid token` of the process running it (src/jobs/runner.ts); null for older rows. */
+  runner: string | null;
 }
 
 export interface DirectoryRunItemsTable {

@@ -138,18 +138,43 @@ export async function lastRunOf(
     .executeTakeFirst();
 }
 
+const INTERRUPTED = {
+  status: 'interrupted' as const,
+  stop_reason:
+    'The server stopped during this run. Whatever it had written is complete per batch; run the sync again to finish.',
+};
+
 /** Runs a previous process left running (its heartbeat stopped): marked interrupted. */
 export async function interruptStaleRuns(db: Executor, staleBefore: string, at: string) {
   await db
     .updateTable('directory_runs')
-    .set({
-      status: 'interrupted',
-      finished_at: at,
-      stop_reason:
-        'The server stopped during this run. Whatever it had written is complete per batch; run the sync again to finish.',
-    })
+    .set({ ...INTERRUPTED, finished_at: at })
     .where('status', '=', 'running')
     .where('heartbeat_at', '<', staleBefore)
+    .execute();
+}
+
+/** Runs still marked running, with the process that runs them. */
+export function runningRuns(
+  db: Executor,
+  directoryId?: number,
+): Promise<{ id: number; directory_id: number; runner: string | null }[]> {
+  let q = db
+    .selectFrom('directory_runs')
+    .select(['id', 'directory_id', 'runner'])
+    .where('status', '=', 'running');
+  if (directoryId !== undefined) q = q.where('directory_id', '=', directoryId);
+  return q.execute();
+}
+
+/** Marks these runs interrupted, unless they finished meanwhile. */
+export async function interruptRuns(db: Executor, ids: number[], at: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('directory_runs')
+    .set({ ...INTERRUPTED, finished_at: at })
+    .where('id', 'in', ids)
+    .where('status', '=', 'running')
     .execute();
 }
 
@@ -206,6 +231,35 @@ export async function takeLease(
     .set({ holder, expires_at: until })
     .where('directory_id', '=', directoryId)
     .where((eb) => eb.or([eb('expires_at', '<', now), eb('holder', '=', holder)]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Who holds a directory's lease now (an expired or released lease has expires_at '' or past). */
+export async function leaseOf(
+  db: Executor,
+  directoryId: number,
+): Promise<{ holder: string; expires_at: string } | undefined> {
+  return db
+    .selectFrom('directory_leases')
+    .select(['holder', 'expires_at'])
+    .where('directory_id', '=', directoryId)
+    .executeTakeFirst();
+}
+
+/** Takes the lease from a holder known to be gone, unless someone took it meanwhile. */
+export async function takeLeaseFrom(
+  db: Executor,
+  directoryId: number,
+  previous: string,
+  holder: string,
+  until: string,
+): Promise<boolean> {
+  const r = await db
+    .updateTable('directory_leases')
+    .set({ holder, expires_at: until })
+    .where('directory_id', '=', directoryId)
+    .where('holder', '=', previous)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }

@@ -14,7 +14,7 @@ import type { App } from '../../src/app.ts';
 import type { Core } from '../../src/core/index.ts';
 import type { Actor } from '../../src/core/context.ts';
 import { CsvImports } from '../../src/gates/csv/imports.ts';
-import { thisRunner } from '../../src/gates/csv/runner.ts';
+import { thisRunner } from '../../src/jobs/runner.ts';
 import { findImport, insertImport } from '../../src/store/imports-repo.ts';
 import { countPeople } from '../../src/store/people-repo.ts';
 import { buildServer } from '../../src/server.ts';

@@ -18,7 +18,7 @@ import { recordAudit, diff, type Changes } from '../../audit/record.ts';
 import { type Actor, nowIso } from '../context.ts';
 import { GatehouseError } from '../errors.ts';
 import { usernameKey } from '../normalize.ts';
-import type { PersonFields } from '../person.ts';
+import { checkPersonFields, tidy, type PersonFields } from '../person.ts';
 import { auditView, type PeopleService } from '../people.ts';
 import { translateUnique } from '../uniqueness.ts';
 import type { DirectoryRecord } from '../directories.ts';
@@ -46,12 +46,16 @@ export function errorOutcome(err: GatehouseError, personId: number | null): Entr
   return entryError(err.type, detail ? `${err.message} ${detail}` : err.message, personId);
 }
 
-/** The person fields an entry sets (only the mapped ones), its username included. */
+/**
+ * The person fields an entry sets (only the mapped ones), its username included, tidied as
+ * they are stored: an empty mapped attribute clears an optional field to null (an empty
+ * `user_code` kept as '' would collide with every other entry lacking the attribute).
+ */
 export function entryFields(
   entry: DirectoryEntry,
   managerId: number | null | undefined,
 ): PersonFields {
-  const fields: PersonFields = { username: entry.username, ...entry.fields };
+  const fields: PersonFields = tidy({ username: entry.username, ...entry.fields });
   if (Object.keys(entry.profile).length > 0) fields.profile = { ...entry.profile };
   if (managerId !== undefined) fields.manager_id = managerId;
   return fields;
@@ -169,6 +173,12 @@ export class EntryWriter {
       };
     } else {
       const before = match.person;
+      // The same field rules as every other gate's change, checked before anything is written
+      // (an adoption or a relink commits with the fields or not at all).
+      const fields = entryFields(entry, managerId);
+      const invalid = checkPersonFields(fields, false);
+      if (invalid.length > 0)
+        return errorOutcome(new GatehouseError('validation_failed', undefined, invalid), before.id);
       let current = before;
       if (match.kind === 'adopt') current = await this.adopt(tx, actor, directory, current, at);
       if (match.kind === 'relink' || match.kind === 'adopt') {
@@ -192,7 +202,7 @@ export class EntryWriter {
         tx,
         actor,
         current.id,
-        entryFields(entry, managerId),
+        fields,
         {},
         'person.update',
         {},

@@ -10,6 +10,7 @@ import type { PersonRow } from '../../store/schema.ts';
 import { findPeopleByUsernameKeys } from '../../store/people-repo.ts';
 import { administratorsAmong, peopleByIds } from '../../store/sync-repo.ts';
 import { usernameKey } from '../normalize.ts';
+import { tidy } from '../person.ts';
 import { matchEntry } from './match.ts';
 import { entryError, type DirectoryEntry, type EntryOutcome } from './types.ts';
 
@@ -38,7 +39,9 @@ export function differs(
   managerId: number | null | undefined,
 ): boolean {
   if (entry.username !== p.username) return true;
-  for (const [f, v] of Object.entries(entry.fields))
+  // Compared as stored (trimmed; an empty optional field is null), or an entry lacking an
+  // optional attribute would be "changed" at every run.
+  for (const [f, v] of Object.entries(tidy({ ...entry.fields })))
     if ((p as unknown as Record<string, unknown>)[f] !== v) return true;
   const names = Object.keys(entry.profile);
   if (names.length > 0) {

@@ -6,6 +6,10 @@
  * killed process, a lost connection) leaves whole changes only, and the next run finishes
  * the work (an account created but not yet linked is relinked by its username).
  *
+ * A run holds the directory's lease (one run of a directory at a time, across nodes); the
+ * lease of a process that died is taken over at once when it was on this host, else when it
+ * expires (run-recovery.ts).
+ *
  * Safety (DESIGN.md, "Directory sync"): a failed or partial read, an empty result, or a run
  * that would block more than max_block_percent of the directory's active accounts blocks
  * nobody; the run stops with a sentence and the list of who would have been blocked.
@@ -33,6 +37,8 @@ import type { DirectoryRecord } from '../directories.ts';
 import type { PeopleBatch, BatchRow } from '../people-batch/index.ts';
 import type { EntryWriter } from './apply-entry.ts';
 import { planRun, type PlannedRun } from './plan-run.ts';
+import { takeRunLease } from './run-recovery.ts';
+import { thisRunner } from '../../jobs/runner.ts';
 import {
   directoryProvider,
   entryError,
@@ -133,9 +139,11 @@ export class SyncRunner {
       directoryId: directory.id,
       gate: directory.type === 'scim' ? 'scim' : 'ldap',
     };
-    const holder = randomUUID();
+    // The holder names this process, so that a process restarted after a crash can tell a
+    // dead holder's lease from a live one's (run-recovery.ts).
+    const holder = `${thisRunner()} ${randomUUID()}`;
     const leaseUntil = () => new Date(Date.now() + LEASE_MS).toISOString();
-    if (!(await takeLease(db, directory.id, holder, nowIso(), leaseUntil())))
+    if (!(await takeRunLease(db, directory.id, holder, nowIso(), leaseUntil())))
       fail('sync_in_progress');
     if (opts.stillDue && !(await opts.stillDue())) {
       await releaseLease(db, directory.id, holder);
@@ -154,6 +162,7 @@ export class SyncRunner {
       started_at: started,
       heartbeat_at: started,
       phase: 'reading',
+      runner: thisRunner(),
     });
     opts.onStarted?.(row.id);
     // The lease and the run's heartbeat are renewed while the run goes on.

@@ -3,6 +3,7 @@ import type { Store } from '../../store/database.ts';
 import type { DirectoryRunRow } from '../../store/schema.ts';
 import { findRun, listRunItems, listRuns, interruptStaleRuns } from '../../store/sync-repo.ts';
 import { fail } from '../errors.ts';
+import { interruptStoppedRuns } from './run-recovery.ts';
 import { emptyCounts, type RunCounts, type RunReport } from './run.ts';
 
 export interface RunItemView {
@@ -58,12 +59,13 @@ export class SyncRunsQuery {
     }));
   }
 
-  /** At start-up: runs left `running` by a process that stopped are marked interrupted. */
+  /**
+   * At start-up: runs left `running` by a process that stopped are marked interrupted — at
+   * once when that process is known to be gone (same host), else once its heartbeat is stale.
+   */
   async interruptStale(staleMs = 60_000): Promise<void> {
-    await interruptStaleRuns(
-      this.store.db,
-      new Date(Date.now() - staleMs).toISOString(),
-      new Date().toISOString(),
-    );
+    const at = new Date().toISOString();
+    await interruptStoppedRuns(this.store.db, at);
+    await interruptStaleRuns(this.store.db, new Date(Date.now() - staleMs).toISOString(), at);
   }
 }

@@ -14,7 +14,7 @@ import { GatehouseError, defaultMessage, fail, type FieldError } from '../../cor
 import type { BatchSummary, RowAction, RowOutcome } from '../../core/people-batch/index.ts';
 import { readImportRows, type PackedImportFile } from './read.ts';
 import { exportHeader, type BuiltinColumn } from './columns.ts';
-import { runnerStopped, thisRunner } from './runner.ts';
+import { runnerStopped, thisRunner } from '../../jobs/runner.ts';
 
 export type ImportMode = 'dry_run' | 'apply';
 export type ImportPhase = 'reading' | 'checking' | 'hashing' | 'writing' | 'done';

@@ -1,7 +1,9 @@
 /**
- * Scheduled syncs: each server checks every half minute which LDAP directories are due and
- * starts their run. The run's database lease makes exactly one node run a directory at a time;
- * a node that takes the lease just after another finished sees the fresh run and skips.
+ * Scheduled syncs: each server checks every half minute (GATEHOUSE_SYNC_CHECK_SECONDS) which
+ * LDAP directories are due and starts their run. The run's database lease makes exactly one
+ * node run a directory at a time; a node that takes the lease just after another finished
+ * sees the fresh run and skips. Both outcomes are logged, so an operator of several nodes
+ * sees that the others tried.
  */
 import type { App } from '../../app.ts';
 import { SYSTEM_ACTOR } from '../../core/context.ts';
@@ -10,12 +12,14 @@ import { nextDue } from '../../core/sync/directory-config.ts';
 import { SkippedRun } from '../../core/sync/run.ts';
 import { lastFullRunStart, lastRealRunStart } from '../../store/sync-repo.ts';
 
-const FULL_EVERY_MS = 24 * 3_600_000;
 import { ldapEntrySource, ldapTarget } from './directory.ts';
+
+const FULL_EVERY_MS = 24 * 3_600_000;
 
 export interface SchedulerLog {
   info(msg: string): void;
   warn(obj: unknown, msg: string): void;
+  debug(msg: string): void;
 }
 
 export class SyncScheduler {
@@ -91,8 +95,14 @@ export class SyncScheduler {
               `Scheduled sync of "${d.name}": ${report.status}${report.stop_reason ? ` — ${report.stop_reason}` : ''}`,
             );
           } catch (err) {
-            if (err instanceof SkippedRun) return;
-            if (err instanceof GatehouseError && err.type === 'sync_in_progress') return;
+            if (err instanceof SkippedRun)
+              return this.log.info(
+                `Scheduled sync of "${d.name}" skipped: another server has just run it.`,
+              );
+            if (err instanceof GatehouseError && err.type === 'sync_in_progress')
+              return this.log.info(
+                `Scheduled sync of "${d.name}" not started: a sync of it is running (on this or another server).`,
+              );
             this.log.warn({ err }, `Scheduled sync of "${d.name}" failed`);
           } finally {
             this.running.delete(d.id);
@@ -100,6 +110,7 @@ export class SyncScheduler {
         })(),
       );
     }
+    this.log.debug('Sync schedules checked.');
     await Promise.all(runs);
   }
 }

@@ -1,7 +1,8 @@
 /**
- * Which process runs an import, and whether a process named so is still alive. A run is
- * stamped `host pid token` when it begins; at start-up a server marks `interrupted` the runs
- * that are certainly dead (src/gates/csv/imports.ts, interruptStoppedRuns):
+ * Which process runs a job (an import, a directory sync, a sync lease), and whether a process
+ * named so is still alive. A run is stamped `host pid token` when it begins; a server marks
+ * `interrupted` the runs that are certainly dead (src/gates/csv/imports.ts,
+ * interruptStoppedRuns; src/core/sync/run-recovery.ts for syncs and their leases):
  * - same host and pid but another token: the pid was reused by this new process (a restarted
  *   container is pid 1 again), so the process that ran it is gone;
  * - same host, another pid that no longer exists.
