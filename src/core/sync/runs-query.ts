@@ -4,6 +4,7 @@ import type { DirectoryRunRow } from '../../store/schema.ts';
 import { findRun, listRunItems, listRuns, interruptStaleRuns } from '../../store/sync-repo.ts';
 import { fail } from '../errors.ts';
 import { emptyCounts, type RunCounts, type RunReport } from './run.ts';
+import { emptyGroupCounts, type GroupCounts } from './types.ts';
 
 export interface RunItemView {
   seq: number;
@@ -28,6 +29,11 @@ export function reportOf(r: DirectoryRunRow): RunReport {
     stop_reason: r.stop_reason,
     would_block:
       r.would_block === null ? [] : (JSON.parse(r.would_block) as RunReport['would_block']),
+    groups:
+      r.group_counts === null
+        ? null
+        : { ...emptyGroupCounts(), ...(JSON.parse(r.group_counts) as Partial<GroupCounts>) },
+    group_error: r.group_error,
   };
 }
 

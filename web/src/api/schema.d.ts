@@ -1229,6 +1229,17 @@ export interface paths {
                             directory_id: number;
                             dry_run: boolean;
                             finished_at: string | null;
+                            group_error: string | null;
+                            groups: {
+                                created: number;
+                                errors: number;
+                                members_added: number;
+                                members_removed: number;
+                                /** @description Groups put inside another group, or back at the top level. */
+                                nesting_changed: number;
+                                removed: number;
+                                renamed: number;
+                            } | null;
                             id: number;
                             mode: string;
                             started_at: string;
@@ -1263,6 +1274,17 @@ export interface paths {
                             directory_id: number;
                             dry_run: boolean;
                             finished_at: string | null;
+                            group_error: string | null;
+                            groups: {
+                                created: number;
+                                errors: number;
+                                members_added: number;
+                                members_removed: number;
+                                /** @description Groups put inside another group, or back at the top level. */
+                                nesting_changed: number;
+                                removed: number;
+                                renamed: number;
+                            } | null;
                             id: number;
                             mode: string;
                             started_at: string;
@@ -7150,6 +7172,17 @@ export interface components {
             directory_id: number;
             dry_run: boolean;
             finished_at: string | null;
+            group_error: string | null;
+            groups: {
+                created: number;
+                errors: number;
+                members_added: number;
+                members_removed: number;
+                /** @description Groups put inside another group, or back at the top level. */
+                nesting_changed: number;
+                removed: number;
+                renamed: number;
+            } | null;
             id: number;
             mode: string;
             started_at: string;
