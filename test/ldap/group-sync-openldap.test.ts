@@ -240,6 +240,37 @@ describe('LDAP group sync: OpenLDAP end to end', () => {
     await t.removeMember(dn.staff!, dn.eng!);
   });
 
+  it('a group in two directory groups sits inside one here, and stays there when a second appears', async () => {
+    await addGroup('zeta', [dn.eng!]);
+    let r = await sync();
+    assert.equal(r.groups.created, 1);
+    assert.equal(r.groups.nesting_changed, 1);
+    let g = await groups();
+    assert.equal(g.get('engineering')!.parent_id, g.get('zeta')!.id);
+    // "all" sorts first, but the group is already inside zeta: it stays, and the report says so.
+    await addGroup('all', [dn.eng!]);
+    r = await sync();
+    assert.equal(r.groups.created, 1);
+    assert.equal(r.groups.nesting_changed, 0);
+    g = await groups();
+    assert.equal(g.get('engineering')!.parent_id, g.get('zeta')!.id);
+    await t.remove(dn.zeta!);
+    r = await sync();
+    assert.equal(r.groups.removed, 1);
+    assert.equal(r.groups.nesting_changed, 1);
+    g = await groups();
+    assert.equal(g.get('engineering')!.parent_id, g.get('all')!.id);
+    const detail = await s.request(
+      'GET',
+      `/api/people/v2/directories/${dirId}/runs/${r.id}?action=group_nesting`,
+    );
+    assert.deepEqual(detail.body.items.data[0].changes.inside, ['zeta', 'all']);
+    await t.remove(dn.all!);
+    r = await sync();
+    assert.equal(r.groups.removed, 1);
+    assert.equal((await groups()).get('engineering')!.parent_id, null);
+  });
+
   it('a group name another Gatehouse group has is an error for that group alone', async () => {
     await s.request('POST', '/api/people/v2/groups', { body: { name: 'Sales' } });
     await addGroup('sales', [dn.ann!]);

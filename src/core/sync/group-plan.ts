@@ -39,6 +39,8 @@ export interface PlannedGroup {
   parent: string | null;
   /** The parent now, as a stable id (null: top level or not one of the directory's groups). */
   currentParent: string | null;
+  /** The Gatehouse name of the parent now (it may be a group the directory no longer has). */
+  currentParentName: string | null;
   /** Other groups it is a member of in the directory, which Gatehouse cannot also show. */
   alsoInside: string[];
   /** The nesting loop this group's parent would close, as a sentence. */
@@ -79,6 +81,7 @@ export function planGroups(input: GroupPlanInput): GroupPlan {
   // Sorted by name: which of two same-named groups gets the name, and which parent is
   // chosen, stay the same from run to run.
   const read = [...seen.values()].filter((g) => !twice.has(g.externalId)).sort(byName);
+  const nameOfGroup = new Map([...input.linked.values()].map((l) => [l.group_id, l.name]));
   const extOfGroup = new Map<number, string>();
   for (const [ext, l] of input.linked) extOfGroup.set(l.group_id, ext);
   const readIds = new Set(read.map((g) => g.externalId));
@@ -141,6 +144,7 @@ export function planGroups(input: GroupPlanInput): GroupPlan {
       pendingAdds,
       parent: chosen,
       currentParent: currentParent.get(g.externalId) ?? null,
+      currentParentName: l?.parent_id != null ? (nameOfGroup.get(l.parent_id) ?? null) : null,
       alsoInside: (parentsOf.get(g.externalId) ?? [])
         .filter((p) => p.externalId !== chosen)
         .map((p) => p.name),

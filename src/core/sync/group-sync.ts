@@ -241,7 +241,7 @@ export class GroupSync {
         action: 'group_nesting',
         changes: {
           inside: [
-            g.currentParent === null ? null : (nameOfExt.get(g.currentParent) ?? null),
+            g.currentParentName,
             g.parent === null ? null : (nameOfExt.get(g.parent) ?? null),
           ],
           ...(g.alsoInside.length > 0 ? { also_inside_in_directory: [null, g.alsoInside] } : {}),
