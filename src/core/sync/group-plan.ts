@@ -103,23 +103,32 @@ export function planGroups(input: GroupPlanInput): GroupPlan {
     parent.set(g.externalId, (keep ?? options[0])?.externalId ?? null);
   }
   // A loop in the directory (A in B, B in A) cannot be a tree: the first group by name
-  // whose parent closes it goes to the top level instead.
+  // whose parent closes it goes inside another of its parents that closes none, or else to
+  // the top level.
   const loops = new Map<string, string>();
   const nameOf = new Map(read.map((g) => [g.externalId, g.name]));
-  for (const g of read) {
-    const path: string[] = [g.externalId];
-    let cursor = parent.get(g.externalId) ?? null;
+  /** The chain of parents above `start`, and whether it comes back to `self`. */
+  const closes = (self: string, start: string | null): string[] | null => {
+    const path: string[] = [self];
+    let cursor = start;
     while (cursor !== null && !path.includes(cursor)) {
       path.push(cursor);
       cursor = parent.get(cursor) ?? null;
     }
-    if (cursor === g.externalId) {
-      parent.set(g.externalId, null);
-      loops.set(
-        g.externalId,
-        `The directory nests these groups in a loop: ${[...path, g.externalId].map((e) => `"${nameOf.get(e)}"`).join(' in ')}. Gatehouse shows "${g.name}" at the top level; remove one of the nestings in the directory.`,
-      );
-    }
+    return cursor === self ? path : null;
+  };
+  for (const g of read) {
+    const path = closes(g.externalId, parent.get(g.externalId) ?? null);
+    if (!path) continue;
+    const other = (parentsOf.get(g.externalId) ?? []).find(
+      (p) => closes(g.externalId, p.externalId) === null,
+    );
+    parent.set(g.externalId, other?.externalId ?? null);
+    const where = other ? `inside "${other.name}"` : 'at the top level';
+    loops.set(
+      g.externalId,
+      `The directory nests these groups in a loop: ${[...path, g.externalId].map((e) => `"${nameOf.get(e)}"`).join(' in ')}. Gatehouse shows "${g.name}" ${where}; remove one of the nestings in the directory.`,
+    );
   }
 
   const owned = new Set(input.accounts.values());
