@@ -142,6 +142,16 @@ describe('LDAP group sync: OpenLDAP end to end', () => {
     assert.equal(eng.parent_id, staff.id);
     assert.deepEqual(await memberNames(staff.id), ['ann', 'ben', 'cat']);
     assert.deepEqual(await memberNames(eng.id), ['ben', 'dan']);
+    // The run's group items, on their own: two groups made, one put inside the other.
+    const items = await s.request(
+      'GET',
+      `/api/people/v2/directories/${dirId}/runs/${r.id}?action=groups`,
+    );
+    assert.deepEqual((items.body.items.data as { action: string }[]).map((i) => i.action).sort(), [
+      'group_created',
+      'group_created',
+      'group_nesting',
+    ]);
     const audit = await groupAudit();
     assert.ok(audit.data.length >= 3);
     for (const e of audit.data) {

@@ -1018,6 +1018,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description Only items with this action (created, error, group_created, …); "groups": every item of the group sync. */
                     action?: string;
                     /** @description Items after this seq. */
                     after?: number;
