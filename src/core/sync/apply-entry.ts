@@ -46,12 +46,23 @@ export function errorOutcome(err: GatehouseError, personId: number | null): Entr
   return entryError(err.type, detail ? `${err.message} ${detail}` : err.message, personId);
 }
 
+/**
+ * A mapped field's value as stored. The directory maps an attribute the entry lacks to ''
+ * (cleared); for user_code, unique and nullable, cleared is null: '' would be one user code
+ * that every entry without one claims (the second run then failed for all but one).
+ */
+export function storedFieldValue(field: string, value: string): string | null {
+  return field === 'user_code' && value.trim() === '' ? null : value;
+}
+
 /** The person fields an entry sets (only the mapped ones), its username included. */
 export function entryFields(
   entry: DirectoryEntry,
   managerId: number | null | undefined,
 ): PersonFields {
   const fields: PersonFields = { username: entry.username, ...entry.fields };
+  if (entry.fields.user_code !== undefined)
+    fields.user_code = storedFieldValue('user_code', entry.fields.user_code);
   if (Object.keys(entry.profile).length > 0) fields.profile = { ...entry.profile };
   if (managerId !== undefined) fields.manager_id = managerId;
   return fields;

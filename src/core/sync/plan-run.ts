@@ -10,6 +10,7 @@ import type { PersonRow } from '../../store/schema.ts';
 import { findPeopleByUsernameKeys } from '../../store/people-repo.ts';
 import { administratorsAmong, peopleByIds } from '../../store/sync-repo.ts';
 import { usernameKey } from '../normalize.ts';
+import { storedFieldValue } from './apply-entry.ts';
 import { matchEntry } from './match.ts';
 import { entryError, type DirectoryEntry, type EntryOutcome } from './types.ts';
 
@@ -39,7 +40,7 @@ export function differs(
 ): boolean {
   if (entry.username !== p.username) return true;
   for (const [f, v] of Object.entries(entry.fields))
-    if ((p as unknown as Record<string, unknown>)[f] !== v) return true;
+    if ((p as unknown as Record<string, unknown>)[f] !== storedFieldValue(f, v)) return true;
   const names = Object.keys(entry.profile);
   if (names.length > 0) {
     const stored = JSON.parse(p.profile) as Record<string, unknown>;
