@@ -59,7 +59,8 @@ describe('LDAP group sync: Active Directory (Samba)', () => {
     t = await adSubtree('groups');
     const staff = await t.addOu('Staff');
     const groupOu = await t.addOu('Groups');
-    for (const sam of ['ada', 'bob', 'cy', 'dee', 'eve'])
+    // sAMAccountName is unique in the whole domain, which other test files share.
+    for (const sam of ['gsada', 'gsbob', 'gscy', 'gsdee', 'gseve'])
       dn[sam] = await t.addUser(
         {
           sam,
@@ -70,23 +71,24 @@ describe('LDAP group sync: Active Directory (Samba)', () => {
         },
         'Staff',
       );
+    const suffix = t.baseDn.slice(3, 17);
     const group = async (cn: string, memberDns: string[]) => {
       dn[cn] = `CN=${cn},${groupOu}`;
       await t.admin((c) =>
         c.add(dn[cn]!, {
           objectClass: ['top', 'group'],
           cn,
-          sAMAccountName: `${cn}-${t.baseDn.length}`,
+          sAMAccountName: `${cn}-${suffix}`,
           member: memberDns,
         }),
       );
     };
     await group(
       'big',
-      ['ada', 'bob', 'cy', 'dee', 'eve'].map((u) => dn[u]!),
+      ['gsada', 'gsbob', 'gscy', 'gsdee', 'gseve'].map((u) => dn[u]!),
     );
-    await group('inner', [dn.dee!]);
-    await group('outer', [dn.ada!, dn.inner!]);
+    await group('inner', [dn.gsdee!]);
+    await group('outer', [dn.gsada!, dn.inner!]);
     const r = await s.request('POST', '/api/people/v2/directories', {
       body: {
         type: 'ldap',
@@ -130,7 +132,7 @@ describe('LDAP group sync: Active Directory (Samba)', () => {
       errors: 0,
     });
     const g = await groups();
-    assert.deepEqual(await members(g.get('big')!.id), ['ada', 'bob', 'cy', 'dee', 'eve']);
+    assert.deepEqual(await members(g.get('big')!.id), ['gsada', 'gsbob', 'gscy', 'gsdee', 'gseve']);
     assert.equal(g.get('inner')!.parent_id, g.get('outer')!.id);
     assert.equal(g.get('big')!.directory_id, dirId);
   });
@@ -139,13 +141,13 @@ describe('LDAP group sync: Active Directory (Samba)', () => {
     const before = (await groups()).get('big')!;
     await t.moveTo(dn.big!, dn.big!.replace(/^CN=big/, 'CN=large'));
     dn.big = dn.big!.replace(/^CN=big/, 'CN=large');
-    await t.modify(dn.big, 'delete', 'member', [dn.cy!]);
+    await t.modify(dn.big, 'delete', 'member', [dn.gscy!]);
     const r = await sync();
     assert.equal(r.groups?.renamed, 1);
     assert.equal(r.groups?.created, 0);
     assert.equal(r.groups?.members_removed, 1);
     const after = (await groups()).get('large');
     assert.equal(after?.id, before.id);
-    assert.deepEqual(await members(before.id), ['ada', 'bob', 'dee', 'eve']);
+    assert.deepEqual(await members(before.id), ['gsada', 'gsbob', 'gsdee', 'gseve']);
   });
 });
