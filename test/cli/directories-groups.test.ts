@@ -13,7 +13,7 @@ describe('CLI: gatehouse directories sync with groups', () => {
   let f: CliFixture;
   let t: LdapSubtree;
   before(async () => {
-    f = await cliFixture();
+    f = await cliFixture({ GATEHOUSE_SECRET_KEY: 'ef'.repeat(32) });
     t = await ldapSubtree('cli');
     const people = await t.addOu('people');
     const groups = await t.addOu('groups');
