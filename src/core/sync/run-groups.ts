@@ -7,24 +7,38 @@ import type { RunItem } from '../../store/sync-repo.ts';
 import type { Actor } from '../context.ts';
 import type { GroupSync } from './group-sync.ts';
 import { emptyGroupCounts, type DirectoryEntry, type DirectoryGroupEntry } from './types.ts';
-import type { RunReport } from './run.ts';
+import type { EntrySource, RunReport } from './run.ts';
 
 export async function runGroupPart(
   groupSync: GroupSync,
   actor: Actor,
   directoryId: number,
-  readGroups: (entries: DirectoryEntry[]) => Promise<DirectoryGroupEntry[]>,
-  entries: DirectoryEntry[],
-  /** Dry run: stable ids of entries the run would link to an account (new or adopted). */
-  pending: Set<string>,
-  dryRun: boolean,
+  source: EntrySource,
+  run: {
+    entries: DirectoryEntry[];
+    /** Indexes of entries refused before any write. */
+    refused: Set<number>;
+    /** The directory's identity links before the run. */
+    links: Map<string, number>;
+    dryRun: boolean;
+  },
   report: RunReport,
   items: RunItem[],
 ): Promise<void> {
+  const { entries, dryRun } = run;
+  if (!source.readGroups) return;
+  // A dry run links no account: its members include the entries the run would link.
+  const pending = new Set(
+    dryRun
+      ? entries
+          .filter((e, i) => !run.links.has(e.externalId) && !run.refused.has(i))
+          .map((e) => e.externalId)
+      : [],
+  );
   report.groups = emptyGroupCounts();
   let read: DirectoryGroupEntry[];
   try {
-    read = await readGroups(entries);
+    read = await source.readGroups(entries);
   } catch (err) {
     report.group_error = `The directory's groups could not be read, so no group was changed (the accounts were synced): ${err instanceof Error ? err.message : String(err)}`;
     return;

@@ -264,24 +264,8 @@ export class SyncRunner {
       // run reads only changed users, not enough to know every member: full runs sync groups.
       if (mode === 'full' && source.readGroups) {
         await updateRun(db, row.id, { phase: 'groups' });
-        const refused = new Set([...plan.errors.keys()].map((i) => entries[i]!.externalId));
-        const pending = new Set(
-          opts.dryRun
-            ? entries.map((e) => e.externalId).filter((x) => !links.has(x) && !refused.has(x))
-            : [],
-        );
-        const read = source.readGroups.bind(source);
-        await runGroupPart(
-          this.groupSync,
-          actor,
-          directory.id,
-          read,
-          entries,
-          pending,
-          opts.dryRun,
-          report,
-          items,
-        );
+        const run = { entries, refused: new Set(plan.errors.keys()), links, dryRun: opts.dryRun };
+        await runGroupPart(this.groupSync, actor, directory.id, source, run, report, items);
       }
       // The next incremental run reads from where this one started reading.
       if (!opts.dryRun && mark !== undefined) await setWatermark(db, directory.id, mark);
