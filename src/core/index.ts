@@ -12,6 +12,8 @@ import { DirectorySyncService } from './sync/service.ts';
 import { SyncRunner } from './sync/run.ts';
 import { SyncRunsQuery } from './sync/runs-query.ts';
 import { PeopleBatch } from './people-batch/index.ts';
+import { DirectoryGroups } from './sync/groups.ts';
+import { GroupSync } from './sync/group-sync.ts';
 
 export interface CoreOptions {
   emailUnique: boolean;
@@ -57,7 +59,12 @@ export class Core {
       options.secrets ?? NO_SEALER,
     );
     this.directorySync = new DirectorySyncService(store, this.people, this.directories);
-    this.syncRunner = new SyncRunner(store, this.batch, this.directorySync.writer);
+    this.syncRunner = new SyncRunner(
+      store,
+      this.batch,
+      this.directorySync.writer,
+      new GroupSync(store, new DirectoryGroups(store)),
+    );
     this.syncRuns = new SyncRunsQuery(store);
     this.audit = new AuditQuery(store);
   }

@@ -93,6 +93,9 @@ export interface DirectoryRunsTable {
   item_count: Generated<number>;
   /** `host pid token` of the process running it (src/jobs/runner.ts); null for older rows. */
   runner: string | null;
+  /** JSON of the run's group counts; null when the run did not sync groups. */
+  group_counts: string | null;
+  group_error: string | null;
 }
 
 export interface DirectoryRunItemsTable {
@@ -127,6 +130,14 @@ export interface GroupsTable {
   directory_id: number | null;
   created_at: string;
   updated_at: string;
+}
+
+/** A directory's group (its stable id) → the Gatehouse group it made. */
+export interface DirectoryGroupLinksTable {
+  directory_id: number;
+  external_id: string;
+  group_id: number;
+  created_at: string;
 }
 
 export interface GroupMembersTable {
@@ -379,6 +390,7 @@ export interface DB {
   external_identities: ExternalIdentitiesTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;
+  directory_group_links: DirectoryGroupLinksTable;
   roles: RolesTable;
   role_members: RoleMembersTable;
   extranets: ExtranetsTable;

@@ -207,7 +207,9 @@ export function listRunItems(
     .where('seq', '>', opts.afterSeq)
     .orderBy('seq')
     .limit(opts.limit);
-  if (opts.action !== undefined) q = q.where('action', '=', opts.action);
+  // "groups": every item of the group part (group_created, group_members, …, group_error).
+  if (opts.action === 'groups') q = q.where('action', 'like', 'group%');
+  else if (opts.action !== undefined) q = q.where('action', '=', opts.action);
   return q.execute();
 }
 

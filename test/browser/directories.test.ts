@@ -178,6 +178,31 @@ describe('user directories in a browser', () => {
     );
   });
 
+  it('syncs a directory group: the run shows its group counts, the groups page shows it read-only', async () => {
+    const d = (await s.request('GET', '/api/people/v2/directories')).body.data.find(
+      (x: { name: string }) => x.name === 'Head office',
+    );
+    const patched = await s.request('PATCH', `/api/people/v2/directories/${d.id}`, {
+      body: { group_base_dn: t.baseDn },
+    });
+    assert.equal(patched.status, 200, patched.text);
+    await t.addGroup('web team', [dns[0] ?? '']);
+    await nav('Synchronize/Update users from user directory').click();
+    await page.getByRole('textbox', { name: 'User directory' }).click();
+    await page.getByRole('option', { name: 'Head office' }).click();
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await visible(count('Groups created: 1'));
+    await visible(count('Members added: 1'));
+    await b.shot('directory-group-counts');
+
+    await go('Groups');
+    const row = page.getByRole('row').filter({ hasText: 'web team' });
+    await visible(row.getByText('Managed by the directory “Head office”: change it there.'));
+    assert.equal(await row.getByRole('button', { name: 'Edit web team' }).isDisabled(), true);
+    assert.equal(await row.getByRole('button', { name: 'Delete web team' }).isDisabled(), true);
+    await b.shot('groups-synced-read-only');
+  });
+
   it('holds back a mass block until it is confirmed', async () => {
     await t.remove(dns[1] ?? '');
     await t.remove(dns[2] ?? '');

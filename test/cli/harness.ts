@@ -72,9 +72,10 @@ export function cliEnv(dbEnv: Record<string, string | undefined>): Record<string
   return env;
 }
 
-export async function cliFixture(): Promise<CliFixture> {
+/** `extra`: settings for the app and every command (e.g. GATEHOUSE_SECRET_KEY on PostgreSQL). */
+export async function cliFixture(extra: Record<string, string> = {}): Promise<CliFixture> {
   const db = await freshDatabase();
-  const env = cliEnv(db.env);
+  const env = { ...cliEnv(db.env), ...extra };
   const app = await createApp(loadConfig(env));
   const server = await buildServer(app, { logger: false });
   await server.listen({ port: 0, host: '127.0.0.1' });

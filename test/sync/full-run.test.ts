@@ -182,4 +182,50 @@ describe('core: a full sync run', () => {
     release();
     await first;
   });
+
+  it('entries without the mapped user code have none: a second run changes nothing (regression)', async () => {
+    // The OpenLDAP preset maps user_code to employeeNumber, which most entries lack: the gate
+    // maps a missing attribute to '', and '' stored as a user code made every entry but one
+    // fail on the second run ("Another account already has this user code").
+    const other = await app.core.directories.createDirectory(admin, {
+      type: 'ldap',
+      name: 'No codes',
+      adopt_local_accounts: true,
+      max_block_percent: 10,
+      schedule: null,
+      ldap: {
+        url: 'ldap://127.0.0.1:1',
+        start_tls: false,
+        ca_certificate: null,
+        bind_dn: 'cn=admin,dc=example,dc=org',
+        base_dn: 'ou=other,dc=example,dc=org',
+        user_filter: '(objectClass=inetOrgPerson)',
+        id_attribute: 'entryUUID',
+        username_attribute: 'uid',
+        active_directory: false,
+        mapping: {
+          firstname: 'givenName',
+          surname: 'sn',
+          email: 'mail',
+          user_code: 'employeeNumber',
+        },
+        sync_group_dn: null,
+        group_base_dn: null,
+        group_filter: null,
+      },
+    });
+    const entries = [1, 2, 3].map((i) =>
+      person(900 + i, {
+        manager: null,
+        fields: { ...person(900 + i).fields, user_code: '' },
+      }),
+    );
+    const runOther = () => app.core.syncRunner.run(admin, other, source(entries), { ...opts });
+    assert.equal((await runOther()).counts.created, 3);
+    const again = await runOther();
+    assert.equal(again.counts.errors, 0);
+    assert.equal(again.counts.updated, 0);
+    assert.equal(again.counts.unchanged, 3);
+    assert.equal((await app.core.people.findByUsername('user901'))!.user_code, null);
+  });
 });

@@ -35,3 +35,18 @@ export function useOverview() {
     queryFn: () => call(client.GET('/api/people/v2/overview')),
   });
 }
+
+/**
+ * Why a group (or an account's field) cannot be changed here: the directory that syncs it
+ * owns it. Undefined when no directory does. One sentence for accounts and groups alike.
+ */
+export function useOwnedReason(): (directoryId: number | null | undefined) => string | undefined {
+  const overview = useOverview();
+  return (directoryId) => {
+    if (directoryId === null || directoryId === undefined) return undefined;
+    const d = overview.data?.ways_in.directories.list.find((x) => x.id === directoryId);
+    return d
+      ? `Managed by the directory “${d.name}”: change it there.`
+      : 'Managed by the directory that syncs it: change it there.';
+  };
+}

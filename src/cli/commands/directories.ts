@@ -31,7 +31,13 @@ async function byName(app: App, name: string): Promise<DirectoryRecord> {
 
 function countsLine(r: RunReport): string {
   const c = r.counts;
-  return `created ${c.created}, updated ${c.updated}, adopted ${c.adopted}, renamed ${c.renamed}, blocked ${c.blocked}, reactivated ${c.reactivated}, unchanged ${c.unchanged}, errors ${c.errors}`;
+  const g = r.groups;
+  return (
+    `created ${c.created}, updated ${c.updated}, adopted ${c.adopted}, renamed ${c.renamed}, blocked ${c.blocked}, reactivated ${c.reactivated}, unchanged ${c.unchanged}, errors ${c.errors}` +
+    (g
+      ? `; groups: created ${g.created}, renamed ${g.renamed}, members added ${g.members_added}, members removed ${g.members_removed}, nesting changed ${g.nesting_changed}, removed ${g.removed}, errors ${g.errors}`
+      : '')
+  );
 }
 
 export function registerDirectoryCommands(program: Command, ctx: CliContext): Command {
@@ -157,6 +163,7 @@ export function registerDirectoryCommands(program: Command, ctx: CliContext): Co
           () =>
             `${report.dry_run ? 'Dry run' : 'Sync'} of "${d.name}": ${report.status}. ${countsLine(report)}.\n` +
             (report.stop_reason ? `${report.stop_reason}\n` : '') +
+            (report.group_error ? `${report.group_error}\n` : '') +
             (report.would_block.length > 0
               ? `Would have blocked: ${report.would_block
                   .slice(0, 50)
@@ -165,7 +172,10 @@ export function registerDirectoryCommands(program: Command, ctx: CliContext): Co
               : ''),
           report,
         );
-        return report.status === 'completed' && report.counts.errors === 0 ? EXIT.ok : EXIT.refused;
+        const groupsOk = report.group_error === null && (report.groups?.errors ?? 0) === 0;
+        return report.status === 'completed' && report.counts.errors === 0 && groupsOk
+          ? EXIT.ok
+          : EXIT.refused;
       }),
     );
   return dirs;

@@ -117,6 +117,47 @@ export class DirectoryGroups {
     );
   }
 
+  /**
+   * Puts the group inside another group of the same directory (LDAP nesting), or at the top
+   * level. A parent that would make a loop is refused with group_cycle.
+   */
+  async setParent(
+    actor: Actor,
+    directoryId: number,
+    groupId: number,
+    parentId: number | null,
+  ): Promise<void> {
+    await this.store.db.transaction().execute(async (tx) => {
+      const g = await this.owned(tx, directoryId, groupId);
+      if ((g.parent_id ?? null) === parentId) return;
+      if (parentId !== null) {
+        await this.owned(tx, directoryId, parentId);
+        let cursor: number | null = parentId;
+        for (let depth = 0; cursor !== null && depth < 1000; depth++) {
+          if (cursor === groupId) fail('group_cycle');
+          cursor = await repo.parentOf(tx, cursor);
+        }
+      }
+      const at = nowIso();
+      await repo.updateCollectionItem(tx, 'groups', groupId, {
+        parent_id: parentId,
+        updated_at: at,
+      });
+      await recordAudit(
+        tx,
+        { ...actor, directoryId },
+        {
+          action: 'group.update',
+          targetType: 'group',
+          targetId: groupId,
+          targetLabel: g.name,
+          changes: { parent_id: [g.parent_id ?? null, parentId] },
+          at,
+        },
+      );
+    });
+  }
+
   /** Adds and removes members (ids of people); answers what this call really changed. */
   async changeMembers(
     actor: Actor,

@@ -36,13 +36,17 @@ import { usernameKey } from '../normalize.ts';
 import type { DirectoryRecord } from '../directories.ts';
 import type { PeopleBatch, BatchRow } from '../people-batch/index.ts';
 import type { EntryWriter } from './apply-entry.ts';
+import type { GroupSync } from './group-sync.ts';
 import { planRun, type PlannedRun } from './plan-run.ts';
 import { takeRunLease } from './run-recovery.ts';
 import { thisRunner } from '../../jobs/runner.ts';
+import { runGroupPart } from './run-groups.ts';
 import {
   directoryProvider,
   entryError,
   type DirectoryEntry,
+  type DirectoryGroupEntry,
+  type GroupCounts,
   type EntryAction,
   type EntryOutcome,
 } from './types.ts';
@@ -55,6 +59,11 @@ export interface EntrySource {
   watermark?(): Promise<string | undefined>;
   /** Stable ids of entries deleted since the watermark, where the directory keeps them (AD); undefined where it cannot say. */
   deletedSince?(watermark: string): Promise<string[] | undefined>;
+  /**
+   * The directory's groups, members named by the stable ids of `entries` (this run's full
+   * read); absent when the directory does not sync groups. Full runs only.
+   */
+  readGroups?(entries: DirectoryEntry[]): Promise<DirectoryGroupEntry[]>;
 }
 
 export type RunCounts = Record<Exclude<EntryAction, 'error'> | 'errors', number>;
@@ -72,6 +81,10 @@ export interface RunReport {
   stop_reason: string | null;
   /** Who the run would have blocked, when the safety rule stopped it (first 1,000). */
   would_block: { person_id: number; username: string }[];
+  /** What the group sync did (or, in a dry run, would do); null when the run synced no groups. */
+  groups: GroupCounts | null;
+  /** Why the group sync changed nothing, when it could not run; the users are synced all the same. */
+  group_error: string | null;
 }
 
 export interface RunOptions {
@@ -125,6 +138,7 @@ export class SyncRunner {
     private readonly store: Store,
     private readonly batch: PeopleBatch,
     private readonly writer: EntryWriter,
+    private readonly groupSync: GroupSync,
   ) {}
 
   async run(
@@ -183,6 +197,8 @@ export class SyncRunner {
       counts: emptyCounts(),
       stop_reason: null,
       would_block: [],
+      groups: null,
+      group_error: null,
     };
     const items: RunItem[] = [];
     const finish = async (status: RunReport['status'], reason: string | null) => {
@@ -199,6 +215,8 @@ export class SyncRunner {
         counts: JSON.stringify(report.counts),
         would_block: report.would_block.length > 0 ? JSON.stringify(report.would_block) : null,
         item_count: itemCount,
+        group_counts: report.groups ? JSON.stringify(report.groups) : null,
+        group_error: report.group_error,
       });
       return report;
     };
@@ -251,6 +269,13 @@ export class SyncRunner {
       }
       await updateRun(db, row.id, { phase: 'writing' });
       await this.write(actor, directory, entries, plan, links, opts, report, items, mode);
+      // Groups follow the users (their members are the accounts just written). An incremental
+      // run reads only changed users, not enough to know every member: full runs sync groups.
+      if (mode === 'full' && source.readGroups) {
+        await updateRun(db, row.id, { phase: 'groups' });
+        const run = { entries, refused: new Set(plan.errors.keys()), links, dryRun: opts.dryRun };
+        await runGroupPart(this.groupSync, actor, directory.id, source, run, report, items);
+      }
       // The next incremental run reads from where this one started reading.
       if (!opts.dryRun && mark !== undefined) await setWatermark(db, directory.id, mark);
       return await finish('completed', null);

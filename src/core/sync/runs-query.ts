@@ -5,6 +5,7 @@ import { findRun, listRunItems, listRuns, interruptStaleRuns } from '../../store
 import { fail } from '../errors.ts';
 import { interruptStoppedRuns } from './run-recovery.ts';
 import { emptyCounts, type RunCounts, type RunReport } from './run.ts';
+import { emptyGroupCounts, type GroupCounts } from './types.ts';
 
 export interface RunItemView {
   seq: number;
@@ -29,6 +30,11 @@ export function reportOf(r: DirectoryRunRow): RunReport {
     stop_reason: r.stop_reason,
     would_block:
       r.would_block === null ? [] : (JSON.parse(r.would_block) as RunReport['would_block']),
+    groups:
+      r.group_counts === null
+        ? null
+        : { ...emptyGroupCounts(), ...(JSON.parse(r.group_counts) as Partial<GroupCounts>) },
+    group_error: r.group_error,
   };
 }
 

@@ -58,3 +58,40 @@ export function entryError(
 ): EntryOutcome {
   return { action: 'error', personId, changes: {}, error: { type, message } };
 }
+
+/** One group as the directory describes it: its members named by stable ids. */
+export interface DirectoryGroupEntry {
+  /** The group's stable id (entryUUID, objectGUID): a renamed group stays the same group. */
+  externalId: string;
+  name: string;
+  /** How the run report names it (LDAP: its DN). */
+  label: string;
+  /** Stable ids of the member entries (users); members the run did not read are left out. */
+  memberExternalIds: string[];
+  /** Stable ids of the member groups among the groups read. */
+  memberGroupExternalIds: string[];
+}
+
+/** What a run did to the directory's groups (RunReport.groups). */
+export interface GroupCounts {
+  created: number;
+  renamed: number;
+  members_added: number;
+  members_removed: number;
+  /** Groups put inside another group, or back at the top level (the directory's nesting). */
+  nesting_changed: number;
+  removed: number;
+  errors: number;
+}
+
+export function emptyGroupCounts(): GroupCounts {
+  return {
+    created: 0,
+    renamed: 0,
+    members_added: 0,
+    members_removed: 0,
+    nesting_changed: 0,
+    removed: 0,
+    errors: 0,
+  };
+}

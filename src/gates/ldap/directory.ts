@@ -7,8 +7,12 @@ import type { Core } from '../../core/index.ts';
 import type { DirectoryRecord } from '../../core/directories.ts';
 import { fail } from '../../core/errors.ts';
 import type { EntrySource } from '../../core/sync/run.ts';
+import type { DirectoryEntry, DirectoryGroupEntry } from '../../core/sync/types.ts';
 import type { LdapDirectorySettings } from '../../core/sync/directory-config.ts';
+import { readGroups } from './groups.ts';
 import { mapEntry } from './map.ts';
+import { LDAP_PRESETS } from './presets.ts';
+import { normalizeDn } from './scope.ts';
 import { readUsers } from './search.ts';
 import { currentWatermark, readDeletedSince } from './watermark.ts';
 import type { LdapConnectionSettings, LdapUserSearch } from './types.ts';
@@ -59,8 +63,15 @@ export async function ldapTarget(core: Core, directoryId: number): Promise<LdapT
  * partial read throws, and the run then blocks nobody. AD also says which entries were
  * deleted since (Deleted Objects); OpenLDAP cannot, so its deletions wait for a full run.
  */
-export function ldapEntrySource(t: LdapTarget): EntrySource {
+export function ldapEntrySource(
+  t: LdapTarget,
+  opts: { groupRangeStep?: number } = {},
+): EntrySource {
+  const groupBase = t.settings.group_base_dn;
   return {
+    ...(groupBase
+      ? { readGroups: (entries: DirectoryEntry[]) => ldapGroups(t, groupBase, entries, opts) }
+      : {}),
     async *read(changedSince?: string) {
       for await (const page of readUsers(t.conn, t.search, { changedSince }))
         yield page.map((e) => mapEntry(e, t.settings.mapping));
@@ -69,4 +80,40 @@ export function ldapEntrySource(t: LdapTarget): EntrySource {
     deletedSince: async (mark: string) =>
       t.search.activeDirectory ? readDeletedSince(t.conn, t.search, mark) : undefined,
   };
+}
+
+/**
+ * The directory's groups under the group base DN, members named by the stable ids of this
+ * run's entries (a member DN that is not one of them — out of scope, or not a user — is not
+ * a member here). `groupRangeStep` asks for member ranges of that size (tests: Samba never
+ * forces ranges, Windows AD does from 1,500 members).
+ */
+async function ldapGroups(
+  t: LdapTarget,
+  baseDn: string,
+  entries: DirectoryEntry[],
+  opts: { groupRangeStep?: number },
+): Promise<DirectoryGroupEntry[]> {
+  const byDn = new Map<string, string>();
+  for (const e of entries) if (e.dn) byDn.set(normalizeDn(e.dn), e.externalId);
+  const preset = t.settings.active_directory
+    ? LDAP_PRESETS.active_directory
+    : LDAP_PRESETS.openldap;
+  const groups = await readGroups(
+    t.conn,
+    { baseDn, filter: t.settings.group_filter ?? preset.groupFilter },
+    (dn) => byDn.get(dn),
+    {
+      activeDirectory: t.settings.active_directory,
+      idAttribute: t.settings.id_attribute,
+      ...(opts.groupRangeStep ? { rangeStep: opts.groupRangeStep } : {}),
+    },
+  );
+  return groups.map((g) => ({
+    externalId: g.id,
+    name: g.name,
+    label: g.dn,
+    memberExternalIds: g.memberUserIds,
+    memberGroupExternalIds: g.memberGroupIds,
+  }));
 }

@@ -24,6 +24,8 @@ export async function startSync(
     dryRun: boolean;
     confirmMassBlock: boolean;
     mode?: 'full' | 'incremental';
+    /** Member ranges of this size in the group read (tests: Samba does not force ranges). */
+    groupRangeStep?: number;
     onProgress?: (phase: string, done: number, total: number) => void;
   },
   trigger: 'manual' | 'schedule',
@@ -45,7 +47,7 @@ export async function startSync(
     rejectStarted = rej;
   });
   const done = app.core.syncRunner
-    .run(actor, target.directory, ldapEntrySource(target), {
+    .run(actor, target.directory, ldapEntrySource(target, opts), {
       ...opts,
       trigger,
       onStarted: resolveStarted,

@@ -1018,6 +1018,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description Only items with this action (created, error, group_created, …); "groups": every item of the group sync. */
                     action?: string;
                     /** @description Items after this seq. */
                     after?: number;
@@ -1229,6 +1230,17 @@ export interface paths {
                             directory_id: number;
                             dry_run: boolean;
                             finished_at: string | null;
+                            group_error: string | null;
+                            groups: {
+                                created: number;
+                                errors: number;
+                                members_added: number;
+                                members_removed: number;
+                                /** @description Groups put inside another group, or back at the top level. */
+                                nesting_changed: number;
+                                removed: number;
+                                renamed: number;
+                            } | null;
                             id: number;
                             mode: string;
                             started_at: string;
@@ -1263,6 +1275,17 @@ export interface paths {
                             directory_id: number;
                             dry_run: boolean;
                             finished_at: string | null;
+                            group_error: string | null;
+                            groups: {
+                                created: number;
+                                errors: number;
+                                members_added: number;
+                                members_removed: number;
+                                /** @description Groups put inside another group, or back at the top level. */
+                                nesting_changed: number;
+                                removed: number;
+                                renamed: number;
+                            } | null;
                             id: number;
                             mode: string;
                             started_at: string;
@@ -7150,6 +7173,17 @@ export interface components {
             directory_id: number;
             dry_run: boolean;
             finished_at: string | null;
+            group_error: string | null;
+            groups: {
+                created: number;
+                errors: number;
+                members_added: number;
+                members_removed: number;
+                /** @description Groups put inside another group, or back at the top level. */
+                nesting_changed: number;
+                removed: number;
+                renamed: number;
+            } | null;
             id: number;
             mode: string;
             started_at: string;

@@ -1,6 +1,7 @@
 /** Groups, Roles and Extranet areas: the same list-and-edit page for each. */
 import {
   ActionIcon,
+  Badge,
   Button,
   Group,
   Modal,
@@ -23,7 +24,7 @@ import { useState } from 'react';
 import { call, client, fieldErrors, messageOf, type NamedItem } from '../api/client';
 import { Page } from '../components/Page';
 import { Empty, Failure } from '../components/states';
-import { useCollectionList, useExtranets } from '../lookups';
+import { useCollectionList, useExtranets, useOwnedReason } from '../lookups';
 import { formatDate } from '../words';
 import { QueryContent } from '../components/QueryContent';
 
@@ -64,6 +65,8 @@ export function CollectionPage({ kind }: { kind: Kind }) {
   });
   const groups = useCollectionList('groups');
   const extranets = useExtranets();
+  // Groups a directory syncs are read-only here, with the reason (as synced accounts' fields).
+  const ownedReason = useOwnedReason();
   const nameOf = (items: NamedItem[] | undefined, id: number | null | undefined) =>
     id ? (items?.find((i) => i.id === id)?.name ?? `#${id}`) : '—';
 
@@ -122,50 +125,65 @@ export function CollectionPage({ kind }: { kind: Kind }) {
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
-                  {data.data.map((c) => (
-                    <Table.Tr key={c.id}>
-                      <Table.Td fw={500}>{c.name}</Table.Td>
-                      <Table.Td>
-                        <Text size="sm" c={c.description ? undefined : 'dimmed'} lineClamp={2}>
-                          {c.description || '—'}
-                        </Text>
-                      </Table.Td>
-                      {kind === 'groups' && (
-                        <Table.Td>{nameOf(groups.data?.data, c.parent_id)}</Table.Td>
-                      )}
-                      {kind === 'roles' && (
-                        <Table.Td>
-                          {c.extranet_id
-                            ? nameOf(extranets.data?.data, c.extranet_id)
-                            : 'Primary area'}
+                  {data.data.map((c) => {
+                    const owned = ownedReason(c.directory_id);
+                    return (
+                      <Table.Tr key={c.id}>
+                        <Table.Td fw={500}>
+                          {c.name}
+                          {owned && (
+                            <Text size="xs" c="dimmed" fw={400}>
+                              <Badge size="xs" variant="light" color="gray" mr={6}>
+                                Synced
+                              </Badge>
+                              {owned}
+                            </Text>
+                          )}
                         </Table.Td>
-                      )}
-                      <Table.Td>{formatDate(c.created_at)}</Table.Td>
-                      <Table.Td>
-                        <Group gap={4} wrap="nowrap">
-                          <Tooltip label="Edit">
-                            <ActionIcon
-                              variant="subtle"
-                              aria-label={`Edit ${c.name}`}
-                              onClick={() => setEditing(c)}
-                            >
-                              <IconPencil size={16} />
-                            </ActionIcon>
-                          </Tooltip>
-                          <Tooltip label="Delete">
-                            <ActionIcon
-                              variant="subtle"
-                              color="red"
-                              aria-label={`Delete ${c.name}`}
-                              onClick={() => setDeleting(c)}
-                            >
-                              <IconTrash size={16} />
-                            </ActionIcon>
-                          </Tooltip>
-                        </Group>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
+                        <Table.Td>
+                          <Text size="sm" c={c.description ? undefined : 'dimmed'} lineClamp={2}>
+                            {c.description || '—'}
+                          </Text>
+                        </Table.Td>
+                        {kind === 'groups' && (
+                          <Table.Td>{nameOf(groups.data?.data, c.parent_id)}</Table.Td>
+                        )}
+                        {kind === 'roles' && (
+                          <Table.Td>
+                            {c.extranet_id
+                              ? nameOf(extranets.data?.data, c.extranet_id)
+                              : 'Primary area'}
+                          </Table.Td>
+                        )}
+                        <Table.Td>{formatDate(c.created_at)}</Table.Td>
+                        <Table.Td>
+                          <Group gap={4} wrap="nowrap">
+                            <Tooltip label={owned ?? 'Edit'}>
+                              <ActionIcon
+                                variant="subtle"
+                                aria-label={`Edit ${c.name}`}
+                                disabled={owned !== undefined}
+                                onClick={() => setEditing(c)}
+                              >
+                                <IconPencil size={16} />
+                              </ActionIcon>
+                            </Tooltip>
+                            <Tooltip label={owned ?? 'Delete'}>
+                              <ActionIcon
+                                variant="subtle"
+                                color="red"
+                                aria-label={`Delete ${c.name}`}
+                                disabled={owned !== undefined}
+                                onClick={() => setDeleting(c)}
+                              >
+                                <IconTrash size={16} />
+                              </ActionIcon>
+                            </Tooltip>
+                          </Group>
+                        </Table.Td>
+                      </Table.Tr>
+                    );
+                  })}
                 </Table.Tbody>
               </Table>
             </Table.ScrollContainer>

@@ -33,6 +33,7 @@ import {
   type CountKey,
   type SyncRun,
 } from './DirectoriesCommon';
+import { GROUP_ACTION, GroupPart } from './DirectorySyncGroups';
 
 const PAGE = 100;
 
@@ -142,8 +143,9 @@ function WouldBlock({
   );
 }
 
-type Filter = 'all' | Exclude<CountKey, 'unchanged'>;
-const FILTERS: Filter[] = [
+type CountFilter = 'all' | Exclude<CountKey, 'unchanged'>;
+type Filter = CountFilter | 'groups';
+const FILTERS: CountFilter[] = [
   'all',
   'errors',
   'created',
@@ -182,10 +184,14 @@ function Items({ run }: { run: SyncRun }) {
           aria-label="Show entries"
           value={filter}
           onChange={(v) => setFilter(v as Filter)}
-          data={FILTERS.map((f) => ({
-            value: f,
-            label: `${f === 'all' ? 'All' : labels[f]} (${(f === 'all' ? total : run.counts[f]).toLocaleString()})`,
-          }))}
+          data={[
+            ...FILTERS.map((f) => ({
+              value: f,
+              label: `${f === 'all' ? 'All' : labels[f]} (${(f === 'all' ? total : run.counts[f]).toLocaleString()})`,
+            })),
+            // Group items: one per group changed or refused (member changes are one item a group).
+            ...(run.groups ? [{ value: 'groups', label: 'Groups' }] : []),
+          ]}
         />
       </Group>
       {items.isPending ? (
@@ -210,6 +216,7 @@ function Items({ run }: { run: SyncRun }) {
               <Table.Tbody>
                 {rows.map((it) => {
                   const k = countOfAction(it.action);
+                  const group = GROUP_ACTION[it.action];
                   return (
                     <Table.Tr key={it.seq}>
                       <Table.Td>
@@ -222,8 +229,8 @@ function Items({ run }: { run: SyncRun }) {
                         </Text>
                       </Table.Td>
                       <Table.Td>
-                        <Badge variant="light" color={COUNT_COLOR[k]}>
-                          {labels[k]}
+                        <Badge variant="light" color={group?.color ?? COUNT_COLOR[k]}>
+                          {group?.label ?? labels[k]}
                         </Badge>
                       </Table.Td>
                       <Table.Td>
@@ -236,7 +243,7 @@ function Items({ run }: { run: SyncRun }) {
                           Object.entries(it.changes).map(([field, [before, after]]) => (
                             <Text size="sm" key={field}>
                               <Code>{field}</Code>{' '}
-                              {it.action === 'created'
+                              {it.action === 'created' || it.action === 'group_created'
                                 ? showValue(after)
                                 : `${showValue(before)} → ${showValue(after)}`}
                             </Text>
@@ -284,6 +291,7 @@ export function RunReport({
       </Group>
       <Outcome run={run} />
       <Counts run={run} />
+      <GroupPart run={run} />
       <WouldBlock
         run={run}
         busy={busy}

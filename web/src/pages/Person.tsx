@@ -41,7 +41,13 @@ import { ProfileFieldInput, type ProfileValue } from '../components/ProfileField
 import { ErrorState, Failure, Loading } from '../components/states';
 import { UserPicker, UsersPicker } from '../components/UserPicker';
 import { AuditTable } from './AuditLog';
-import { useCollectionList, useExtranets, useOverview, useProfileFields } from '../lookups';
+import {
+  useCollectionList,
+  useExtranets,
+  useOverview,
+  useOwnedReason,
+  useProfileFields,
+} from '../lookups';
 import { setMembership } from '../membership';
 import {
   AUTHORITY_LABEL,
@@ -432,9 +438,22 @@ function Memberships({ person }: { person: User }) {
   };
   const all = { groups: useCollectionList('groups'), roles: useCollectionList('roles') };
   const [busy, setBusy] = useState<string | null>(null);
+  const ownedReason = useOwnedReason();
+  // Groups a directory syncs are changed there: their options are disabled, and a change
+  // that would touch one (a pill's remove button) is not sent.
+  const ownedIds = new Set(
+    (all.groups.data?.data ?? []).filter((g) => g.directory_id != null).map((g) => String(g.id)),
+  );
 
-  const change = async (kind: 'groups' | 'roles', next: string[]) => {
+  const change = async (kind: 'groups' | 'roles', requested: string[]) => {
     const current = new Set((mine[kind].data?.data ?? []).map((c) => String(c.id)));
+    const next =
+      kind === 'groups'
+        ? [
+            ...requested.filter((id) => !ownedIds.has(id)),
+            ...[...current].filter((id) => ownedIds.has(id)),
+          ]
+        : requested;
     const wanted = new Set(next);
     setBusy(kind);
     try {
@@ -469,9 +488,16 @@ function Memberships({ person }: { person: User }) {
               data={(all[kind].data?.data ?? []).map((c) => ({
                 value: String(c.id),
                 label: c.name,
+                disabled: kind === 'groups' && c.directory_id != null,
               }))}
               value={(mine[kind].data?.data ?? []).map((c) => String(c.id))}
               onChange={(v) => void change(kind, v)}
+              description={
+                kind === 'groups' &&
+                (mine.groups.data?.data ?? []).some((g) => g.directory_id != null)
+                  ? `Groups synced from a directory are shown here and cannot be changed. ${ownedReason((mine.groups.data?.data ?? []).find((g) => g.directory_id != null)?.directory_id) ?? ''}`
+                  : undefined
+              }
             />
           )}
         </Section>

@@ -344,7 +344,13 @@ export function directoryRoutes(api: Api, app: App): void {
               Type.Integer({ minimum: 0, default: 0, description: 'Items after this seq.' }),
             ),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-            action: Type.Optional(Type.String({ maxLength: 20 })),
+            action: Type.Optional(
+              Type.String({
+                maxLength: 20,
+                description:
+                  'Only items with this action (created, error, group_created, …); "groups": every item of the group sync.',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),

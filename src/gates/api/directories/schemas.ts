@@ -159,6 +159,21 @@ export const Counts = Type.Object({
   errors: Type.Integer(),
 });
 
+export const GroupCounts = Type.Object(
+  {
+    created: Type.Integer(),
+    renamed: Type.Integer(),
+    members_added: Type.Integer(),
+    members_removed: Type.Integer(),
+    nesting_changed: Type.Integer({
+      description: 'Groups put inside another group, or back at the top level.',
+    }),
+    removed: Type.Integer(),
+    errors: Type.Integer(),
+  },
+  { description: 'The group sync (directories with a group base DN; full runs).' },
+);
+
 export const RunView = Type.Object(
   {
     id: Type.Integer(),
@@ -179,6 +194,13 @@ export const RunView = Type.Object(
     counts: Counts,
     stop_reason: Nullable(Type.String()),
     would_block: Type.Array(Type.Object({ person_id: Type.Integer(), username: Type.String() })),
+    groups: Nullable(GroupCounts),
+    group_error: Nullable(
+      Type.String({
+        description:
+          'Why the group sync changed nothing (the group read failed, or answered no groups); the users are synced all the same.',
+      }),
+    ),
   },
   { $id: 'SyncRun' },
 );
