@@ -219,12 +219,16 @@ export class PeopleService {
     tx: Tx,
     actor: Actor,
     id: number,
-    fields: PersonFields,
+    fieldsIn: PersonFields,
     opts: { ifVersion?: number | undefined },
     action: string,
     extra: PersonRowUpdate = {},
     state?: { to: StateTarget; reason: string | null },
   ): Promise<PersonRow> {
+    // Every gate's change comes through here (a directory's entry too, which no schema
+    // tidied): stored as a create stores it, so an emptied user code is none, not '' (two
+    // '' would collide on the unique index, and '' would show as a code that is set).
+    const fields = tidy(fieldsIn);
     const current = await this.row(id, tx);
     if (opts.ifVersion !== undefined && opts.ifVersion !== current.version)
       fail('precondition_failed');
