@@ -306,6 +306,14 @@ describe('core: directory sync rules for one entry', () => {
     assert.equal((await app.core.people.findByUsername('erin'))?.user_code, null);
   });
 
+  it('creates an account while the profile-field definitions are not cached (no wait on its own transaction)', async () => {
+    // Defining a field empties the cache: the next create reads the definitions, and must
+    // read them in its own transaction (SQLite's one connection is held by it).
+    await app.core.profileFields.create(admin, { name: 'badge', label: 'Badge', type: 'text' });
+    const o = await app.core.directorySync.applyEntry(actor, dir.id, entry('uuid-pf', 'pfuser'));
+    assert.equal(o.action, 'created', JSON.stringify(o));
+  });
+
   it('the directory owns its mapped fields and state: another gate is refused', async () => {
     const id = (await app.core.directorySync.personFor(dir.id, 'uuid-4'))!;
     await assert.rejects(

@@ -178,17 +178,20 @@ export class EntryWriter {
     const state = entry.active ? 'active' : 'blocked';
     let outcome: EntryOutcome;
     if (match.kind === 'create') {
-      const { row, errors } = await this.people.prepareNew({
-        ...entryFields(entry, managerId ?? null),
-        username: entry.username,
-        firstname: entry.fields.firstname ?? '',
-        surname: entry.fields.surname ?? '',
-        email: entry.fields.email ?? '',
-        state,
-        directory_id: directory.id,
-        password_authority: 'directory',
-        origin_source: provider,
-      });
+      const { row, errors } = await this.people.prepareNew(
+        {
+          ...entryFields(entry, managerId ?? null),
+          username: entry.username,
+          firstname: entry.fields.firstname ?? '',
+          surname: entry.fields.surname ?? '',
+          email: entry.fields.email ?? '',
+          state,
+          directory_id: directory.id,
+          password_authority: 'directory',
+          origin_source: provider,
+        },
+        tx,
+      );
       if (errors.length > 0)
         return errorOutcome(new GatehouseError('validation_failed', undefined, errors), null);
       row.origin = directory.type;
