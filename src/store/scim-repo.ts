@@ -53,7 +53,8 @@ export async function findScimResource<K extends ScimKind>(
  * Takes the next version of a resource, inside the write's transaction: with `ifVersion`
  * (If-Match) only while the resource still has it. The row stays locked until the write
  * commits (PostgreSQL), so of two writes that read one version, one wins and the other
- * finds it gone. Answers the new version, or undefined when nothing matched.
+ * finds it gone. Answers the new version (and when the resource was made), or undefined
+ * when nothing matched.
  */
 export async function nextScimVersion(
   db: Executor,
@@ -62,7 +63,7 @@ export async function nextScimVersion(
   scimId: string,
   ifVersion: number | undefined,
   at: string,
-): Promise<number | undefined> {
+): Promise<{ version: number; created_at: string } | undefined> {
   let q = db
     .updateTable(db.dynamic.table(TABLE[kind]).as(RESOURCE_ALIAS))
     .set((eb) => ({ version: eb(`${RESOURCE_ALIAS}.version`, '+', 1), updated_at: at }))
@@ -70,8 +71,7 @@ export async function nextScimVersion(
     .where(`${RESOURCE_ALIAS}.directory_id`, '=', directoryId);
   if (ifVersion !== undefined) q = q.where(`${RESOURCE_ALIAS}.version`, '=', ifVersion);
   // Unqualified: SQLite's RETURNING knows no table alias.
-  const row = await q.returning('version').executeTakeFirst();
-  return row?.version;
+  return q.returning(['version', 'created_at']).executeTakeFirst();
 }
 
 /** A page of a directory's resources matching a compiled filter, and how many match. */
@@ -106,15 +106,19 @@ export async function insertScimUser(db: Executor, row: Insertable<ScimUsersTabl
   await db.insertInto('scim_users').values(row).execute();
 }
 
-/** Writes the user's row and replaces its filterable values. */
+/**
+ * Writes the user's row and its filterable values: `fresh` for a row made in this
+ * transaction, which has none to replace yet.
+ */
 export async function saveScimUser(
   db: Executor,
   scimId: string,
   values: Partial<Omit<ScimUserRow, 'scim_id' | 'directory_id'>>,
   filterable: ScimValueRow[],
+  fresh = false,
 ): Promise<void> {
   await db.updateTable('scim_users').set(values).where('scim_id', '=', scimId).execute();
-  await db.deleteFrom('scim_values').where('scim_id', '=', scimId).execute();
+  if (!fresh) await db.deleteFrom('scim_values').where('scim_id', '=', scimId).execute();
   for (let i = 0; i < filterable.length; i += 500)
     await db
       .insertInto('scim_values')
@@ -179,16 +183,16 @@ export function scimMembersOf(
     .execute();
 }
 
-export async function insertScimRequest(
+/** A batch of logged requests in one statement per 100 rows (8 parameters a row). */
+export async function insertScimRequests(
   db: Executor,
-  row: Insertable<ScimRequestsTable>,
-): Promise<number> {
-  const r = await db
-    .insertInto('scim_requests')
-    .values(row)
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return r.id;
+  rows: Insertable<ScimRequestsTable>[],
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += 100)
+    await db
+      .insertInto('scim_requests')
+      .values(rows.slice(i, i + 100))
+      .execute();
 }
 
 /** Keeps the newest `keep` requests of the directory. */

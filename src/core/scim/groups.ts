@@ -64,8 +64,8 @@ export class ScimGroups {
     ifVersion: number | undefined,
     at: string,
   ): Promise<void> {
-    const v = await repo.nextScimVersion(tx, 'Group', directoryId, scimId, ifVersion, at);
-    if (v !== undefined) return;
+    const next = await repo.nextScimVersion(tx, 'Group', directoryId, scimId, ifVersion, at);
+    if (next) return;
     if (await repo.findScimResource(tx, 'Group', directoryId, scimId)) fail('precondition_failed');
     fail('not_found', `No group has id "${scimId}" in this directory.`);
   }

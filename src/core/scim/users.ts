@@ -66,6 +66,32 @@ function nameTaken(userName: string): GatehouseError {
   );
 }
 
+/** The resource's own columns, as the IdP sent it: what a create or replace writes. */
+function resourceColumns(resource: JsonObject, active: boolean, at: string) {
+  const stored = storedResource(resource);
+  const display = typeof stored.displayName === 'string' ? stored.displayName : null;
+  const name = stored.name;
+  const formatted =
+    typeof name === 'object' &&
+    name !== null &&
+    !Array.isArray(name) &&
+    typeof name.formatted === 'string'
+      ? name.formatted
+      : null;
+  const userName = userNameOf(resource);
+  return {
+    user_name: userName,
+    user_name_key: usernameKey(userName),
+    external_id: typeof stored.externalId === 'string' ? stored.externalId : null,
+    display_name: display,
+    display_name_key: display === null ? null : usernameKey(display),
+    name_formatted: formatted,
+    active: active ? 1 : 0,
+    resource: JSON.stringify(stored),
+    updated_at: at,
+  };
+}
+
 export class ScimUsers {
   constructor(
     private readonly store: Store,
@@ -73,11 +99,13 @@ export class ScimUsers {
     private readonly directories: DirectoriesService,
   ) {}
 
-  private async mappingOf(directoryId: number): Promise<Readonly<Record<string, string>>> {
-    const d = await this.directories.get(directoryId);
-    if (d.type !== 'scim')
+  /** The directory (read once per write) and the mapping its users are read with. */
+  private async directoryOf(directoryId: number) {
+    const directory = await this.directories.get(directoryId);
+    if (directory.type !== 'scim')
       fail('directory_type_mismatch', 'This directory is not a SCIM directory.');
-    return Object.keys(d.scim.mapping).length > 0 ? d.scim.mapping : DEFAULT_SCIM_MAPPING;
+    const m = directory.scim.mapping;
+    return { directory, mapping: Object.keys(m).length > 0 ? m : DEFAULT_SCIM_MAPPING };
   }
 
   async get(directoryId: number, scimId: string): Promise<repo.ScimUserRow> {
@@ -95,35 +123,34 @@ export class ScimUsers {
   }
 
   async create(actor: Actor, directoryId: number, resource: JsonObject): Promise<repo.ScimUserRow> {
-    const mapping = await this.mappingOf(directoryId);
-    const userName = userNameOf(resource);
+    const { directory, mapping } = await this.directoryOf(directoryId);
     const scimId = randomUUID();
     const entry = entryOf(resource, scimId, mapping);
     const at = nowIso();
-    const outcome = await this.sync.applyEntry(actor, directoryId, entry, {
+    const columns = resourceColumns(resource, entry.active, at);
+    const row: repo.ScimUserRow = {
+      scim_id: scimId,
+      directory_id: directoryId,
+      person_id: null,
+      created_at: at,
+      version: 1,
+      ...columns,
+    };
+    const outcome = await this.sync.applyEntryTo(actor, directory, entry, {
       hooks: {
         // The claim comes first: a parallel create of the same userName waits here, not
         // half-way through making a second account.
-        before: (tx) =>
-          this.unique(userName, () =>
-            repo.insertScimUser(tx, {
-              scim_id: scimId,
-              directory_id: directoryId,
-              person_id: null,
-              user_name: userName,
-              user_name_key: usernameKey(userName),
-              resource: '{}',
-              active: 1,
-              version: 1,
-              created_at: at,
-              updated_at: at,
-            }),
-          ),
-        after: (tx, o) => this.save(tx, directoryId, scimId, resource, o, entry.active, at),
+        before: (tx) => this.unique(columns.user_name, () => repo.insertScimUser(tx, row)),
+        after: async (tx, o) => {
+          if (o.personId === null) throw entryError(o);
+          row.person_id = o.personId;
+          const values = filterRows(resource, scimId, directoryId);
+          await repo.saveScimUser(tx, scimId, { person_id: o.personId }, values, true);
+        },
       },
     });
-    if (outcome.action === 'error' || outcome.personId === null) throw entryError(outcome);
-    return this.get(directoryId, scimId);
+    if (outcome.action === 'error' || row.person_id === null) throw entryError(outcome);
+    return row;
   }
 
   /** Runs a write to scim_users, answering a taken userName as 409 uniqueness. */
@@ -136,50 +163,6 @@ export class ScimUsers {
     }
   }
 
-  /** The resource row as accepted, with the account the core gave it, and its filterable values. */
-  private save(
-    tx: Executor,
-    directoryId: number,
-    scimId: string,
-    resource: JsonObject,
-    outcome: EntryOutcome,
-    active: boolean,
-    at: string,
-  ): Promise<void> {
-    if (outcome.personId === null) throw entryError(outcome);
-    const stored = storedResource(resource);
-    const display = typeof stored.displayName === 'string' ? stored.displayName : null;
-    const name = stored.name;
-    const formatted =
-      typeof name === 'object' &&
-      name !== null &&
-      !Array.isArray(name) &&
-      typeof name.formatted === 'string'
-        ? name.formatted
-        : null;
-    const externalId = typeof stored.externalId === 'string' ? stored.externalId : null;
-    const userName = userNameOf(resource);
-    return this.unique(userName, () =>
-      repo.saveScimUser(
-        tx,
-        scimId,
-        {
-          person_id: outcome.personId,
-          user_name: userName,
-          user_name_key: usernameKey(userName),
-          external_id: externalId,
-          display_name: display,
-          display_name_key: display === null ? null : usernameKey(display),
-          name_formatted: formatted,
-          active: active ? 1 : 0,
-          resource: JSON.stringify(stored),
-          updated_at: at,
-        },
-        filterRows(resource, scimId, directoryId),
-      ),
-    );
-  }
-
   /**
    * In the write's transaction, before anything else: the resource's next version, only
    * while it still has `ifVersion` (If-Match). Another write that got there first is 412.
@@ -190,9 +173,9 @@ export class ScimUsers {
     scimId: string,
     ifVersion: number | undefined,
     at: string,
-  ): Promise<void> {
-    const v = await repo.nextScimVersion(tx, 'User', directoryId, scimId, ifVersion, at);
-    if (v !== undefined) return;
+  ): Promise<{ version: number; created_at: string }> {
+    const next = await repo.nextScimVersion(tx, 'User', directoryId, scimId, ifVersion, at);
+    if (next) return next;
     if (await repo.findScimResource(tx, 'User', directoryId, scimId)) fail('precondition_failed');
     fail('not_found', `No user has id "${scimId}" in this directory.`);
   }
@@ -205,17 +188,34 @@ export class ScimUsers {
     resource: JsonObject,
     ifVersion?: number,
   ): Promise<repo.ScimUserRow> {
-    const mapping = await this.mappingOf(directoryId);
+    const { directory, mapping } = await this.directoryOf(directoryId);
     const entry = entryOf(resource, scimId, mapping);
     const at = nowIso();
-    const outcome = await this.sync.applyEntry(actor, directoryId, entry, {
+    const columns = resourceColumns(resource, entry.active, at);
+    let row: repo.ScimUserRow | undefined;
+    const outcome = await this.sync.applyEntryTo(actor, directory, entry, {
       hooks: {
-        before: (tx) => this.nextVersion(tx, directoryId, scimId, ifVersion, at),
-        after: (tx, o) => this.save(tx, directoryId, scimId, resource, o, entry.active, at),
+        before: async (tx) => {
+          const next = await this.nextVersion(tx, directoryId, scimId, ifVersion, at);
+          row = {
+            scim_id: scimId,
+            directory_id: directoryId,
+            person_id: null,
+            ...next,
+            ...columns,
+          };
+        },
+        after: async (tx, o) => {
+          if (o.personId === null || !row) throw entryError(o);
+          row.person_id = o.personId;
+          const values = filterRows(resource, scimId, directoryId);
+          const { scim_id: _id, directory_id: _d, created_at: _c, version: _v, ...set } = row;
+          await this.unique(columns.user_name, () => repo.saveScimUser(tx, scimId, set, values));
+        },
       },
     });
-    if (outcome.action === 'error' || outcome.personId === null) throw entryError(outcome);
-    return this.get(directoryId, scimId);
+    if (outcome.action === 'error' || !row || row.person_id === null) throw entryError(outcome);
+    return row;
   }
 
   /**
@@ -259,7 +259,9 @@ export class ScimUsers {
   ): Promise<void> {
     const at = nowIso();
     const outcome = await this.sync.removeEntry(actor, directoryId, scimId, {
-      before: (tx) => this.nextVersion(tx, directoryId, scimId, ifVersion, at),
+      before: async (tx) => {
+        await this.nextVersion(tx, directoryId, scimId, ifVersion, at);
+      },
       after: (tx) => repo.deleteScimUser(tx, scimId),
     });
     if (outcome.action === 'error') throw entryError(outcome);

@@ -5,7 +5,7 @@
 import type { Store } from '../../store/database.ts';
 import { personForIdentity } from '../../store/identity-repo.ts';
 import type { Actor } from '../context.ts';
-import type { DirectoriesService } from '../directories.ts';
+import type { DirectoriesService, DirectoryRecord } from '../directories.ts';
 import type { PeopleService } from '../people.ts';
 import { EntryWriter, type EntryHooks } from './apply-entry.ts';
 import { directoryProvider, type DirectoryEntry, type EntryOutcome } from './types.ts';
@@ -28,7 +28,16 @@ export class DirectorySyncService {
     entry: DirectoryEntry,
     opts: { dryRun?: boolean; hooks?: EntryHooks } = {},
   ): Promise<EntryOutcome> {
-    const directory = await this.directories.get(directoryId);
+    return this.applyEntryTo(actor, await this.directories.get(directoryId), entry, opts);
+  }
+
+  /** applyEntry for a gate that has just read the directory (SCIM: one read per request). */
+  applyEntryTo(
+    actor: Actor,
+    directory: DirectoryRecord,
+    entry: DirectoryEntry,
+    opts: { dryRun?: boolean; hooks?: EntryHooks } = {},
+  ): Promise<EntryOutcome> {
     return this.writer.apply(actor, directory, entry, opts);
   }
 
