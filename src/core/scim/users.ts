@@ -99,9 +99,9 @@ export class ScimUsers {
     private readonly directories: DirectoriesService,
   ) {}
 
-  /** The directory (read once per write) and the mapping its users are read with. */
+  /** The directory (kept a few seconds: every write reads it) and its users' mapping. */
   private async directoryOf(directoryId: number) {
-    const directory = await this.directories.get(directoryId);
+    const directory = await this.directories.getRecent(directoryId);
     if (directory.type !== 'scim')
       fail('directory_type_mismatch', 'This directory is not a SCIM directory.');
     const m = directory.scim.mapping;
@@ -137,6 +137,7 @@ export class ScimUsers {
       ...columns,
     };
     const outcome = await this.sync.applyEntryTo(actor, directory, entry, {
+      newEntry: true,
       hooks: {
         // The claim comes first: a parallel create of the same userName waits here, not
         // half-way through making a second account.

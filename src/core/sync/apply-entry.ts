@@ -53,6 +53,8 @@ export interface EntryHooks {
 
 export interface ApplyOptions {
   dryRun?: boolean;
+  /** The entry's stable id was made just now (a SCIM create): nothing can be linked to it. */
+  newEntry?: boolean;
   managerId?: number | null;
   liveLinks?: ReadonlySet<string>;
   hooks?: EntryHooks;
@@ -139,7 +141,9 @@ export class EntryWriter {
   ): Promise<EntryOutcome> {
     const provider = directoryProvider(directory.id);
     const at = nowIso();
-    const linkedId = await personForIdentity(tx, provider, entry.externalId);
+    const linkedId = opts.newEntry
+      ? undefined
+      : await personForIdentity(tx, provider, entry.externalId);
     const linked = linkedId === undefined ? undefined : await findPerson(tx, linkedId);
     const byUsername = linked
       ? undefined

@@ -36,7 +36,7 @@ export class DirectorySyncService {
     actor: Actor,
     directory: DirectoryRecord,
     entry: DirectoryEntry,
-    opts: { dryRun?: boolean; hooks?: EntryHooks } = {},
+    opts: { dryRun?: boolean; newEntry?: boolean; hooks?: EntryHooks } = {},
   ): Promise<EntryOutcome> {
     return this.writer.apply(actor, directory, entry, opts);
   }
