@@ -156,7 +156,7 @@ function DirectoryForm({ directory: d }: { directory: Directory }) {
       description={
         <>
           {d.accounts === 1 ? 'Owns one account' : `Owns ${d.accounts.toLocaleString()} accounts`}.
-          Last run: {lastRunSentence(d)}.{' '}
+          {ldap ? `Last run: ${lastRunSentence(d)}.` : 'Pushed by the identity provider over SCIM.'}{' '}
           <Anchor component={Link} to="/directories">
             All directories
           </Anchor>
