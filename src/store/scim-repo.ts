@@ -30,8 +30,9 @@ function resources(db: Executor, kind: ScimKind, directoryId: number) {
   let q = db
     .selectFrom(db.dynamic.table(TABLE[kind]).as(RESOURCE_ALIAS))
     .where(`${RESOURCE_ALIAS}.directory_id`, '=', directoryId);
-  // A user row without its account is never committed (the create is one transaction);
-  // the condition keeps the listing on scim_users_list_idx's rows that have one.
+  // A create commits its claim with its account (one transaction), but a database written
+  // when a create was three steps may hold a claim a crash left: that is no resource.
+  // (`as never`: only scim_users has the column, and the builder is typed for both tables.)
   if (kind === 'User') q = q.where(`${RESOURCE_ALIAS}.person_id` as never, 'is not', null);
   return q;
 }
