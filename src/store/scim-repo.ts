@@ -30,8 +30,8 @@ function resources(db: Executor, kind: ScimKind, directoryId: number) {
   let q = db
     .selectFrom(db.dynamic.table(TABLE[kind]).as(RESOURCE_ALIAS))
     .where(`${RESOURCE_ALIAS}.directory_id`, '=', directoryId);
-  // A create commits its claim with its account (one transaction), but a database written
-  // when a create was three steps may hold a claim a crash left: that is no resource.
+  // A claim (person_id null) exists only inside its create's transaction, which commits it
+  // with its account; even there it is no resource yet.
   // (`as never`: only scim_users has the column, and the builder is typed for both tables.)
   if (kind === 'User') q = q.where(`${RESOURCE_ALIAS}.person_id` as never, 'is not', null);
   return q;
