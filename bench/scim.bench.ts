@@ -1,8 +1,13 @@
 /**
- * SCIM lookups (issue 9, figure 1): `GET /scim/v2/Users?filter=userName eq "…"` at 10
- * connections over 100,000 SCIM people (20,000 with BENCH_QUICK=1), beside the same
- * server's `GET /api/people/v2/users/{id}` in the same run, alternating segments.
- * Target: ≥ 0.8 × the People API's req/s.
+ * SCIM figures of issue 9, each beside the same server's People API in the same run:
+ * 1. `GET /scim/v2/Users?filter=userName eq "…"` at 10 connections over 100,000 SCIM people
+ *    (20,000 with BENCH_QUICK=1) vs `GET /api/people/v2/users/{id}`, alternating segments;
+ *    target ≥ 0.8 × the People API's req/s.
+ * 2. 10,000 users created by `POST /scim/v2/Users` at 10 connections (2,000 with
+ *    BENCH_QUICK=1) vs as many by the People API's `POST /users`, in alternating quarters;
+ *    target ≥ 0.8 × the People API's users/s.
+ * 3. A PATCH adding 1,000 members to a group of 10,000, beside one adding a single member;
+ *    target: well within Entra's 60 s.
  */
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
@@ -20,7 +25,11 @@ import { usernameKey } from '../src/core/normalize.ts';
 export const title = 'SCIM 2.0 over HTTP';
 export const timeoutMs = 15 * 60_000;
 
-const N = process.env.BENCH_QUICK === '1' ? 20_000 : 100_000;
+const QUICK = process.env.BENCH_QUICK === '1';
+const N = QUICK ? 20_000 : 100_000;
+/** Users each side creates in figure 2, in CREATE_ROUNDS alternating segments. */
+const CREATES = QUICK ? 2_000 : 10_000;
+const CREATE_ROUNDS = 4;
 const LOAD = { warmupSeconds: 2, segmentSeconds: 3, rounds: 4 };
 const ACTOR: Actor = { ...SYSTEM_ACTOR, label: 'bench', gate: 'csv' };
 
@@ -78,6 +87,105 @@ async function groupPatchFigure(
   };
 }
 
+/** Users created by POST over SCIM (issue 9, figure 2), beside the People API's POST /users. */
+export interface CreateFigure {
+  name: string;
+  /** SCIM creates, users/s. */
+  value: number;
+  /** People API creates, users/s. */
+  baseline: number;
+  cpuPerOp: number;
+  baselineCpuPerOp: number;
+  rates: number[];
+  baselineRates: number[];
+}
+
+/** A side that creates `amount` users a segment (the segment's seconds are what it took). */
+function createSide(
+  what: string,
+  srv: BenchServer,
+  amount: number,
+  opts: { path: string; authorization: string; body: (n: number) => unknown },
+): Side {
+  let n = 0;
+  return {
+    async segment() {
+      const cpu0 = processCpuMs(srv.pid);
+      const t0 = performance.now();
+      let last = t0;
+      const r = await load(
+        {
+          url: srv.url,
+          connections: 10,
+          amount,
+          headers: { authorization: opts.authorization, 'content-type': 'application/json' },
+          requests: [
+            {
+              method: 'POST',
+              path: opts.path,
+              setupRequest: (req) => ({ ...req, body: JSON.stringify(opts.body(n++)) }),
+            },
+          ],
+        },
+        // autocannon reports on its one-second tick: a segment ends at its last answer.
+        () => (last = performance.now()),
+      );
+      const wall = (last - t0) / 1000;
+      if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0)
+        throw new Error(`${what}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+      await new Promise((res) => setTimeout(res, 100));
+      return { ops: r.requests.total, seconds: wall, cpuMs: processCpuMs(srv.pid) - cpu0 };
+    },
+  };
+}
+
+async function createFigure(
+  server: BenchServer,
+  token: string,
+  key: string,
+): Promise<CreateFigure> {
+  const perSegment = CREATES / CREATE_ROUNDS;
+  const scim = createSide('POST /scim/v2/Users', server, perSegment, {
+    path: '/scim/v2/Users',
+    authorization: `Bearer ${token}`,
+    // As Okta creates a user (test/scim/helpers.ts oktaUser), without the password.
+    body: (n) => ({
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: `scim.new${n}@example.org`,
+      name: { givenName: 'Scim', familyName: `New ${n}` },
+      emails: [{ primary: true, value: `scim.new${n}@example.org`, type: 'work' }],
+      displayName: `Scim New ${n}`,
+      externalId: `00unew${n}`,
+      active: true,
+    }),
+  });
+  const api = createSide('POST /api/people/v2/users', server, perSegment, {
+    path: '/api/people/v2/users',
+    authorization: `Bearer ${key}`,
+    body: (n) => ({
+      username: `api.new${n}@example.org`,
+      firstname: 'Api',
+      surname: `New ${n}`,
+      email: `api.new${n}@example.org`,
+    }),
+  });
+  // No warm-up: every user made counts, and the lookups before warmed the server.
+  const r = await alternate(scim, api, {
+    warmupSeconds: 0,
+    segmentSeconds: 0,
+    rounds: CREATE_ROUNDS,
+  });
+  return {
+    name: `${CREATES.toLocaleString('en-GB')} users created by POST /scim/v2/Users, 10 connections, vs POST /api/people/v2/users (same server)`,
+    value: r.product.rate,
+    baseline: r.baseline.rate,
+    cpuPerOp: r.product.cpuPerOp,
+    baselineCpuPerOp: r.baseline.cpuPerOp,
+    rates: r.product.rates,
+    baselineRates: r.baseline.rates,
+  };
+}
+
 export interface ScimFigure {
   name: string;
   /** SCIM filter lookups, req/s. */
@@ -87,11 +195,15 @@ export interface ScimFigure {
   ratio: number;
   detail: { rates: number[]; baselineRates: number[]; cpuPerOp: number; baselineCpuPerOp: number };
   group: GroupPatchFigure;
+  create: CreateFigure;
 }
 
-function load(opts: autocannon.Options): Promise<autocannon.Result> {
+function load(opts: autocannon.Options, onResponse?: () => void): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
-    autocannon(opts, (err, result) => (err ? reject(err as Error) : resolve(result)));
+    const instance = autocannon(opts, (err, result) =>
+      err ? reject(err as Error) : resolve(result),
+    );
+    if (onResponse) instance.on('response', onResponse);
   });
 }
 
@@ -218,8 +330,11 @@ export async function scimLookupFigure(
     const r = await alternate(scim, byId, LOAD);
     log(`${engine}: a group of 10,000, PATCH adding 1,000 members and adding one…`);
     const group = await groupPatchFigure(server, prep.token, prep.scimIds);
+    log(`${engine}: ${CREATES.toLocaleString('en-GB')} users by SCIM POST and by POST /users…`);
+    const create = await createFigure(server, prep.token, prep.key);
     return {
       group,
+      create,
       name: `GET /scim/v2/Users?filter=userName eq, 10 connections, ${N.toLocaleString('en-GB')} SCIM people, vs GET /api/people/v2/users/{id} (same server)`,
       value: r.product.rate,
       baseline: r.baseline.rate,
@@ -261,6 +376,16 @@ export async function run(log: (line: string) => void): Promise<RatioRow[]> {
         // Entra gives a request 60 s: the big PATCH must answer well within it.
         target: { op: '<=', value: 10, of: 'product' },
         note: 'one request each, after the lookups; baseline: mean of a one-member PATCH before and after',
+      }),
+      ratioRow({
+        figure: f.create.name,
+        engine,
+        product: f.create.value,
+        baseline: f.create.baseline,
+        unit: 'users/s',
+        target: { op: '>=', value: 0.8 },
+        cpuPerOp: { product: f.create.cpuPerOp, baseline: f.create.baselineCpuPerOp },
+        note: `${CREATE_ROUNDS} alternating segments of ${(CREATES / CREATE_ROUNDS).toLocaleString('en-GB')} users: SCIM ${spread(f.create.rates)}, People API ${spread(f.create.baselineRates)} users/s`,
       }),
     );
   }

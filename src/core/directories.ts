@@ -127,7 +127,12 @@ function auditOf(r: DirectoryRecord): Record<string, unknown> {
   return { ...rest, bind_password: has_bind_password ? '[set]' : null };
 }
 
+/** How long getRecent() keeps a record: another node's change is seen within this. */
+const RECENT_MS = 5_000;
+
 export class DirectoriesService {
+  private readonly recent = new Map<number, { record: DirectoryRecord; at: number }>();
+
   constructor(
     private readonly store: Store,
     private readonly profileFields: ProfileFieldsService,
@@ -152,6 +157,20 @@ export class DirectoriesService {
     const row = await findDirectory(this.store.db, id);
     if (!row) fail('not_found', `No directory has id ${id}.`);
     return toRecord(row);
+  }
+
+  /**
+   * get() for a push gate's every request (SCIM reads its directory's mapping and rules on
+   * each write): kept for a few seconds. A change made here is seen at once (this service
+   * forgets the record), one made on another node within RECENT_MS. Not for LDAP runs,
+   * whose watermark changes under them.
+   */
+  async getRecent(id: number): Promise<DirectoryRecord> {
+    const hit = this.recent.get(id);
+    if (hit && Date.now() - hit.at < RECENT_MS) return hit.record;
+    const record = await this.get(id);
+    this.recent.set(id, { record, at: Date.now() });
+    return record;
   }
 
   /** Accounts it owns and its last run, for answers and the overview. */
@@ -310,6 +329,8 @@ export class DirectoriesService {
         return d;
       }),
     );
+    // Forgotten after the write: a request during it may have kept the record it replaces.
+    this.recent.delete(id);
     return toRecord(row);
   }
 
@@ -328,6 +349,7 @@ export class DirectoriesService {
         at: nowIso(),
       });
     });
+    this.recent.delete(id);
   }
 
   /**

@@ -72,7 +72,15 @@ export class PeopleService {
   }
 
   /** Validates and hashes what can be done before the transaction opens. */
-  async prepareNew(input: NewPerson): Promise<{ row: NewPersonRow; errors: FieldError[] }> {
+  /**
+   * A new person's row and what is wrong with it. `db` is the transaction a caller already
+   * holds (a directory's entry): reads go through it, since on SQLite a read on the store's
+   * one connection would wait for that very transaction to end.
+   */
+  async prepareNew(
+    input: NewPerson,
+    db: repo.Executor = this.store.db,
+  ): Promise<{ row: NewPersonRow; errors: FieldError[] }> {
     const p = tidy(input);
     const errors = checkPersonFields(p, true);
     const authority = p.password_authority ?? (p.directory_id ? 'directory' : 'local');
@@ -106,8 +114,8 @@ export class PeopleService {
         else passwordHash = await hashPassword(p.password, this.opts.argon2);
       }
     }
-    const profile = await this.profileFields.validate(p.profile ?? {}, {}, errors);
-    await this.profileFields.requireAll(profile, errors);
+    const profile = await this.profileFields.validate(p.profile ?? {}, {}, errors, db);
+    await this.profileFields.requireAll(profile, errors, db);
     const at = nowIso();
     const row = newPersonRow(
       {
@@ -219,12 +227,16 @@ export class PeopleService {
     tx: Tx,
     actor: Actor,
     id: number,
-    fields: PersonFields,
+    fieldsIn: PersonFields,
     opts: { ifVersion?: number | undefined },
     action: string,
     extra: PersonRowUpdate = {},
     state?: { to: StateTarget; reason: string | null },
   ): Promise<PersonRow> {
+    // Every gate's change comes through here (a directory's entry too, which no schema
+    // tidied): stored as a create stores it, so an emptied user code is none, not '' (two
+    // '' would collide on the unique index, and '' would show as a code that is set).
+    const fields = tidy(fieldsIn);
     const current = await this.row(id, tx);
     if (opts.ifVersion !== undefined && opts.ifVersion !== current.version)
       fail('precondition_failed');

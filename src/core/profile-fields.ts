@@ -82,11 +82,15 @@ export class ProfileFieldsService {
   private cache: { fields: ProfileField[]; at: number } | null = null;
   constructor(private readonly store: Store) {}
 
+  /**
+   * The definitions; `db` is the caller's transaction when it holds one. A fresh cache
+   * serves a transaction too (definitions are written only by this service, which empties
+   * it); what a transaction reads itself is not kept, since it may not commit.
+   */
   async list(db: Executor = this.store.db): Promise<ProfileField[]> {
-    const shared = db === this.store.db;
-    if (shared && this.cache && Date.now() - this.cache.at < CACHE_MS) return this.cache.fields;
+    if (this.cache && Date.now() - this.cache.at < CACHE_MS) return this.cache.fields;
     const fields = (await listProfileFieldRows(db)).map(toField);
-    if (shared) this.cache = { fields, at: Date.now() };
+    if (db === this.store.db) this.cache = { fields, at: Date.now() };
     return fields;
   }
 

@@ -1,6 +1,7 @@
 /**
  * Server-side prepared statements on PostgreSQL for the few single-row lookups that nearly
- * every request makes: the API key with its owner and grants, the session, a person by id.
+ * every request makes: the API key with its owner and grants, the session, a person by id,
+ * a SCIM token.
  *
  * Why: PostgreSQL planned these tiny queries anew for every request, and on the benchmark
  * machine that planning was most of their cost: `GET /users/{id}` went from about 2,700 to
@@ -18,12 +19,14 @@ import type { Compilable } from 'kysely';
 import type { Executor } from './people-repo.ts';
 import { apiKeyForAuthQuery, sessionByTokenQuery } from './auth-repo.ts';
 import { personByIdQuery } from './people-repo.ts';
+import { scimTokenForAuthQuery } from './scim-tokens.ts';
 
 /** The lookups to prepare, built with placeholder values: only their SQL text is kept. */
 const LOOKUPS: ((db: Executor) => Compilable)[] = [
   (db) => personByIdQuery(db, 0),
   (db) => apiKeyForAuthQuery(db, ''),
   (db) => sessionByTokenQuery(db, ''),
+  (db) => scimTokenForAuthQuery(db, ''),
 ];
 
 type Query = (...args: unknown[]) => unknown;

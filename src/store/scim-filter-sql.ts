@@ -1,6 +1,6 @@
 /**
  * SCIM filter ASTs (src/gates/scim/filter/parse.ts) compiled to one SQL condition on
- * scim_users (alias su) or scim_groups (alias sg), for both engines: never a scan in memory.
+ * scim_users or scim_groups (as RESOURCE_ALIAS), for both engines: never a scan in memory.
  * Every value is a bound parameter; column names come from the fixed tables below only.
  * Case-insensitive attributes are compared on their lower-cased *_key columns with a
  * lower-cased value; LIKE patterns are escaped.
@@ -14,6 +14,8 @@ import { likeEscape, usernameKey } from '../core/normalize.ts';
 
 type Cond = RawBuilder<SqlBool>;
 export type ScimTable = 'User' | 'Group';
+/** The name the listing query (store/scim-repo.ts) gives the resource's table. */
+export const RESOURCE_ALIAS = 'r';
 
 /** A column of the resource's own row, with how it compares. */
 interface Column {
@@ -56,7 +58,7 @@ export class ScimFilterCompiler {
   ) {}
 
   private get alias(): string {
-    return this.table === 'User' ? 'su' : 'sg';
+    return RESOURCE_ALIAS;
   }
 
   compile(node: FilterNode): Cond {
@@ -105,7 +107,7 @@ export class ScimFilterCompiler {
   }
 
   private valuesExist(attr: string, inner: Cond): Cond {
-    return sql<SqlBool>`EXISTS (SELECT 1 FROM scim_values v WHERE v.directory_id = ${this.directoryId} AND v.attr = ${attr} AND v.scim_id = su.scim_id AND ${inner})`;
+    return sql<SqlBool>`EXISTS (SELECT 1 FROM scim_values v WHERE v.directory_id = ${this.directoryId} AND v.attr = ${attr} AND v.scim_id = ${sql.ref(`${this.alias}.scim_id`)} AND ${inner})`;
   }
 
   private valuePath(attr: FilterAttr, filter: FilterNode): Cond {
@@ -127,7 +129,7 @@ export class ScimFilterCompiler {
           `The filter is not valid: members can be filtered on value and display only.`,
         );
       });
-      return sql<SqlBool>`EXISTS (SELECT 1 FROM group_members gm JOIN scim_users mu ON mu.person_id = gm.person_id AND mu.directory_id = ${this.directoryId} WHERE gm.group_id = sg.group_id AND ${inner})`;
+      return sql<SqlBool>`EXISTS (SELECT 1 FROM group_members gm JOIN scim_users mu ON mu.person_id = gm.person_id AND mu.directory_id = ${this.directoryId} WHERE gm.group_id = ${sql.ref(`${this.alias}.group_id`)} AND ${inner})`;
     }
     const inner = this.subCondition(filter, (name) => {
       const col = VALUE_COLUMNS[name];

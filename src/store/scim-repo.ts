@@ -1,6 +1,7 @@
 /** SQL for SCIM resources (users, groups, their filterable values) and the request log. */
 import type { Insertable, RawBuilder, Selectable, SqlBool } from 'kysely';
 import type { Executor } from './people-repo.ts';
+import { RESOURCE_ALIAS } from './scim-filter-sql.ts';
 import type {
   ScimGroupsTable,
   ScimRequestsTable,
@@ -13,64 +14,112 @@ export type ScimGroupRow = Selectable<ScimGroupsTable>;
 export type ScimValueRow = Insertable<ScimValuesTable>;
 export type ScimRequestRow = Selectable<ScimRequestsTable>;
 
+/**
+ * Users and groups are read, paged and versioned alike: one function each for both
+ * tables, on the columns they share (scim_id, directory_id, created_at, version).
+ */
+export type ScimKind = 'User' | 'Group';
+interface Rows {
+  User: ScimUserRow;
+  Group: ScimGroupRow;
+}
+const TABLE = { User: 'scim_users', Group: 'scim_groups' } as const;
+
+/** The directory's resources of one kind, as RESOURCE_ALIAS (what compiled filters name). */
+function resources(db: Executor, kind: ScimKind, directoryId: number) {
+  let q = db
+    .selectFrom(db.dynamic.table(TABLE[kind]).as(RESOURCE_ALIAS))
+    .where(`${RESOURCE_ALIAS}.directory_id`, '=', directoryId);
+  // A claim (person_id null) exists only inside its create's transaction, which commits it
+  // with its account; even there it is no resource yet.
+  // (`as never`: only scim_users has the column, and the builder is typed for both tables.)
+  if (kind === 'User') q = q.where(`${RESOURCE_ALIAS}.person_id` as never, 'is not', null);
+  return q;
+}
+
+export async function findScimResource<K extends ScimKind>(
+  db: Executor,
+  kind: K,
+  directoryId: number,
+  scimId: string,
+): Promise<Rows[K] | undefined> {
+  const row = await resources(db, kind, directoryId)
+    .selectAll(RESOURCE_ALIAS)
+    .where(`${RESOURCE_ALIAS}.scim_id`, '=', scimId)
+    .executeTakeFirst();
+  return row as Rows[K] | undefined;
+}
+
+/**
+ * Takes the next version of a resource, inside the write's transaction: with `ifVersion`
+ * (If-Match) only while the resource still has it. The row stays locked until the write
+ * commits (PostgreSQL), so of two writes that read one version, one wins and the other
+ * finds it gone. Answers the new version (and when the resource was made), or undefined
+ * when nothing matched.
+ */
+export async function nextScimVersion(
+  db: Executor,
+  kind: ScimKind,
+  directoryId: number,
+  scimId: string,
+  ifVersion: number | undefined,
+  at: string,
+): Promise<{ version: number; created_at: string } | undefined> {
+  let q = db
+    .updateTable(db.dynamic.table(TABLE[kind]).as(RESOURCE_ALIAS))
+    .set((eb) => ({ version: eb(`${RESOURCE_ALIAS}.version`, '+', 1), updated_at: at }))
+    .where(`${RESOURCE_ALIAS}.scim_id`, '=', scimId)
+    .where(`${RESOURCE_ALIAS}.directory_id`, '=', directoryId);
+  if (ifVersion !== undefined) q = q.where(`${RESOURCE_ALIAS}.version`, '=', ifVersion);
+  // Unqualified: SQLite's RETURNING knows no table alias.
+  return q.returning(['version', 'created_at']).executeTakeFirst();
+}
+
+/** A page of a directory's resources matching a compiled filter, and how many match. */
+export async function listScimResources<K extends ScimKind>(
+  db: Executor,
+  kind: K,
+  directoryId: number,
+  cond: RawBuilder<SqlBool> | undefined,
+  offset: number,
+  limit: number,
+): Promise<{ rows: Rows[K][]; total: number }> {
+  let q = resources(db, kind, directoryId);
+  if (cond) q = q.where(cond);
+  const rows =
+    limit === 0
+      ? []
+      : await q
+          .selectAll(RESOURCE_ALIAS)
+          .orderBy(`${RESOURCE_ALIAS}.created_at`)
+          .orderBy(`${RESOURCE_ALIAS}.scim_id`)
+          .offset(offset)
+          .limit(limit)
+          .execute();
+  // A short first page is the whole answer: the usual lookup by userName needs no COUNT.
+  if (limit > 0 && rows.length < limit && (rows.length > 0 || offset === 0))
+    return { rows: rows as Rows[K][], total: offset + rows.length };
+  const c = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return { rows: rows as Rows[K][], total: Number(c.n) };
+}
+
 export async function insertScimUser(db: Executor, row: Insertable<ScimUsersTable>): Promise<void> {
   await db.insertInto('scim_users').values(row).execute();
 }
 
-/** A claim left by a create that never finished (a crash between its steps), older than `before`. */
-export async function deleteStaleClaim(
-  db: Executor,
-  directoryId: number,
-  userNameKey: string,
-  before: string,
-): Promise<number> {
-  const rows = await db
-    .deleteFrom('scim_users')
-    .where('directory_id', '=', directoryId)
-    .where('user_name_key', '=', userNameKey)
-    .where('person_id', 'is', null)
-    .where('created_at', '<', before)
-    .returning('scim_id')
-    .execute();
-  return rows.length;
-}
-
-export function findScimUser(
-  db: Executor,
-  directoryId: number,
-  scimId: string,
-): Promise<ScimUserRow | undefined> {
-  return db
-    .selectFrom('scim_users')
-    .selectAll()
-    .where('scim_id', '=', scimId)
-    .where('directory_id', '=', directoryId)
-    .where('person_id', 'is not', null)
-    .executeTakeFirst();
-}
-
-export function findScimUserByName(
-  db: Executor,
-  directoryId: number,
-  userNameKey: string,
-): Promise<ScimUserRow | undefined> {
-  return db
-    .selectFrom('scim_users')
-    .selectAll()
-    .where('directory_id', '=', directoryId)
-    .where('user_name_key', '=', userNameKey)
-    .executeTakeFirst();
-}
-
-/** Writes the user's row and replaces its filterable values. */
+/**
+ * Writes the user's row and its filterable values: `fresh` for a row made in this
+ * transaction, which has none to replace yet.
+ */
 export async function saveScimUser(
   db: Executor,
   scimId: string,
   values: Partial<Omit<ScimUserRow, 'scim_id' | 'directory_id'>>,
   filterable: ScimValueRow[],
+  fresh = false,
 ): Promise<void> {
   await db.updateTable('scim_users').set(values).where('scim_id', '=', scimId).execute();
-  await db.deleteFrom('scim_values').where('scim_id', '=', scimId).execute();
+  if (!fresh) await db.deleteFrom('scim_values').where('scim_id', '=', scimId).execute();
   for (let i = 0; i < filterable.length; i += 500)
     await db
       .insertInto('scim_values')
@@ -81,36 +130,6 @@ export async function saveScimUser(
 export async function deleteScimUser(db: Executor, scimId: string): Promise<void> {
   await db.deleteFrom('scim_values').where('scim_id', '=', scimId).execute();
   await db.deleteFrom('scim_users').where('scim_id', '=', scimId).execute();
-}
-
-/** A page of a directory's users matching a compiled filter, and how many match. */
-export async function listScimUsers(
-  db: Executor,
-  directoryId: number,
-  cond: RawBuilder<SqlBool> | undefined,
-  offset: number,
-  limit: number,
-): Promise<{ rows: ScimUserRow[]; total: number }> {
-  let q = db
-    .selectFrom('scim_users as su')
-    .where('su.directory_id', '=', directoryId)
-    .where('su.person_id', 'is not', null);
-  if (cond) q = q.where(cond);
-  const rows =
-    limit === 0
-      ? []
-      : await q
-          .selectAll('su')
-          .orderBy('su.created_at')
-          .orderBy('su.scim_id')
-          .offset(offset)
-          .limit(limit)
-          .execute();
-  // A short first page is the whole answer: the usual lookup by userName needs no COUNT.
-  if (limit > 0 && rows.length < limit && (rows.length > 0 || offset === 0))
-    return { rows, total: offset + rows.length };
-  const c = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return { rows, total: Number(c.n) };
 }
 
 /** SCIM user ids of this directory → their people (unknown ids are left out). */
@@ -140,50 +159,12 @@ export async function insertScimGroup(
   await db.insertInto('scim_groups').values(row).execute();
 }
 
-export function findScimGroup(
-  db: Executor,
-  directoryId: number,
-  scimId: string,
-): Promise<ScimGroupRow | undefined> {
-  return db
-    .selectFrom('scim_groups')
-    .selectAll()
-    .where('scim_id', '=', scimId)
-    .where('directory_id', '=', directoryId)
-    .executeTakeFirst();
-}
-
 export async function updateScimGroup(
   db: Executor,
   scimId: string,
   values: Partial<Omit<ScimGroupRow, 'scim_id' | 'directory_id' | 'group_id'>>,
 ): Promise<void> {
   await db.updateTable('scim_groups').set(values).where('scim_id', '=', scimId).execute();
-}
-
-export async function listScimGroups(
-  db: Executor,
-  directoryId: number,
-  cond: RawBuilder<SqlBool> | undefined,
-  offset: number,
-  limit: number,
-): Promise<{ rows: ScimGroupRow[]; total: number }> {
-  let q = db.selectFrom('scim_groups as sg').where('sg.directory_id', '=', directoryId);
-  if (cond) q = q.where(cond);
-  const rows =
-    limit === 0
-      ? []
-      : await q
-          .selectAll('sg')
-          .orderBy('sg.created_at')
-          .orderBy('sg.scim_id')
-          .offset(offset)
-          .limit(limit)
-          .execute();
-  if (limit > 0 && rows.length < limit && (rows.length > 0 || offset === 0))
-    return { rows, total: offset + rows.length };
-  const c = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return { rows, total: Number(c.n) };
 }
 
 /** The members of a group as SCIM users of the directory (id and displayName). */
@@ -203,16 +184,16 @@ export function scimMembersOf(
     .execute();
 }
 
-export async function insertScimRequest(
+/** A batch of logged requests in one statement per 100 rows (8 parameters a row). */
+export async function insertScimRequests(
   db: Executor,
-  row: Insertable<ScimRequestsTable>,
-): Promise<number> {
-  const r = await db
-    .insertInto('scim_requests')
-    .values(row)
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return r.id;
+  rows: Insertable<ScimRequestsTable>[],
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += 100)
+    await db
+      .insertInto('scim_requests')
+      .values(rows.slice(i, i + 100))
+      .execute();
 }
 
 /** Keeps the newest `keep` requests of the directory. */

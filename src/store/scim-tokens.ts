@@ -20,8 +20,19 @@ export async function insertScimToken(
   return r.id;
 }
 
-export function findScimTokenByHash(db: Executor, hash: string): Promise<ScimTokenRow | undefined> {
-  return db.selectFrom('scim_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+/**
+ * The lookup every SCIM request makes, by the token's hash (a unique index): one query,
+ * prepared on PostgreSQL (store/prepared.ts), so its columns are named rather than `*`.
+ */
+export function scimTokenForAuthQuery(db: Executor, hash: string) {
+  return db
+    .selectFrom('scim_tokens')
+    .select(['id', 'directory_id', 'token_hash', 'expires_at', 'revoked_at', 'last_used_at'])
+    .where('token_hash', '=', hash);
+}
+
+export function findScimTokenForAuth(db: Executor, hash: string) {
+  return scimTokenForAuthQuery(db, hash).executeTakeFirst();
 }
 
 export function liveScimTokens(

@@ -336,6 +336,10 @@ describe('People API v2: permissions', () => {
       ['PATCH', `/directories/${d}`, { name: 'x' }],
       ['DELETE', `/directories/${d}`, undefined],
       ['POST', `/directories/${d}/release`, {}],
+      // A SCIM connection's log and tokens are its settings: the sysadmins'.
+      ['GET', `/directories/${d}/scim-log`, undefined],
+      ['GET', `/directories/${d}/token`, undefined],
+      ['POST', `/directories/${d}/token`, {}],
     ] as const) {
       const r = await asPeople(m, p, body);
       assert.equal(r.status, 403, `${m} ${p}: ${r.text}`);
@@ -345,6 +349,10 @@ describe('People API v2: permissions', () => {
       body: { name: 'Perm SCIM 2' },
     });
     assert.equal(renamed.status, 200, renamed.text);
+    for (const p of [`/directories/${d}/scim-log`, `/directories/${d}/token`]) {
+      const r = await s.request('GET', `${API}${p}`, { key: sys.key });
+      assert.equal(r.status, 200, `${p}: ${r.text}`);
+    }
   });
 
   it('a plain user does not see blocked accounts anywhere', async () => {

@@ -4,7 +4,11 @@
  * problem); then a real slapd: the test shows the entries as mapped, a dry run counts the
  * accounts to create, a run creates them with their directory fields read-only on the person
  * page, the safety stop holds back a mass block until "Confirm and block", the history keeps
- * every run, and retiring the directory releases its accounts before deleting it.
+ * every run, and retiring the directory releases its accounts before deleting it. Then a
+ * SCIM directory: its page shows the SCIM URL and the new token once (copied to the
+ * clipboard), the SCIM mapping, and the log of the requests the identity provider made with
+ * that token (status and error sentence); a new token replaces it, the old one working for
+ * its grace period.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -252,5 +256,84 @@ describe('user directories in a browser', () => {
       list.body.data.map((d: { name: string }) => d.name),
       ['Closed port'],
     );
+  });
+
+  it('adds a SCIM directory: the URL and the token once, the mapping, the request log, a new token', async () => {
+    await b.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: s.url });
+    await go('User directories');
+    await page.getByRole('button', { name: 'Add a directory' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Add a user directory' });
+    await dialog.getByText('SCIM (Okta, Entra ID)', { exact: true }).click();
+    assert.equal(await dialog.getByLabel('Server URL').count(), 0);
+    await dialog.getByLabel('Name').fill('Okta');
+    await dialog.getByRole('button', { name: 'Add directory' }).click();
+    await visible(page.getByRole('heading', { level: 1, name: 'Okta' }));
+
+    // The URL and token to give the identity provider; the token is shown this once.
+    const scimUrl = await page.getByLabel('SCIM URL', { exact: true }).textContent();
+    assert.equal(scimUrl, `${s.url}/scim/v2`);
+    const token = (await page.getByLabel('New SCIM token', { exact: true }).textContent()) ?? '';
+    assert.match(token, /^ghs_/);
+    await page.getByRole('button', { name: 'Copy New SCIM token' }).click();
+    await visible(page.getByRole('button', { name: 'Copy New SCIM token' }).getByText('Copied'));
+    assert.equal(await page.evaluate('navigator.clipboard.readText()'), token);
+    // The mapping is SCIM's: attribute paths the IdP sends.
+    assert.equal(
+      await page.getByRole('textbox', { name: 'Directory attribute for First name' }).inputValue(),
+      'name.givenName',
+    );
+    assert.equal(await page.getByRole('link', { name: 'Synchronize users' }).count(), 0);
+
+    // The identity provider uses them: one user made, one refused with its sentence.
+    const scim = (method: string, path: string, body: unknown, bearer = token) =>
+      s.request(method, `/scim/v2${path}`, {
+        key: null,
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/scim+json' },
+        raw: JSON.stringify(body),
+      });
+    const user = 'urn:ietf:params:scim:schemas:core:2.0:User';
+    const made = await scim('POST', '/Users', {
+      schemas: [user],
+      userName: 'okta.person@example.org',
+      name: { givenName: 'Okta', familyName: 'Person' },
+      emails: [{ value: 'okta.person@example.org', type: 'work', primary: true }],
+    });
+    assert.equal(made.status, 201, made.text);
+    const refused = await scim('POST', '/Users', { schemas: [user], name: { givenName: 'X' } });
+    assert.equal(refused.status, 400, refused.text);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const log = page.getByRole('table', { name: 'SCIM requests' });
+    const refusedRow = log.getByRole('row').filter({ hasText: '400' });
+    await visible(refusedRow);
+    await visible(refusedRow.getByText(refused.body.detail as string));
+    await visible(log.getByRole('row').filter({ hasText: '201' }).getByText('POST /scim/v2/Users'));
+    await b.shot('directory-scim');
+
+    // Shown once: after a reload the token is gone from the page, its prefix listed.
+    await page.reload();
+    await visible(
+      page.getByRole('table', { name: 'SCIM tokens' }).getByText(`${token.slice(0, 8)}…`),
+    );
+    assert.equal(await page.getByLabel('New SCIM token', { exact: true }).count(), 0);
+
+    // A new token; the old one keeps working for the grace period.
+    await page.getByRole('button', { name: 'Make a new token' }).click();
+    const next = page.getByLabel('New SCIM token', { exact: true });
+    await visible(next);
+    const second = (await next.textContent()) ?? '';
+    assert.match(second, /^ghs_/);
+    assert.notEqual(second, token);
+    await visible(
+      page.getByRole('table', { name: 'SCIM tokens' }).getByText(`${second.slice(0, 8)}…`),
+    );
+    for (const bearer of [token, second]) {
+      const r = await s.request('GET', '/scim/v2/Users?count=1', {
+        key: null,
+        headers: { authorization: `Bearer ${bearer}` },
+      });
+      assert.equal(r.status, 200, r.text);
+    }
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    assert.equal(await next.count(), 0);
   });
 });

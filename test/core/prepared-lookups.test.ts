@@ -10,6 +10,7 @@ import { csvAdmin } from '../helpers/batch.ts';
 import type { App } from '../../src/app.ts';
 import { findPerson } from '../../src/store/people-repo.ts';
 import { findApiKeyForAuth, findSession } from '../../src/store/auth-repo.ts';
+import { findScimTokenForAuth } from '../../src/store/scim-tokens.ts';
 
 describe('store: prepared lookups', () => {
   let app: App & { dispose(): Promise<void> };
@@ -35,12 +36,13 @@ describe('store: prepared lookups', () => {
       assert.equal(before?.username, 'prepared');
       assert.equal(await findApiKeyForAuth(c, 'no-such-hash'), undefined);
       assert.equal(await findSession(c, 'no-such-hash'), undefined);
+      assert.equal(await findScimTokenForAuth(c, 'no-such-hash'), undefined);
       if (app.store.caps.engine === 'postgres') {
         const names = await sql<{ name: string }>`
           SELECT name FROM pg_prepared_statements ORDER BY name`.execute(c);
         assert.deepEqual(
           names.rows.map((r) => r.name),
-          ['gatehouse_lookup_0', 'gatehouse_lookup_1', 'gatehouse_lookup_2'],
+          ['gatehouse_lookup_0', 'gatehouse_lookup_1', 'gatehouse_lookup_2', 'gatehouse_lookup_3'],
         );
       }
       // What a newer server's migration does while this one runs.

@@ -63,3 +63,92 @@ test('parallel member additions and removals to one group lose none', async () =
   const got = r.body.members.map((m: { value: string }) => m.value).sort();
   assert.deepEqual(got, [...ids.slice(0, 20), ...ids.slice(25)].sort());
 });
+
+test('parallel PUTs with one ETag: one wins, every other is 412, and the loser changed nothing', async () => {
+  const made = await s.scim('POST', '/Users', oktaUser('etag.race@example.org'));
+  assert.equal(made.status, 201, made.text);
+  const etag = made.headers.get('etag')!;
+  const answers = await Promise.all(
+    Array.from({ length: 6 }, (_, i) =>
+      s.scim(
+        'PUT',
+        `/Users/${made.body.id}`,
+        oktaUser('etag.race@example.org', { title: `Title ${i}` }),
+        { 'if-match': etag },
+      ),
+    ),
+  );
+  const won = answers.filter((r) => r.status === 200);
+  const lost = answers.filter((r) => r.status === 412);
+  assert.equal(won.length, 1, answers.map((r) => `${r.status} ${r.text}`).join('\n'));
+  assert.equal(lost.length, 5);
+  for (const r of lost) assert.equal(r.body.status, '412');
+  // The account and the resource hold the winner's title, at the next version.
+  const now = await s.scim('GET', `/Users/${made.body.id}`);
+  assert.equal(now.body.title, won[0]!.body.title);
+  assert.equal(now.headers.get('etag'), won[0]!.headers.get('etag'));
+  const personId = (await s.app.core.directorySync.personFor(s.directoryId, made.body.id))!;
+  assert.equal((await s.app.core.people.row(personId)).job_title, won[0]!.body.title);
+  // A DELETE with the ETag the others read is 412 as well.
+  const del = await s.scim('DELETE', `/Users/${made.body.id}`, undefined, { 'if-match': etag });
+  assert.equal(del.status, 412, del.text);
+});
+
+test('parallel PATCHes without If-Match all land (each is applied to what is stored)', async () => {
+  const made = await s.scim('POST', '/Users', oktaUser('patch.race@example.org'));
+  assert.equal(made.status, 201, made.text);
+  const answers = await Promise.all(
+    Array.from({ length: 8 }, (_, i) =>
+      s.scim('PATCH', `/Users/${made.body.id}`, {
+        schemas: [PATCH_OP],
+        Operations: [
+          {
+            op: 'add',
+            path: 'emails',
+            value: [{ type: `other${i}`, value: `alias${i}@example.org` }],
+          },
+        ],
+      }),
+    ),
+  );
+  for (const r of answers) assert.equal(r.status, 200, r.text);
+  const now = await s.scim('GET', `/Users/${made.body.id}`);
+  const emails = (now.body.emails as { value: string }[]).map((e) => e.value).sort();
+  assert.equal(emails.length, 9, JSON.stringify(emails));
+});
+
+test('parallel group PATCHes with one ETag: one lands, the other is 412', async () => {
+  const u = await s.scim('POST', '/Users', oktaUser('g.etag@example.org'));
+  const g = await s.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'Raced' });
+  assert.equal(g.status, 201, g.text);
+  const etag = g.headers.get('etag')!;
+  const answers = await Promise.all(
+    ['Raced A', 'Raced B'].map((name) =>
+      s.scim(
+        'PATCH',
+        `/Groups/${g.body.id}`,
+        {
+          schemas: [PATCH_OP],
+          Operations: [
+            { op: 'replace', path: 'displayName', value: name },
+            { op: 'add', path: 'members', value: [{ value: u.body.id }] },
+          ],
+        },
+        { 'if-match': etag },
+      ),
+    ),
+  );
+  assert.deepEqual(
+    answers.map((r) => r.status).sort(),
+    [204, 412],
+    answers.map((r) => r.text).join('\n'),
+  );
+  const now = await s.scim('GET', `/Groups/${g.body.id}`);
+  assert.ok(['Raced A', 'Raced B'].includes(now.body.displayName));
+  assert.equal(now.body.meta.version, 'W/"2"');
+  const group = await s.request('GET', `/api/people/v2/groups?q=${encodeURIComponent('Raced')}`);
+  assert.deepEqual(
+    group.body.data.map((x: { name: string }) => x.name),
+    [now.body.displayName],
+  );
+});

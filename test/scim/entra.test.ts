@@ -211,3 +211,41 @@ test('Entra: the manager as the enterprise extension names it (a SCIM id, as a s
   );
   assert.equal((await s.app.core.people.row(workerId)).manager_id, null);
 });
+
+test('Entra: an employeeNumber sent as "" or removed clears the user code, and empty ones never collide', async () => {
+  const made = [];
+  for (const [name, code] of [
+    ['code.one@contoso.com', 'E-1'],
+    ['code.two@contoso.com', 'E-2'],
+  ] as const) {
+    const r = await s.scim('POST', '/Users', {
+      ...entraUser(name, name.split('@')[0]!),
+      [ENTERPRISE]: { employeeNumber: code },
+    });
+    assert.equal(r.status, 201, r.text);
+    made.push(r.body.id as string);
+  }
+  const [one, two] = made as [string, string];
+  // One IdP sends "" (a PUT of the whole user), the other removes the attribute.
+  let r = await s.scim('PUT', `/Users/${one}`, {
+    ...entraUser('code.one@contoso.com', 'code.one'),
+    [ENTERPRISE]: { employeeNumber: '' },
+  });
+  assert.equal(r.status, 200, r.text);
+  r = await s.scim(
+    'PATCH',
+    `/Users/${two}`,
+    patch([{ op: 'Remove', path: `${ENTERPRISE}:employeeNumber` }]),
+  );
+  assert.equal(r.status, 200, r.text);
+  for (const id of made) {
+    const personId = (await s.app.core.directorySync.personFor(s.directoryId, id))!;
+    assert.equal((await s.app.core.people.row(personId)).user_code, null);
+  }
+  // A third user without a code fits beside them.
+  r = await s.scim('POST', '/Users', {
+    ...entraUser('code.three@contoso.com', 'code.three'),
+    [ENTERPRISE]: { employeeNumber: '' },
+  });
+  assert.equal(r.status, 201, r.text);
+});

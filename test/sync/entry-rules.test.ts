@@ -264,6 +264,56 @@ describe('core: directory sync rules for one entry', () => {
     assert.equal((await app.core.audit.list({}, 0, 1)).total, before);
   });
 
+  it('stores an emptied user code as none: two entries without one never collide', async () => {
+    const withCode = (id: string, username: string, user_code: string) =>
+      entry(id, username, {
+        fields: { firstname: 'C', surname: 'D', email: `${username}@example.org`, user_code },
+      });
+    const c = await app.core.directorySync.applyEntry(
+      actor,
+      dir.id,
+      withCode('uuid-c1', 'carol', 'C-9'),
+    );
+    assert.equal(c.action, 'created');
+    const d = await app.core.directorySync.applyEntry(
+      actor,
+      dir.id,
+      withCode('uuid-c2', 'dora', 'D-9'),
+    );
+    assert.equal(d.action, 'created');
+    // The directory empties both codes (an attribute removed, or sent as ""): on update.
+    for (const [id, username, code] of [
+      ['uuid-c1', 'carol', ''],
+      ['uuid-c2', 'dora', '  '],
+    ] as const) {
+      const o = await app.core.directorySync.applyEntry(
+        actor,
+        dir.id,
+        withCode(id, username, code),
+      );
+      assert.equal(o.action, 'updated', JSON.stringify(o));
+      assert.deepEqual(o.changes.user_code, [username === 'carol' ? 'C-9' : 'D-9', null]);
+    }
+    for (const username of ['carol', 'dora'])
+      assert.equal((await app.core.people.findByUsername(username))?.user_code, null);
+    // An empty code on create is none too, and a third account without one still fits.
+    const e = await app.core.directorySync.applyEntry(
+      actor,
+      dir.id,
+      withCode('uuid-c3', 'erin', ''),
+    );
+    assert.equal(e.action, 'created', JSON.stringify(e));
+    assert.equal((await app.core.people.findByUsername('erin'))?.user_code, null);
+  });
+
+  it('creates an account while the profile-field definitions are not cached (no wait on its own transaction)', async () => {
+    // Defining a field empties the cache: the next create reads the definitions, and must
+    // read them in its own transaction (SQLite's one connection is held by it).
+    await app.core.profileFields.create(admin, { name: 'badge', label: 'Badge', type: 'text' });
+    const o = await app.core.directorySync.applyEntry(actor, dir.id, entry('uuid-pf', 'pfuser'));
+    assert.equal(o.action, 'created', JSON.stringify(o));
+  });
+
   it('the directory owns its mapped fields and state: another gate is refused', async () => {
     const id = (await app.core.directorySync.personFor(dir.id, 'uuid-4'))!;
     await assert.rejects(

@@ -2,11 +2,16 @@
  * SCIM groups of one directory: a Gatehouse group owned by the directory (name =
  * displayName) plus its SCIM resource row (scim_groups), written in one transaction.
  * Members are named by their SCIM user ids; changes go to the core as additions and
- * removals (DirectoryGroups), never as a rewrite of the whole list.
+ * removals (DirectoryGroups), never as a rewrite of the whole list. A change or delete
+ * takes the group's next version first in its transaction (with If-Match, only while it is
+ * still the one sent: of two writes with one ETag, the second is 412).
  */
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../../store/database.ts';
+import type { Executor } from '../../store/people-repo.ts';
 import * as repo from '../../store/scim-repo.ts';
+import { ScimFilterCompiler } from '../../store/scim-filter-sql.ts';
+import type { FilterNode } from '../../gates/scim/filter/parse.ts';
 import type { Actor } from '../context.ts';
 import { nowIso } from '../context.ts';
 import { GatehouseError, fail } from '../errors.ts';
@@ -38,9 +43,31 @@ export class ScimGroups {
   ) {}
 
   async get(directoryId: number, scimId: string): Promise<repo.ScimGroupRow> {
-    const row = await repo.findScimGroup(this.store.db, directoryId, scimId);
+    const row = await repo.findScimResource(this.store.db, 'Group', directoryId, scimId);
     if (!row) fail('not_found', `No group has id "${scimId}" in this directory.`);
     return row;
+  }
+
+  /** A page of the directory's groups matching a filter (compiled to SQL), and their number. */
+  list(directoryId: number, filter: FilterNode | undefined, offset: number, limit: number) {
+    const cond = filter
+      ? new ScimFilterCompiler(this.store.caps, 'Group', directoryId).compile(filter)
+      : undefined;
+    return repo.listScimResources(this.store.db, 'Group', directoryId, cond, offset, limit);
+  }
+
+  /** First in a write's transaction: the next version, only while If-Match still holds. */
+  private async nextVersion(
+    tx: Executor,
+    directoryId: number,
+    scimId: string,
+    ifVersion: number | undefined,
+    at: string,
+  ): Promise<void> {
+    const next = await repo.nextScimVersion(tx, 'Group', directoryId, scimId, ifVersion, at);
+    if (next) return;
+    if (await repo.findScimResource(tx, 'Group', directoryId, scimId)) fail('precondition_failed');
+    fail('not_found', `No group has id "${scimId}" in this directory.`);
   }
 
   /** Person ids of the named SCIM users; an id this directory does not have is 400 invalidValue. */
@@ -92,16 +119,15 @@ export class ScimGroups {
     return this.get(directoryId, scimId);
   }
 
-  /** Applies a change; `version` (If-Match) must still be the group's version. */
+  /** Applies a change; `ifVersion` (If-Match) must still be the group's version. */
   async change(
     actor: Actor,
     directoryId: number,
     scimId: string,
     change: GroupChange,
-    version?: number,
+    ifVersion?: number,
   ): Promise<repo.ScimGroupRow> {
     const current = await this.get(directoryId, scimId);
-    if (version !== undefined && version !== current.version) fail('precondition_failed');
     const [set, add, remove] = await Promise.all([
       change.set ? this.people(directoryId, change.set) : Promise.resolve(undefined),
       this.people(directoryId, change.add),
@@ -111,38 +137,41 @@ export class ScimGroups {
         : Promise.resolve([]),
     ]);
     const at = nowIso();
-    const bump = (tx: Parameters<typeof repo.updateScimGroup>[0]) =>
-      repo.updateScimGroup(tx, scimId, {
-        ...(change.displayName !== undefined
-          ? {
-              display_name: change.displayName.trim(),
-              display_name_key: usernameKey(change.displayName),
-            }
-          : {}),
-        ...(change.externalId !== undefined ? { external_id: change.externalId } : {}),
-        updated_at: at,
-        version: current.version + 1,
-      });
+    const name = change.displayName;
     try {
-      if (change.displayName !== undefined && change.displayName.trim() !== current.display_name)
-        await this.groups.rename(actor, directoryId, current.group_id, change.displayName);
+      await this.groups.change(
+        actor,
+        directoryId,
+        current.group_id,
+        { ...(name !== undefined ? { name } : {}), ...(set ? { set } : { add, remove }) },
+        async (tx) => {
+          await this.nextVersion(tx, directoryId, scimId, ifVersion, at);
+          if (name !== undefined || change.externalId !== undefined)
+            await repo.updateScimGroup(tx, scimId, {
+              ...(name !== undefined
+                ? { display_name: name.trim(), display_name_key: usernameKey(name) }
+                : {}),
+              ...(change.externalId !== undefined ? { external_id: change.externalId } : {}),
+            });
+        },
+      );
     } catch (err) {
-      throw nameError(err, change.displayName ?? '');
+      throw nameError(err, name ?? '');
     }
-    await this.groups.changeMembers(
-      actor,
-      directoryId,
-      current.group_id,
-      set ? { set } : { add, remove },
-      (tx) => bump(tx),
-    );
     return this.get(directoryId, scimId);
   }
 
-  async delete(actor: Actor, directoryId: number, scimId: string, version?: number): Promise<void> {
+  async delete(
+    actor: Actor,
+    directoryId: number,
+    scimId: string,
+    ifVersion?: number,
+  ): Promise<void> {
     const current = await this.get(directoryId, scimId);
-    if (version !== undefined && version !== current.version) fail('precondition_failed');
-    await this.groups.delete(actor, directoryId, current.group_id);
+    const at = nowIso();
+    await this.groups.delete(actor, directoryId, current.group_id, (tx) =>
+      this.nextVersion(tx, directoryId, scimId, ifVersion, at),
+    );
   }
 
   members(directoryId: number, groupId: number) {

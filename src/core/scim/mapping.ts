@@ -112,11 +112,9 @@ export function entryOf(
     const v = readPath(resource, path);
     if (target === 'manager_id') manager = v ? { kind: 'external_id', ref: v } : null;
     else if (target.startsWith('profile.')) profile[target.slice('profile.'.length)] = v ?? '';
-    else if (target === 'user_code') {
-      // An empty user code would collide with the next empty one (the core keeps '' as a
-      // value on update): left out when the IdP sends none.
-      if (v !== undefined && v.trim() !== '') fields.user_code = v;
-    } else if ((SYNCABLE_FIELDS as readonly string[]).includes(target))
+    // An IdP that sends employeeNumber "" or drops it clears the user code: the core
+    // stores an empty code as none.
+    else if ((SYNCABLE_FIELDS as readonly string[]).includes(target))
       fields[target as SyncableField] = v ?? '';
   }
   return {

@@ -128,7 +128,7 @@ export class ScimTokens {
   async authenticate(token: string): Promise<ScimCaller | undefined> {
     if (!token.startsWith(SCIM_TOKEN_PREFIX) || token.length > 200) return undefined;
     const hash = tokenHash(token);
-    const row = await repo.findScimTokenByHash(this.store.db, hash);
+    const row = await repo.findScimTokenForAuth(this.store.db, hash);
     if (!row || !constantTimeEqual(row.token_hash, hash)) return undefined;
     const now = Date.now();
     if (row.revoked_at !== null) return undefined;

@@ -4,13 +4,20 @@
  * relink a re-created user, 409 for another directory's account, block and lift only the
  * directory's block — are the core's; this adds the SCIM resource around them.
  *
- * A create first claims the userName in scim_users (a unique index), then asks the core
- * for the account: of 20 parallel creates of one userName, one gets the claim and the
- * account, the others 409 uniqueness.
+ * Every write is one transaction through the core (EntryHooks): the resource row commits
+ * with the account or not at all.
+ * - A create first claims the userName in scim_users (a unique index) inside it: of 20
+ *   parallel creates of one userName, one gets the claim and the account; the others wait
+ *   on the index and get 409 uniqueness.
+ * - A replace, patch or delete first takes the resource's next version inside it, with
+ *   If-Match only while the version is still the one sent: of two writes with one ETag,
+ *   one wins and the other is 412.
  */
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../../store/database.ts';
+import type { Executor } from '../../store/people-repo.ts';
 import * as repo from '../../store/scim-repo.ts';
+import { ScimFilterCompiler } from '../../store/scim-filter-sql.ts';
 import type { Actor } from '../context.ts';
 import { nowIso } from '../context.ts';
 import { GatehouseError, fail, type ErrorType } from '../errors.ts';
@@ -18,6 +25,7 @@ import { usernameKey } from '../normalize.ts';
 import type { DirectorySyncService } from '../sync/service.ts';
 import type { DirectoriesService } from '../directories.ts';
 import type { EntryOutcome } from '../sync/types.ts';
+import type { FilterNode } from '../../gates/scim/filter/parse.ts';
 import type { JsonObject } from '../../gates/scim/patch.ts';
 import {
   DEFAULT_SCIM_MAPPING,
@@ -27,8 +35,12 @@ import {
   userNameOf,
 } from './mapping.ts';
 
-/** A create that claimed a userName and never finished (a crash) gives it back after this. */
-const STALE_CLAIM_MS = 60_000;
+/**
+ * A PATCH without If-Match that meets a concurrent change reads again, at most this many
+ * times. Of the PATCHes racing on one version one always lands, so this covers ten at once
+ * on one user (an IdP sends one user's changes one after the other).
+ */
+const PATCH_ATTEMPTS = 10;
 
 const UNIQUENESS = new Set([
   'username_taken',
@@ -47,6 +59,39 @@ export function entryError(outcome: EntryOutcome): GatehouseError {
   return new GatehouseError(type as ErrorType, message);
 }
 
+function nameTaken(userName: string): GatehouseError {
+  return new GatehouseError(
+    'scim_uniqueness',
+    `A user with userName "${userName}" already exists in this directory.`,
+  );
+}
+
+/** The resource's own columns, as the IdP sent it: what a create or replace writes. */
+function resourceColumns(resource: JsonObject, active: boolean, at: string) {
+  const stored = storedResource(resource);
+  const display = typeof stored.displayName === 'string' ? stored.displayName : null;
+  const name = stored.name;
+  const formatted =
+    typeof name === 'object' &&
+    name !== null &&
+    !Array.isArray(name) &&
+    typeof name.formatted === 'string'
+      ? name.formatted
+      : null;
+  const userName = userNameOf(resource);
+  return {
+    user_name: userName,
+    user_name_key: usernameKey(userName),
+    external_id: typeof stored.externalId === 'string' ? stored.externalId : null,
+    display_name: display,
+    display_name_key: display === null ? null : usernameKey(display),
+    name_formatted: formatted,
+    active: active ? 1 : 0,
+    resource: JSON.stringify(stored),
+    updated_at: at,
+  };
+}
+
 export class ScimUsers {
   constructor(
     private readonly store: Store,
@@ -54,168 +99,172 @@ export class ScimUsers {
     private readonly directories: DirectoriesService,
   ) {}
 
-  private async mappingOf(directoryId: number): Promise<Readonly<Record<string, string>>> {
-    const d = await this.directories.get(directoryId);
-    if (d.type !== 'scim')
+  /** The directory (kept a few seconds: every write reads it) and its users' mapping. */
+  private async directoryOf(directoryId: number) {
+    const directory = await this.directories.getRecent(directoryId);
+    if (directory.type !== 'scim')
       fail('directory_type_mismatch', 'This directory is not a SCIM directory.');
-    return Object.keys(d.scim.mapping).length > 0 ? d.scim.mapping : DEFAULT_SCIM_MAPPING;
+    const m = directory.scim.mapping;
+    return { directory, mapping: Object.keys(m).length > 0 ? m : DEFAULT_SCIM_MAPPING };
   }
 
-  get(directoryId: number, scimId: string): Promise<repo.ScimUserRow> {
-    return this.find(directoryId, scimId);
-  }
-
-  private async find(directoryId: number, scimId: string): Promise<repo.ScimUserRow> {
-    const row = await repo.findScimUser(this.store.db, directoryId, scimId);
+  async get(directoryId: number, scimId: string): Promise<repo.ScimUserRow> {
+    const row = await repo.findScimResource(this.store.db, 'User', directoryId, scimId);
     if (!row) fail('not_found', `No user has id "${scimId}" in this directory.`);
     return row;
   }
 
+  /** A page of the directory's users matching a filter (compiled to SQL), and their number. */
+  list(directoryId: number, filter: FilterNode | undefined, offset: number, limit: number) {
+    const cond = filter
+      ? new ScimFilterCompiler(this.store.caps, 'User', directoryId).compile(filter)
+      : undefined;
+    return repo.listScimResources(this.store.db, 'User', directoryId, cond, offset, limit);
+  }
+
   async create(actor: Actor, directoryId: number, resource: JsonObject): Promise<repo.ScimUserRow> {
-    const mapping = await this.mappingOf(directoryId);
-    const userName = userNameOf(resource);
-    const key = usernameKey(userName);
+    const { directory, mapping } = await this.directoryOf(directoryId);
     const scimId = randomUUID();
     const entry = entryOf(resource, scimId, mapping);
     const at = nowIso();
-    await this.claim(directoryId, scimId, userName, key, at);
-    let outcome: EntryOutcome;
+    const columns = resourceColumns(resource, entry.active, at);
+    const row: repo.ScimUserRow = {
+      scim_id: scimId,
+      directory_id: directoryId,
+      person_id: null,
+      created_at: at,
+      version: 1,
+      ...columns,
+    };
+    const outcome = await this.sync.applyEntryTo(actor, directory, entry, {
+      newEntry: true,
+      hooks: {
+        // The claim comes first: a parallel create of the same userName waits here, not
+        // half-way through making a second account.
+        before: (tx) => this.unique(columns.user_name, () => repo.insertScimUser(tx, row)),
+        after: async (tx, o) => {
+          if (o.personId === null) throw entryError(o);
+          row.person_id = o.personId;
+          const values = filterRows(resource, scimId, directoryId);
+          await repo.saveScimUser(tx, scimId, { person_id: o.personId }, values, true);
+        },
+      },
+    });
+    if (outcome.action === 'error' || row.person_id === null) throw entryError(outcome);
+    return row;
+  }
+
+  /** Runs a write to scim_users, answering a taken userName as 409 uniqueness. */
+  private async unique(userName: string, write: () => Promise<void>): Promise<void> {
     try {
-      outcome = await this.sync.applyEntry(actor, directoryId, entry);
+      await write();
     } catch (err) {
-      await repo.deleteScimUser(this.store.db, scimId);
+      if (this.store.caps.uniqueViolation(err)) throw nameTaken(userName);
       throw err;
     }
-    if (outcome.action === 'error' || outcome.personId === null) {
-      await repo.deleteScimUser(this.store.db, scimId);
-      throw entryError(outcome);
-    }
-    await this.store.db
-      .transaction()
-      .execute((tx) =>
-        repo.saveScimUser(
-          tx,
-          scimId,
-          this.columns(resource, outcome.personId!, entry.active, at),
-          filterRows(resource, scimId, directoryId),
-        ),
-      );
-    return this.find(directoryId, scimId);
-  }
-
-  private async claim(
-    directoryId: number,
-    scimId: string,
-    userName: string,
-    key: string,
-    at: string,
-  ): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await repo.insertScimUser(this.store.db, {
-          scim_id: scimId,
-          directory_id: directoryId,
-          person_id: null,
-          user_name: userName,
-          user_name_key: key,
-          resource: '{}',
-          active: 1,
-          version: 1,
-          created_at: at,
-          updated_at: at,
-        });
-        return;
-      } catch (err) {
-        if (!this.store.caps.uniqueViolation(err)) throw err;
-        const stale = new Date(Date.parse(at) - STALE_CLAIM_MS).toISOString();
-        if (
-          attempt === 0 &&
-          (await repo.deleteStaleClaim(this.store.db, directoryId, key, stale)) > 0
-        )
-          continue;
-        fail(
-          'scim_uniqueness',
-          `A user with userName "${userName}" already exists in this directory.`,
-        );
-      }
-    }
-  }
-
-  private columns(resource: JsonObject, personId: number, active: boolean, at: string) {
-    const stored = storedResource(resource);
-    const display = typeof stored.displayName === 'string' ? stored.displayName : null;
-    const name = stored.name;
-    const formatted =
-      typeof name === 'object' &&
-      name !== null &&
-      !Array.isArray(name) &&
-      typeof name.formatted === 'string'
-        ? name.formatted
-        : null;
-    const externalId = typeof stored.externalId === 'string' ? stored.externalId : null;
-    const userName = userNameOf(resource);
-    return {
-      person_id: personId,
-      user_name: userName,
-      user_name_key: usernameKey(userName),
-      external_id: externalId,
-      display_name: display,
-      display_name_key: display === null ? null : usernameKey(display),
-      name_formatted: formatted,
-      active: active ? 1 : 0,
-      resource: JSON.stringify(stored),
-      updated_at: at,
-    };
   }
 
   /**
-   * Replaces the resource (PUT, or the result of a PATCH). `version` is the version the
-   * caller read (If-Match): a concurrent change in between is 412.
+   * In the write's transaction, before anything else: the resource's next version, only
+   * while it still has `ifVersion` (If-Match). Another write that got there first is 412.
    */
+  private async nextVersion(
+    tx: Executor,
+    directoryId: number,
+    scimId: string,
+    ifVersion: number | undefined,
+    at: string,
+  ): Promise<{ version: number; created_at: string }> {
+    const next = await repo.nextScimVersion(tx, 'User', directoryId, scimId, ifVersion, at);
+    if (next) return next;
+    if (await repo.findScimResource(tx, 'User', directoryId, scimId)) fail('precondition_failed');
+    fail('not_found', `No user has id "${scimId}" in this directory.`);
+  }
+
+  /** Replaces the resource (PUT). `ifVersion` is the version the caller read (If-Match). */
   async replace(
     actor: Actor,
     directoryId: number,
     scimId: string,
     resource: JsonObject,
-    version?: number,
+    ifVersion?: number,
   ): Promise<repo.ScimUserRow> {
-    const mapping = await this.mappingOf(directoryId);
-    const current = await this.find(directoryId, scimId);
-    if (version !== undefined && version !== current.version) fail('precondition_failed');
-    const userName = userNameOf(resource);
-    const key = usernameKey(userName);
-    if (key !== current.user_name_key) {
-      const other = await repo.findScimUserByName(this.store.db, directoryId, key);
-      if (other && other.scim_id !== scimId)
-        fail(
-          'scim_uniqueness',
-          `A user with userName "${userName}" already exists in this directory.`,
-        );
-    }
+    const { directory, mapping } = await this.directoryOf(directoryId);
     const entry = entryOf(resource, scimId, mapping);
-    const outcome = await this.sync.applyEntry(actor, directoryId, entry);
-    if (outcome.action === 'error' || outcome.personId === null) throw entryError(outcome);
     const at = nowIso();
-    await this.store.db.transaction().execute((tx) =>
-      repo.saveScimUser(
-        tx,
-        scimId,
-        {
-          ...this.columns(resource, outcome.personId!, entry.active, at),
-          version: current.version + 1,
+    const columns = resourceColumns(resource, entry.active, at);
+    let row: repo.ScimUserRow | undefined;
+    const outcome = await this.sync.applyEntryTo(actor, directory, entry, {
+      hooks: {
+        before: async (tx) => {
+          const next = await this.nextVersion(tx, directoryId, scimId, ifVersion, at);
+          row = {
+            scim_id: scimId,
+            directory_id: directoryId,
+            person_id: null,
+            ...next,
+            ...columns,
+          };
         },
-        filterRows(resource, scimId, directoryId),
-      ),
-    );
-    return this.find(directoryId, scimId);
+        after: async (tx, o) => {
+          if (o.personId === null || !row) throw entryError(o);
+          row.person_id = o.personId;
+          const values = filterRows(resource, scimId, directoryId);
+          const { scim_id: _id, directory_id: _d, created_at: _c, version: _v, ...set } = row;
+          await this.unique(columns.user_name, () => repo.saveScimUser(tx, scimId, set, values));
+        },
+      },
+    });
+    if (outcome.action === 'error' || !row || row.person_id === null) throw entryError(outcome);
+    return row;
+  }
+
+  /**
+   * PATCH: `change` turns the resource as stored into the next one. With If-Match, a change
+   * in between is 412; without, the patch is applied again to what is stored now (two
+   * PATCHes at once both land, as a client that sent no ETag expects).
+   */
+  async patch(
+    actor: Actor,
+    directoryId: number,
+    scimId: string,
+    change: (resource: JsonObject) => JsonObject,
+    ifVersion?: number,
+  ): Promise<repo.ScimUserRow> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(directoryId, scimId);
+      const next = change({
+        ...(JSON.parse(current.resource) as JsonObject),
+        userName: current.user_name,
+        active: current.active === 1,
+      });
+      try {
+        return await this.replace(actor, directoryId, scimId, next, ifVersion ?? current.version);
+      } catch (err) {
+        const retry =
+          ifVersion === undefined &&
+          attempt < PATCH_ATTEMPTS &&
+          err instanceof GatehouseError &&
+          err.type === 'precondition_failed';
+        if (!retry) throw err;
+      }
+    }
   }
 
   /** DELETE: the account is blocked (never deleted) and the SCIM resource is gone. */
-  async delete(actor: Actor, directoryId: number, scimId: string, version?: number): Promise<void> {
-    const current = await this.find(directoryId, scimId);
-    if (version !== undefined && version !== current.version) fail('precondition_failed');
-    const outcome = await this.sync.removeEntry(actor, directoryId, scimId);
+  async delete(
+    actor: Actor,
+    directoryId: number,
+    scimId: string,
+    ifVersion?: number,
+  ): Promise<void> {
+    const at = nowIso();
+    const outcome = await this.sync.removeEntry(actor, directoryId, scimId, {
+      before: async (tx) => {
+        await this.nextVersion(tx, directoryId, scimId, ifVersion, at);
+      },
+      after: (tx) => repo.deleteScimUser(tx, scimId),
+    });
     if (outcome.action === 'error') throw entryError(outcome);
-    await this.store.db.transaction().execute((tx) => repo.deleteScimUser(tx, scimId));
   }
 }

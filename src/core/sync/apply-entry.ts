@@ -33,11 +33,31 @@ import {
 
 type Tx = Parameters<PeopleService['changeIn']>[0];
 
-/** Thrown to roll a dry run back once its outcome is known. */
-class DryRun extends Error {
+/** Thrown to roll an entry back once its outcome is known: a dry run, or a refused entry. */
+class RolledBack extends Error {
   constructor(readonly outcome: EntryOutcome) {
-    super('dry run');
+    super('rolled back');
   }
+}
+
+/**
+ * What a gate adds to an entry's transaction, so that its own rows commit with the account
+ * or not at all (SCIM's resource row: one transaction per request, not three).
+ */
+export interface EntryHooks {
+  /** First in the transaction (a claim, a version check); what it throws refuses the entry. */
+  before?(tx: Tx): Promise<void>;
+  /** Last, with the account the entry ended with; never for a refused entry or a dry run. */
+  after?(tx: Tx, outcome: EntryOutcome): Promise<void>;
+}
+
+export interface ApplyOptions {
+  dryRun?: boolean;
+  /** The entry's stable id was made just now (a SCIM create): nothing can be linked to it. */
+  newEntry?: boolean;
+  managerId?: number | null;
+  liveLinks?: ReadonlySet<string>;
+  hooks?: EntryHooks;
 }
 
 /** The sentence of a catalogue error, with the fields it names. */
@@ -85,16 +105,31 @@ export class EntryWriter {
     actorIn: Actor,
     directory: DirectoryRecord,
     entry: DirectoryEntry,
-    opts: { dryRun?: boolean; managerId?: number | null; liveLinks?: ReadonlySet<string> } = {},
+    opts: ApplyOptions = {},
   ): Promise<EntryOutcome> {
     const actor: Actor = { ...actorIn, directoryId: directory.id };
+    return this.inTransaction(opts.hooks, (tx) => this.applyIn(tx, actor, directory, entry, opts));
+  }
+
+  /**
+   * One transaction around an entry's work and the gate's hooks. A refused entry (an
+   * outcome with action 'error') is rolled back, hooks' writes included; a catalogue error
+   * thrown by either becomes the entry's error outcome.
+   */
+  private async inTransaction(
+    hooks: EntryHooks | undefined,
+    work: (tx: Tx) => Promise<EntryOutcome>,
+  ): Promise<EntryOutcome> {
     try {
-      const outcome = await this.store.db
-        .transaction()
-        .execute((tx) => this.applyIn(tx, actor, directory, entry, opts));
-      return outcome;
+      return await this.store.db.transaction().execute(async (tx) => {
+        if (hooks?.before) await hooks.before(tx);
+        const outcome = await work(tx);
+        if (outcome.action === 'error') throw new RolledBack(outcome);
+        if (hooks?.after) await hooks.after(tx, outcome);
+        return outcome;
+      });
     } catch (err) {
-      if (err instanceof DryRun) return err.outcome;
+      if (err instanceof RolledBack) return err.outcome;
       const e = translateUnique(this.store.caps, err);
       if (e instanceof GatehouseError) return errorOutcome(e, null);
       throw e;
@@ -106,11 +141,13 @@ export class EntryWriter {
     actor: Actor,
     directory: DirectoryRecord,
     entry: DirectoryEntry,
-    opts: { dryRun?: boolean; managerId?: number | null; liveLinks?: ReadonlySet<string> },
+    opts: ApplyOptions,
   ): Promise<EntryOutcome> {
     const provider = directoryProvider(directory.id);
     const at = nowIso();
-    const linkedId = await personForIdentity(tx, provider, entry.externalId);
+    const linkedId = opts.newEntry
+      ? undefined
+      : await personForIdentity(tx, provider, entry.externalId);
     const linked = linkedId === undefined ? undefined : await findPerson(tx, linkedId);
     const byUsername = linked
       ? undefined
@@ -149,17 +186,20 @@ export class EntryWriter {
     const state = entry.active ? 'active' : 'blocked';
     let outcome: EntryOutcome;
     if (match.kind === 'create') {
-      const { row, errors } = await this.people.prepareNew({
-        ...entryFields(entry, managerId ?? null),
-        username: entry.username,
-        firstname: entry.fields.firstname ?? '',
-        surname: entry.fields.surname ?? '',
-        email: entry.fields.email ?? '',
-        state,
-        directory_id: directory.id,
-        password_authority: 'directory',
-        origin_source: provider,
-      });
+      const { row, errors } = await this.people.prepareNew(
+        {
+          ...entryFields(entry, managerId ?? null),
+          username: entry.username,
+          firstname: entry.fields.firstname ?? '',
+          surname: entry.fields.surname ?? '',
+          email: entry.fields.email ?? '',
+          state,
+          directory_id: directory.id,
+          password_authority: 'directory',
+          origin_source: provider,
+        },
+        tx,
+      );
       if (errors.length > 0)
         return errorOutcome(new GatehouseError('validation_failed', undefined, errors), null);
       row.origin = directory.type;
@@ -212,7 +252,7 @@ export class EntryWriter {
       if (before.state !== next.state) changes.state = [before.state, next.state];
       outcome = { action: actionOf(match.kind, before, next), personId: next.id, changes };
     }
-    if (opts.dryRun) throw new DryRun(outcome);
+    if (opts.dryRun) throw new RolledBack(outcome);
     return outcome;
   }
 
@@ -263,38 +303,35 @@ export class EntryWriter {
   }
 
   /** The entry is gone from the directory: its account is blocked, never deleted; its link stays. */
-  async remove(actorIn: Actor, directory: DirectoryRecord, externalId: string, reason: string) {
+  async remove(
+    actorIn: Actor,
+    directory: DirectoryRecord,
+    externalId: string,
+    reason: string,
+    hooks?: EntryHooks,
+  ): Promise<EntryOutcome> {
     const actor: Actor = { ...actorIn, directoryId: directory.id };
     const provider = directoryProvider(directory.id);
-    try {
-      return await this.store.db.transaction().execute(async (tx): Promise<EntryOutcome> => {
-        const id = await personForIdentity(tx, provider, externalId);
-        if (id === undefined) return { action: 'unchanged', personId: null, changes: {} };
-        const before = await findPerson(tx, id);
-        if (!before) return { action: 'unchanged', personId: null, changes: {} };
-        const next = await this.people.changeIn(
-          tx,
-          actor,
-          id,
-          {},
-          {},
-          'person.update',
-          {},
-          {
-            to: 'blocked',
-            reason,
-          },
-        );
-        return {
-          action: before.state === next.state ? 'unchanged' : 'blocked',
-          personId: id,
-          changes: before.state === next.state ? {} : { state: [before.state, next.state] },
-        };
-      });
-    } catch (err) {
-      const e = translateUnique(this.store.caps, err);
-      if (e instanceof GatehouseError) return errorOutcome(e, null);
-      throw e;
-    }
+    return this.inTransaction(hooks, async (tx): Promise<EntryOutcome> => {
+      const id = await personForIdentity(tx, provider, externalId);
+      if (id === undefined) return { action: 'unchanged', personId: null, changes: {} };
+      const before = await findPerson(tx, id);
+      if (!before) return { action: 'unchanged', personId: null, changes: {} };
+      const next = await this.people.changeIn(
+        tx,
+        actor,
+        id,
+        {},
+        {},
+        'person.update',
+        {},
+        { to: 'blocked', reason },
+      );
+      return {
+        action: before.state === next.state ? 'unchanged' : 'blocked',
+        personId: id,
+        changes: before.state === next.state ? {} : { state: [before.state, next.state] },
+      };
+    });
   }
 }

@@ -160,7 +160,7 @@ export class GroupSync {
       return;
     }
     if (g.rename) {
-      if (!dryRun) await this.groups.rename(actor, directoryId, g.groupId, g.rename.to);
+      if (!dryRun) await this.groups.change(actor, directoryId, g.groupId, { name: g.rename.to });
       counts.renamed++;
       items.push({
         entry: g.entry.label,
@@ -174,7 +174,7 @@ export class GroupSync {
     if (!dryRun) {
       for (let i = 0; i < g.remove.length; i += MEMBER_BATCH)
         removed += (
-          await this.groups.changeMembers(actor, directoryId, g.groupId, {
+          await this.groups.change(actor, directoryId, g.groupId, {
             remove: g.remove.slice(i, i + MEMBER_BATCH),
           })
         ).removed.length;
@@ -203,7 +203,7 @@ export class GroupSync {
     let added = 0;
     for (let i = 0; i < personIds.length; i += MEMBER_BATCH)
       added += (
-        await this.groups.changeMembers(actor, directoryId, groupId, {
+        await this.groups.change(actor, directoryId, groupId, {
           add: personIds.slice(i, i + MEMBER_BATCH),
         })
       ).added.length;

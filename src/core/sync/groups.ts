@@ -81,22 +81,28 @@ export class DirectoryGroups {
     );
   }
 
-  async rename(
+  /**
+   * Renames the group and adds and removes members (ids of people), in one transaction;
+   * answers what this call really changed. `before` runs first in that transaction (a
+   * gate's version check: what it throws changes nothing).
+   */
+  async change(
     actor: Actor,
     directoryId: number,
     groupId: number,
-    name: string,
-    inTx?: InTx,
-  ): Promise<void> {
-    const n = checkName(name);
-    await withUniqueErrors(this.store.caps, () =>
+    change: { name?: string; add?: number[]; remove?: number[]; set?: number[] },
+    before?: (tx: Executor) => Promise<void>,
+  ): Promise<{ added: number[]; removed: number[] }> {
+    const name = change.name === undefined ? undefined : checkName(change.name);
+    return withUniqueErrors(this.store.caps, () =>
       this.store.db.transaction().execute(async (tx) => {
+        if (before) await before(tx);
         const g = await this.owned(tx, directoryId, groupId);
         const at = nowIso();
-        if (g.name !== n) {
+        if (name !== undefined && g.name !== name) {
           await repo.updateCollectionItem(tx, 'groups', groupId, {
-            name: n,
-            name_key: nameKey(n),
+            name,
+            name_key: nameKey(name),
             updated_at: at,
           });
           await recordAudit(
@@ -106,13 +112,39 @@ export class DirectoryGroups {
               action: 'group.update',
               targetType: 'group',
               targetId: groupId,
-              targetLabel: n,
-              changes: { name: [g.name, n] },
+              targetLabel: name,
+              changes: { name: [g.name, name] },
               at,
             },
           );
         }
-        if (inTx) await inTx(tx, groupId);
+        let add = [...new Set(change.add ?? [])];
+        let remove = [...new Set(change.remove ?? [])];
+        if (change.set) {
+          // A whole list (PUT): the difference with the members now, written as changes.
+          const wanted = new Set(change.set);
+          const current = new Set(await repo.memberIds(tx, 'group_members', groupId));
+          add = [...wanted].filter((p) => !current.has(p));
+          remove = [...current].filter((p) => !wanted.has(p));
+        }
+        const removed = await repo.removeMembers(tx, 'group_members', groupId, remove);
+        const added = await repo.addMembers(tx, 'group_members', groupId, add);
+        if (added.length + removed.length > 0) {
+          await repo.updateCollectionItem(tx, 'groups', groupId, { updated_at: at });
+          await recordAudit(
+            tx,
+            { ...actor, directoryId },
+            {
+              action: 'group.change_members',
+              targetType: 'group',
+              targetId: groupId,
+              targetLabel: name ?? g.name,
+              changes: { added: [null, added], removed: [removed, null] },
+              at,
+            },
+          );
+        }
+        return { added, removed };
       }),
     );
   }
@@ -158,51 +190,15 @@ export class DirectoryGroups {
     });
   }
 
-  /** Adds and removes members (ids of people); answers what this call really changed. */
-  async changeMembers(
+  /** The directory removed the group: it goes (memberships with it); people stay. */
+  async delete(
     actor: Actor,
     directoryId: number,
     groupId: number,
-    change: { add?: number[]; remove?: number[]; set?: number[] },
-    inTx?: InTx,
-  ): Promise<{ added: number[]; removed: number[] }> {
-    return this.store.db.transaction().execute(async (tx) => {
-      const g = await this.owned(tx, directoryId, groupId);
-      let add = [...new Set(change.add ?? [])];
-      let remove = [...new Set(change.remove ?? [])];
-      if (change.set) {
-        // A whole list (PUT): the difference with the members now, written as changes.
-        const wanted = new Set(change.set);
-        const current = new Set(await repo.memberIds(tx, 'group_members', groupId));
-        add = [...wanted].filter((p) => !current.has(p));
-        remove = [...current].filter((p) => !wanted.has(p));
-      }
-      const removed = await repo.removeMembers(tx, 'group_members', groupId, remove);
-      const added = await repo.addMembers(tx, 'group_members', groupId, add);
-      const at = nowIso();
-      if (added.length + removed.length > 0) {
-        await repo.updateCollectionItem(tx, 'groups', groupId, { updated_at: at });
-        await recordAudit(
-          tx,
-          { ...actor, directoryId },
-          {
-            action: 'group.change_members',
-            targetType: 'group',
-            targetId: groupId,
-            targetLabel: g.name,
-            changes: { added: [null, added], removed: [removed, null] },
-            at,
-          },
-        );
-      }
-      if (inTx) await inTx(tx, groupId);
-      return { added, removed };
-    });
-  }
-
-  /** The directory removed the group: it goes (memberships with it); people stay. */
-  async delete(actor: Actor, directoryId: number, groupId: number): Promise<void> {
+    before?: (tx: Executor) => Promise<void>,
+  ): Promise<void> {
     await this.store.db.transaction().execute(async (tx) => {
+      if (before) await before(tx);
       const g = await this.owned(tx, directoryId, groupId);
       const members = await repo.memberIds(tx, 'group_members', groupId);
       await repo.deleteCollectionItem(tx, 'groups', groupId);

@@ -16,8 +16,7 @@ import {
 } from './serialise.ts';
 import { bodyObject, checkSchemas, paging, param } from './query.ts';
 import type { ScimContext } from './routes.ts';
-import { ScimFilterCompiler } from '../../store/scim-filter-sql.ts';
-import { listScimGroups, type ScimGroupRow } from '../../store/scim-repo.ts';
+import type { ScimGroupRow } from '../../store/scim-repo.ts';
 
 type IdParams = { Params: { id: string } };
 
@@ -46,8 +45,6 @@ function memberValues(body: JsonObject): string[] {
 }
 
 export function groupRoutes(scim: FastifyInstance, ctx: ScimContext): void {
-  const { store } = ctx;
-
   /** Members are read only when they will be answered (Entra asks excludedAttributes=members). */
   const answer = async (row: ScimGroupRow, req: FastifyRequest): Promise<JsonObject> => {
     const include = attributeList(param(req, 'attributes'), GROUP_SCHEMA);
@@ -64,19 +61,11 @@ export function groupRoutes(scim: FastifyInstance, ctx: ScimContext): void {
     const directoryId = ctx.directoryOf(req);
     const { startIndex, count } = paging(req);
     const filterText = param(req, 'filter');
-    const cond =
+    const filter =
       filterText === undefined || filterText.trim() === ''
         ? undefined
-        : new ScimFilterCompiler(store.caps, 'Group', directoryId).compile(
-            parseFilter(filterText, 'Group'),
-          );
-    const { rows, total } = await listScimGroups(
-      store.db,
-      directoryId,
-      cond,
-      startIndex - 1,
-      count,
-    );
+        : parseFilter(filterText, 'Group');
+    const { rows, total } = await ctx.groups.list(directoryId, filter, startIndex - 1, count);
     const resources: JsonObject[] = [];
     for (const r of rows) resources.push(await answer(r, req));
     return reply.type(SCIM_CONTENT_TYPE).send(listResponse(resources, total, startIndex));

@@ -5,7 +5,7 @@
  * newest 1,000 per directory are kept.
  */
 import type { Store } from '../../store/database.ts';
-import { insertScimRequest, pruneScimRequests } from '../../store/scim-repo.ts';
+import { insertScimRequests, pruneScimRequests } from '../../store/scim-repo.ts';
 import type { Insertable } from 'kysely';
 import type { ScimRequestsTable } from '../../store/schema.ts';
 
@@ -42,7 +42,7 @@ export class ScimRequestLog {
       if (rows.length === 0) return;
       try {
         await this.store.db.transaction().execute(async (tx) => {
-          for (const r of rows) await insertScimRequest(tx, r);
+          await insertScimRequests(tx, rows);
           if ((this.writes += rows.length) >= 200) {
             this.writes = 0;
             for (const d of new Set(rows.map((r) => r.directory_id)))

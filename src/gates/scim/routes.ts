@@ -13,7 +13,6 @@ import { ScimTokens } from '../../core/scim/tokens.ts';
 import { ScimUsers } from '../../core/scim/users.ts';
 import { ScimGroups } from '../../core/scim/groups.ts';
 import { DirectoryGroups } from '../../core/sync/groups.ts';
-import { findDirectory } from '../../store/directory-repo.ts';
 import { baseUrl } from '../api/http.ts';
 import { scimErrorHandler } from './errors.ts';
 import { requestLogOf } from './request-log.ts';
@@ -44,7 +43,6 @@ export interface ScimContext {
 export async function scimRoutes(server: FastifyInstance, app: App): Promise<void> {
   const tokens = new ScimTokens(app.store);
   const log = requestLogOf(app.store);
-  const names = new Map<number, { name: string; at: number }>();
   const ctx: ScimContext = {
     store: app.store,
     users: new ScimUsers(app.store, app.core.directorySync, app.core.directories),
@@ -53,15 +51,10 @@ export async function scimRoutes(server: FastifyInstance, app: App): Promise<voi
     directoryOf: (req) => req.scimDirectoryId ?? fail('scim_token_invalid'),
     async actor(req) {
       const id = ctx.directoryOf(req);
-      let cached = names.get(id);
-      if (!cached || Date.now() - cached.at > 60_000) {
-        const d = await findDirectory(app.store.db, id);
-        cached = { name: d?.name ?? `#${id}`, at: Date.now() };
-        names.set(id, cached);
-      }
+      const { name } = await app.core.directories.getRecent(id);
       return {
         personId: null,
-        label: `directory:${cached.name}`,
+        label: `directory:${name}`,
         gate: 'scim',
         directoryId: id,
         requestId: req.id,

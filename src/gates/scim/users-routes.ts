@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { USER_SCHEMA } from './attributes.ts';
 import { parseFilter } from './filter/parse.ts';
-import { applyPatch, readPatchBody, type JsonObject } from './patch.ts';
+import { applyPatch, readPatchBody } from './patch.ts';
 import {
   SCIM_CONTENT_TYPE,
   attributeList,
@@ -14,14 +14,11 @@ import {
 } from './serialise.ts';
 import { bodyObject, checkSchemas, paging, param } from './query.ts';
 import type { ScimContext } from './routes.ts';
-import { ScimFilterCompiler } from '../../store/scim-filter-sql.ts';
-import { listScimUsers, type ScimUserRow } from '../../store/scim-repo.ts';
+import type { ScimUserRow } from '../../store/scim-repo.ts';
 
 type IdParams = { Params: { id: string } };
 
 export function userRoutes(scim: FastifyInstance, ctx: ScimContext): void {
-  const { store } = ctx;
-
   const answer = (row: ScimUserRow, base: string, req: Parameters<ScimContext['base']>[0]) =>
     project(
       userResource(row, base),
@@ -33,13 +30,11 @@ export function userRoutes(scim: FastifyInstance, ctx: ScimContext): void {
     const directoryId = ctx.directoryOf(req);
     const { startIndex, count } = paging(req);
     const filterText = param(req, 'filter');
-    const cond =
+    const filter =
       filterText === undefined || filterText.trim() === ''
         ? undefined
-        : new ScimFilterCompiler(store.caps, 'User', directoryId).compile(
-            parseFilter(filterText, 'User'),
-          );
-    const { rows, total } = await listScimUsers(store.db, directoryId, cond, startIndex - 1, count);
+        : parseFilter(filterText, 'User');
+    const { rows, total } = await ctx.users.list(directoryId, filter, startIndex - 1, count);
     const base = ctx.base(req);
     return reply.type(SCIM_CONTENT_TYPE).send(
       listResponse(
@@ -89,22 +84,12 @@ export function userRoutes(scim: FastifyInstance, ctx: ScimContext): void {
 
   scim.patch<IdParams>('/Users/:id', async (req, reply) => {
     const ops = readPatchBody(req.body);
-    const directoryId = ctx.directoryOf(req);
-    const current = await ctx.users.get(directoryId, req.params.id);
-    const wanted = ifMatchVersion(req.headers['if-match']);
-    const resource: JsonObject = {
-      ...(JSON.parse(current.resource) as JsonObject),
-      userName: current.user_name,
-      active: current.active === 1,
-    };
-    const next = applyPatch(resource, ops, 'User');
-    // The version read here guards the write: a change in between is 412, not lost.
-    const row = await ctx.users.replace(
+    const row = await ctx.users.patch(
       await ctx.actor(req),
-      directoryId,
+      ctx.directoryOf(req),
       req.params.id,
-      next,
-      wanted ?? current.version,
+      (resource) => applyPatch(resource, ops, 'User'),
+      ifMatchVersion(req.headers['if-match']),
     );
     return reply
       .type(SCIM_CONTENT_TYPE)

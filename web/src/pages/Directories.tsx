@@ -1,8 +1,9 @@
 /**
  * User directories (sysadmins): the LDAP / Active Directory connections accounts are synced
- * from, and adding one from a preset. The preset's defaults (filter, attributes, mapping) are
- * filled by the server, so the console never keeps its own copy of them: after adding, the
- * directory's page shows them for review.
+ * from, the SCIM connections Okta or Entra ID push them through, and adding one. An LDAP
+ * preset's defaults (filter, attributes, mapping) are filled by the server, so the console
+ * never keeps its own copy of them: after adding, the directory's page shows them for review.
+ * A new SCIM directory's URL and token go to its page, which shows the token once.
  */
 import {
   Badge,
@@ -27,6 +28,7 @@ import { Page } from '../components/Page';
 import { QueryContent } from '../components/QueryContent';
 import { Empty, Failure } from '../components/states';
 import { lastRunSentence, scheduleSentence, useDirectories } from './DirectoriesCommon';
+import { handOverToken } from './DirectoriesScim';
 
 export function DirectoriesPage() {
   const directories = useDirectories();
@@ -39,7 +41,7 @@ export function DirectoriesPage() {
   return (
     <Page
       title="User directories"
-      description="The LDAP and Active Directory servers accounts are synced from. A directory owns the accounts it syncs: their state, their password and every mapped field."
+      description="The LDAP and Active Directory servers accounts are synced from, and the SCIM connections Okta or Entra ID push them through. A directory owns the accounts it syncs: their state, their password and every mapped field."
       actions={add}
     >
       <QueryContent
@@ -47,8 +49,8 @@ export function DirectoriesPage() {
         isEmpty={(d) => d.data.length === 0}
         empty={
           <Empty title="No user directories yet" action={add}>
-            Connect Gatehouse to OpenLDAP or Active Directory, preview what a sync would do, then
-            run it.
+            Connect Gatehouse to OpenLDAP or Active Directory and preview what a sync would do, or
+            give Okta or Entra ID a SCIM URL and token to push users and groups.
           </Empty>
         }
       >
@@ -83,7 +85,7 @@ export function DirectoriesPage() {
                       </Table.Td>
                       <Table.Td>
                         <Text size="sm" ff="monospace">
-                          {d.url ?? '—'}
+                          {d.type === 'scim' ? 'pushed over SCIM' : (d.url ?? '—')}
                         </Text>
                       </Table.Td>
                       <Table.Td className="tabular">{d.accounts.toLocaleString()}</Table.Td>
@@ -117,7 +119,7 @@ function AddDirectoryModal({ onClose }: { onClose(): void }) {
   const [failure, setFailure] = useState<string | null>(null);
   const form = useForm({
     initialValues: {
-      preset: 'openldap' as 'openldap' | 'active_directory',
+      preset: 'openldap' as 'openldap' | 'active_directory' | 'scim',
       name: '',
       url: '',
       bind_dn: '',
@@ -126,29 +128,37 @@ function AddDirectoryModal({ onClose }: { onClose(): void }) {
     },
     validate: {
       name: (v) => (v.trim() ? null : 'Name is required.'),
-      url: (v) =>
-        /^ldaps?:\/\/\S+$/i.test(v.trim()) ? null : 'Must start with ldap:// or ldaps://.',
-      base_dn: (v) => (v.trim() ? null : 'Base DN is required.'),
+      url: (v, all) =>
+        all.preset === 'scim' || /^ldaps?:\/\/\S+$/i.test(v.trim())
+          ? null
+          : 'Must start with ldap:// or ldaps://.',
+      base_dn: (v, all) => (all.preset === 'scim' || v.trim() ? null : 'Base DN is required.'),
     },
   });
-  const hint = PRESET_HINT[form.values.preset];
+  const scim = form.values.preset === 'scim';
+  const hint =
+    form.values.preset === 'scim' ? PRESET_HINT.openldap : PRESET_HINT[form.values.preset];
   const submit = form.onSubmit((v) => {
     setBusy(true);
     setFailure(null);
     call(
       client.POST('/api/people/v2/directories', {
-        body: {
-          type: 'ldap',
-          preset: v.preset,
-          name: v.name.trim(),
-          url: v.url.trim(),
-          bind_dn: v.bind_dn.trim(),
-          base_dn: v.base_dn.trim(),
-          ...(v.bind_password ? { bind_password: v.bind_password } : {}),
-        },
+        body:
+          v.preset === 'scim'
+            ? { type: 'scim', name: v.name.trim() }
+            : {
+                type: 'ldap',
+                preset: v.preset,
+                name: v.name.trim(),
+                url: v.url.trim(),
+                bind_dn: v.bind_dn.trim(),
+                base_dn: v.base_dn.trim(),
+                ...(v.bind_password ? { bind_password: v.bind_password } : {}),
+              },
       }),
     )
       .then((d) => {
+        if (d.scim_url && d.token) handOverToken(d.id, { scim_url: d.scim_url, token: d.token });
         void queryClient.invalidateQueries({ queryKey: ['directories'] });
         void queryClient.invalidateQueries({ queryKey: ['overview'] });
         void navigate(`/directories/${d.id}`);
@@ -173,39 +183,49 @@ function AddDirectoryModal({ onClose }: { onClose(): void }) {
               data={[
                 { value: 'openldap', label: 'OpenLDAP' },
                 { value: 'active_directory', label: 'Active Directory' },
+                { value: 'scim', label: 'SCIM (Okta, Entra ID)' },
               ]}
               {...form.getInputProps('preset')}
             />
             <Text size="xs" c="dimmed" mt={4}>
-              Fills the user filter, the attributes and the mapping with this kind&apos;s defaults;
-              you can review and change them on the next page.
+              {scim
+                ? 'The identity provider pushes users and groups to a SCIM URL with a token; the next page shows both, the token once.'
+                : "Fills the user filter, the attributes and the mapping with this kind's defaults; you can review and change them on the next page."}
             </Text>
           </div>
           <TextInput
             label="Name"
             required
-            placeholder="Head office"
+            placeholder={scim ? 'Okta' : 'Head office'}
             {...form.getInputProps('name')}
           />
-          <TextInput
-            label="Server URL"
-            required
-            placeholder={hint.url}
-            {...form.getInputProps('url')}
-          />
-          <TextInput label="Bind DN" placeholder={hint.bind} {...form.getInputProps('bind_dn')} />
-          <PasswordInput
-            label="Bind password"
-            description="Stored encrypted; never shown again."
-            autoComplete="new-password"
-            {...form.getInputProps('bind_password')}
-          />
-          <TextInput
-            label="Base DN"
-            required
-            placeholder="ou=people,dc=example,dc=org"
-            {...form.getInputProps('base_dn')}
-          />
+          {!scim && (
+            <>
+              <TextInput
+                label="Server URL"
+                required
+                placeholder={hint.url}
+                {...form.getInputProps('url')}
+              />
+              <TextInput
+                label="Bind DN"
+                placeholder={hint.bind}
+                {...form.getInputProps('bind_dn')}
+              />
+              <PasswordInput
+                label="Bind password"
+                description="Stored encrypted; never shown again."
+                autoComplete="new-password"
+                {...form.getInputProps('bind_password')}
+              />
+              <TextInput
+                label="Base DN"
+                required
+                placeholder="ou=people,dc=example,dc=org"
+                {...form.getInputProps('base_dn')}
+              />
+            </>
+          )}
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
               Cancel

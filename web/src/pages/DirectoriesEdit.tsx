@@ -1,7 +1,9 @@
 /**
  * One user directory (sysadmins): its connection, search, mapping, rules and schedule; test
  * the connection; go to its sync; delete it (or release its accounts first). The bind
- * password is write-only: left empty, the stored one is kept.
+ * password is write-only: left empty, the stored one is kept. A SCIM directory has no
+ * search or schedule (the identity provider pushes): its page shows the SCIM URL and token
+ * (DirectoriesScim.tsx), the mapping of SCIM attributes, and the recent SCIM requests.
  */
 import {
   Anchor,
@@ -32,6 +34,7 @@ import { NotFoundPage } from './NotFound';
 import { lastRunSentence, useDirectory, type Directory, type Schedule } from './DirectoriesCommon';
 import { DeleteDirectory } from './DirectoriesDelete';
 import { MappingEditor, mappingOf, rowsOf, type MappingRow } from './DirectoriesMapping';
+import { ScimConnection, ScimRequestLog } from './DirectoriesScim';
 import { TestConnection } from './DirectoriesTest';
 
 type PatchBody =
@@ -153,23 +156,30 @@ function DirectoryForm({ directory: d }: { directory: Directory }) {
       description={
         <>
           {d.accounts === 1 ? 'Owns one account' : `Owns ${d.accounts.toLocaleString()} accounts`}.
-          Last run: {lastRunSentence(d)}.{' '}
+          {ldap ? `Last run: ${lastRunSentence(d)}.` : 'Pushed by the identity provider over SCIM.'}{' '}
           <Anchor component={Link} to="/directories">
             All directories
           </Anchor>
         </>
       }
       actions={
-        <Button
-          component={Link}
-          to={`/directory-sync?directory=${d.id}`}
-          variant="light"
-          leftSection={<IconRefresh size={16} />}
-        >
-          Synchronize users
-        </Button>
+        ldap && (
+          <Button
+            component={Link}
+            to={`/directory-sync?directory=${d.id}`}
+            variant="light"
+            leftSection={<IconRefresh size={16} />}
+          >
+            Synchronize users
+          </Button>
+        )
       }
     >
+      {!ldap && (
+        <Section title="SCIM connection">
+          <ScimConnection id={d.id} />
+        </Section>
+      )}
       <form onSubmit={save} noValidate>
         <Stack>
           {failure && <Failure title="Not saved">{failure}</Failure>}
@@ -260,57 +270,64 @@ function DirectoryForm({ directory: d }: { directory: Directory }) {
           <Section title="Mapping">
             <Text size="sm" c="dimmed" mb="sm">
               Each field filled from the directory becomes read-only in Gatehouse for its accounts.
+              {!ldap &&
+                ' Attributes are SCIM paths: name.givenName, emails (the primary or work one), phoneNumbers[type eq "mobile"], or an extension’s, such as urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department.'}
             </Text>
             <MappingEditor
+              kind={d.type}
               rows={form.values.mapping}
               onChange={(rows: MappingRow[]) => form.setFieldValue('mapping', rows)}
               errors={mappingErrors}
             />
           </Section>
-          <Section title="Rules and schedule">
+          <Section title={ldap ? 'Rules and schedule' : 'Rules'}>
             <Stack>
               <Checkbox
                 label="Adopt local accounts with the same username (they keep their id and history)"
                 {...form.getInputProps('adopt_local_accounts', { type: 'checkbox' })}
               />
-              <NumberInput
-                label="Safety stop: most accounts one run may block (%)"
-                description="A run that would block more stops and shows who; 100 turns this off."
-                min={0}
-                max={100}
-                w={360}
-                {...form.getInputProps('max_block_percent')}
-              />
-              <div>
-                <Text size="sm" fw={500} mb={4} id="schedule-label">
-                  Schedule
-                </Text>
-                <SegmentedControl
-                  aria-labelledby="schedule-label"
-                  data={[
-                    { value: 'off', label: 'Off' },
-                    { value: 'every', label: 'Every N minutes' },
-                    { value: 'daily', label: 'Daily' },
-                  ]}
-                  {...form.getInputProps('schedule_kind')}
-                />
-              </div>
-              {form.values.schedule_kind === 'every' && (
-                <NumberInput
-                  label="Every how many minutes"
-                  min={5}
-                  max={10080}
-                  w={240}
-                  {...form.getInputProps('every_minutes')}
-                />
-              )}
-              {form.values.schedule_kind === 'daily' && (
-                <TextInput
-                  label="At (HH:MM, UTC)"
-                  placeholder="02:30"
-                  w={240}
-                  {...form.getInputProps('daily_at')}
-                />
+              {ldap && (
+                <>
+                  <NumberInput
+                    label="Safety stop: most accounts one run may block (%)"
+                    description="A run that would block more stops and shows who; 100 turns this off."
+                    min={0}
+                    max={100}
+                    w={360}
+                    {...form.getInputProps('max_block_percent')}
+                  />
+                  <div>
+                    <Text size="sm" fw={500} mb={4} id="schedule-label">
+                      Schedule
+                    </Text>
+                    <SegmentedControl
+                      aria-labelledby="schedule-label"
+                      data={[
+                        { value: 'off', label: 'Off' },
+                        { value: 'every', label: 'Every N minutes' },
+                        { value: 'daily', label: 'Daily' },
+                      ]}
+                      {...form.getInputProps('schedule_kind')}
+                    />
+                  </div>
+                  {form.values.schedule_kind === 'every' && (
+                    <NumberInput
+                      label="Every how many minutes"
+                      min={5}
+                      max={10080}
+                      w={240}
+                      {...form.getInputProps('every_minutes')}
+                    />
+                  )}
+                  {form.values.schedule_kind === 'daily' && (
+                    <TextInput
+                      label="At (HH:MM, UTC)"
+                      placeholder="02:30"
+                      w={240}
+                      {...form.getInputProps('daily_at')}
+                    />
+                  )}
+                </>
               )}
             </Stack>
           </Section>
@@ -324,6 +341,11 @@ function DirectoryForm({ directory: d }: { directory: Directory }) {
       {ldap && (
         <Section title="Test connection">
           <TestConnection id={d.id} unsaved={form.isDirty()} />
+        </Section>
+      )}
+      {!ldap && (
+        <Section title="Recent SCIM requests">
+          <ScimRequestLog id={d.id} />
         </Section>
       )}
       <Section title="Retire this directory">

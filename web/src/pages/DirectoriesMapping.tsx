@@ -37,9 +37,10 @@ export function mappingOf(rows: MappingRow[]): Record<string, string> {
   );
 }
 
-export function targetLabel(target: string): string {
+export function targetLabel(target: string, kind: 'ldap' | 'scim' = 'ldap'): string {
   if (target.startsWith('profile.')) return `Profile: ${target.slice('profile.'.length)}`;
-  if (target === 'manager_id') return 'Manager (a DN attribute)';
+  // LDAP names a manager by DN; SCIM by the manager's SCIM id (the enterprise extension's).
+  if (target === 'manager_id') return kind === 'ldap' ? 'Manager (a DN attribute)' : 'Manager';
   return FIELD_LABEL[target] ?? target;
 }
 
@@ -47,7 +48,10 @@ export function MappingEditor({
   rows,
   onChange,
   errors,
+  kind = 'ldap',
 }: {
+  /** LDAP attributes or SCIM attribute paths: only the labels and hints differ. */
+  kind?: 'ldap' | 'scim';
   rows: MappingRow[];
   onChange(rows: MappingRow[]): void;
   /** Field errors from the server, keyed "mapping.<target>". */
@@ -56,7 +60,7 @@ export function MappingEditor({
   const profile = useProfileFields();
   const used = new Set(rows.map((r) => r.target));
   const options = [
-    ...FIELDS.map((f) => ({ value: f, label: targetLabel(f) })),
+    ...FIELDS.map((f) => ({ value: f, label: targetLabel(f, kind) })),
     ...(profile.data?.data ?? []).map((f) => ({
       value: `profile.${f.name}`,
       label: `Profile: ${f.label}`,
@@ -87,8 +91,10 @@ export function MappingEditor({
             ←
           </Text>
           <TextInput
-            aria-label={`Directory attribute for ${r.target ? targetLabel(r.target) : `field ${i + 1}`}`}
-            placeholder="attribute, e.g. givenName"
+            aria-label={`Directory attribute for ${r.target ? targetLabel(r.target, kind) : `field ${i + 1}`}`}
+            placeholder={
+              kind === 'scim' ? 'SCIM attribute, e.g. name.givenName' : 'attribute, e.g. givenName'
+            }
             value={r.attribute}
             onChange={(e) => set(i, { attribute: e.currentTarget.value })}
             style={{ flex: 1 }}
@@ -98,7 +104,7 @@ export function MappingEditor({
             variant="subtle"
             color="red"
             mt={4}
-            aria-label={`Remove mapping ${r.target ? targetLabel(r.target) : i + 1}`}
+            aria-label={`Remove mapping ${r.target ? targetLabel(r.target, kind) : i + 1}`}
             onClick={() => onChange(rows.filter((_, j) => j !== i))}
           >
             <IconTrash size={16} />

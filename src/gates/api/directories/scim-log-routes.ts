@@ -2,6 +2,9 @@
  * People API for SCIM directories: the recent SCIM requests (GET /directories/{id}/scim-log,
  * for the console's "why does Okta report a failure"), and the token (rotate, revoke, its
  * status). A rotated token's predecessor keeps working for `grace_minutes` (default 60).
+ * All of it is the connection's settings, so sysadmins' (directories:manage) alone: the log's
+ * paths carry the identity provider's filters (userNames, emails), and the token status
+ * which tokens are live; People administrators run syncs, they do not set up connections.
  */
 import { Type } from 'typebox';
 import type { App } from '../../../app.ts';
@@ -69,7 +72,7 @@ export function scimDirectoryRoutes(api: Api, app: App): void {
         }),
         response: { 200: Type.Object({ data: Type.Array(LogEntry) }), default: S.ErrorBody },
       },
-      preValidation: requires('directories:sync'),
+      preValidation: requires('directories:manage'),
     },
     async (req) => {
       await scimDirectory(req.params.id);
@@ -93,7 +96,7 @@ export function scimDirectoryRoutes(api: Api, app: App): void {
         params: S.IdParams,
         response: { 200: TokenStatus, default: S.ErrorBody },
       },
-      preValidation: requires('directories:sync'),
+      preValidation: requires('directories:manage'),
     },
     async (req) => {
       await scimDirectory(req.params.id);
