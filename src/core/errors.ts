@@ -176,6 +176,11 @@ const CATALOGUE = {
     message:
       'No account exists for you, and accounts on this site come from its user directory. Ask your IT team to add you to the directory, or your People administrators for an account.',
   },
+  sso_directory_unavailable: {
+    status: 503,
+    message:
+      'Your account could not be looked up in the user directory, which did not answer. Try again in a few minutes; if it persists, tell your IT team.',
+  },
   sso_ambiguous_match: {
     status: 403,
     message:

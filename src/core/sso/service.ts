@@ -53,6 +53,8 @@ import {
 /** How long a started login may take at the IdP. */
 const LOGIN_TTL_MS = 10 * 60_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
+/** A refusal's reason in the audit log is a sentence, not a dump (library messages can be long). */
+const REASON_MAX = 500;
 
 /** A provisioning that lost a race (or met a taken value): read the facts again. */
 class LostRace extends Error {
@@ -178,10 +180,43 @@ export class SsoService {
     });
   }
 
+  /**
+   * A login refused before anyone was identified: a SAML response that did not verify (bad
+   * signature, replay, wrong audience …), an OIDC callback whose token failed its checks, a
+   * callback from a browser that did not start the login. Audited as `sso.login` `refused`
+   * with the reason sentence only: never the response, a token or an assertion, which the
+   * reason sentences of the gates do not quote.
+   */
+  async recordRefusal(
+    providerId: number,
+    refusal: { errorType: string; reason: string },
+    ctx: LoginContext = {},
+  ): Promise<void> {
+    const provider = await this.providers.find(providerId);
+    const reason =
+      refusal.reason.length > REASON_MAX
+        ? `${refusal.reason.slice(0, REASON_MAX)}…`
+        : refusal.reason;
+    await recordAudit(this.store.db, this.actor(ctx, null, provider?.name ?? `idp:${providerId}`), {
+      action: 'sso.login',
+      targetType: 'identity_provider',
+      targetId: providerId,
+      targetLabel: provider?.name ?? null,
+      changes: {
+        outcome: [null, 'refused'],
+        reason: [null, reason],
+        provider_id: [null, providerId],
+        provider: [null, provider?.name ?? null],
+        error_type: [null, refusal.errorType],
+      },
+      outcome: 'failure',
+    });
+  }
+
   /** What the next login of this person would do, and why (nothing is written). */
   async explain(providerId: number, q: ExplainQuery): Promise<ExplainAnswer> {
     const provider = await this.providers.get(providerId);
-    const mapped: MappedValues = { fields: {}, profile: {} };
+    const mapped: MappedValues = { fields: {}, profile: {}, unverified: [] };
     if (q.username) mapped.username = mapped.fields.username = q.username.trim();
     if (q.email) mapped.email = mapped.fields.email = q.email.trim();
     if (!q.username && !q.email && !q.subject)
@@ -287,7 +322,9 @@ export class SsoService {
     if (!linked)
       for (const by of provider.match_by) {
         let rows: PersonRow[] = [];
-        if (by === 'username' && mapped.username) {
+        if (mapped.unverified.includes(by)) {
+          // Not looked up at all: an unverified value matches nobody (decide.ts says why).
+        } else if (by === 'username' && mapped.username) {
           const row = await findPersonByUsernameKey(db, usernameKey(mapped.username));
           rows = row ? [row] : [];
         } else if (by === 'email' && mapped.email) {
@@ -312,7 +349,12 @@ export class SsoService {
         match_by: provider.match_by,
         username_attribute: provider.attribute_mapping.username ?? null,
       },
-      identity: { subject, username: mapped.username, email: mapped.email },
+      identity: {
+        subject,
+        username: mapped.username,
+        email: mapped.email,
+        unverified: mapped.unverified,
+      },
       linked,
       matches,
       directoryCount:
@@ -328,9 +370,12 @@ export class SsoService {
     dryRun: boolean,
   ): Promise<DecisionFacts> {
     if (!this.directoryLookup) return { ...facts, directoryLookup: 'unavailable' };
+    // An unverified value finds nobody in a directory either (it would sign in its owner).
+    const unverified = facts.identity.unverified ?? [];
     const by: { username?: string; email?: string } = {};
-    if (facts.identity.username) by.username = facts.identity.username;
-    if (facts.identity.email) by.email = facts.identity.email;
+    if (facts.identity.username && !unverified.includes('username'))
+      by.username = facts.identity.username;
+    if (facts.identity.email && !unverified.includes('email')) by.email = facts.identity.email;
     const result = await this.directoryLookup.lookup(by, { ...ctx, dryRun });
     let account: CandidateAccount | null = null;
     if (result.found && result.inScope && result.personId !== null) {
@@ -494,7 +539,7 @@ export class SsoService {
       this.store.db,
       provider,
       login,
-      mapped ?? { fields: {}, profile: {} },
+      mapped ?? { fields: {}, profile: {}, unverified: [] },
       ctx,
       null,
       {
@@ -541,6 +586,7 @@ export class SsoService {
       subject: [null, login.subject.slice(0, 300)],
     };
     if (!login.linkable) changes.transient = [null, true];
+    if (mapped.unverified.length > 0) changes.unverified = [null, mapped.unverified];
     if (mapped.username) changes.username = [null, mapped.username];
     if (mapped.email) changes.email = [null, mapped.email];
     if (what.error_type) changes.error_type = [null, what.error_type];

@@ -16,6 +16,11 @@ export interface VerifiedLogin {
   linkable: boolean;
   /** Raw claims / attributes, every value as a list of strings. */
   attributes: Record<string, string[]>;
+  /**
+   * Attributes the IdP itself says it has not verified (OIDC: `email` when `email_verified`
+   * is not true). Their values may fill a new account's fields, but never match an account.
+   */
+  unverified?: string[];
 }
 
 export type LoginOutcome =
@@ -143,8 +148,8 @@ export function idpProvider(providerId: number): string {
 
 /**
  * Finds a person in the LDAP directories who has not been synced yet and syncs that one
- * entry (the lead implements it over app.core.directorySync.applyEntry and the LDAP gate's
- * findUser). Absent: the just-in-time step is skipped.
+ * entry (src/gates/ldap/just-in-time.ts, over app.core.directorySync.applyEntry; wired in
+ * src/app.ts). Absent: the decision sees 'unavailable' and the step is skipped.
  */
 export interface JustInTimeDirectoryLookup {
   /**
@@ -161,8 +166,18 @@ export interface JustInTimeDirectoryLookup {
 }
 
 export type JustInTimeResult =
-  | { found: false }
-  | { found: true; inScope: false; directoryName: string }
+  | {
+      found: false;
+      /** Directories that could not be searched (down, refused the bind …): "not found" is unknown. */
+      unavailable?: { directoryName: string; reason: string }[];
+    }
+  | {
+      found: true;
+      inScope: false;
+      directoryName: string;
+      /** Why the entry is outside the sync's scope (base DN, filter, sync group), for the reason. */
+      why?: string;
+    }
   | {
       found: true;
       inScope: true;

@@ -99,6 +99,18 @@ export function claimsToAttributes(claims: Record<string, unknown>): Record<stri
 }
 
 /**
+ * The claims the OpenID Provider did not verify: `email` unless `email_verified` is true
+ * (OpenID Connect Core §5.1). Some providers send the flag as the string "true" (Cognito).
+ * No preset overrides this: Entra ID sends no email_verified and its `email` is a value
+ * any tenant can set (the 2023 "nOAuth" takeovers), so with Entra, match by username.
+ */
+export function unverifiedClaims(claims: Record<string, unknown>): string[] {
+  if (claims.email === undefined) return [];
+  const v = claims.email_verified;
+  return v === true || v === 'true' ? [] : ['email'];
+}
+
+/**
  * Exchanges the code (with the PKCE verifier) and checks the id_token; fetches userinfo when
  * a mapped claim is not in the id_token (Entra and Okta leave profile claims out of it by
  * default). Returns the subject and the claims.

@@ -15,6 +15,7 @@ import {
   oidcAuthorizationUrl,
   oidcCallback,
   oidcConfiguration,
+  unverifiedClaims,
 } from './client.ts';
 
 export function publicBase(app: App, req: FastifyRequest): string {
@@ -107,7 +108,10 @@ export async function oidcCallbackRoute(
         nonce: request.oidc_nonce ?? '',
         codeVerifier: request.oidc_code_verifier ?? '',
       },
-      Object.values(provider.attribute_mapping),
+      // email_verified travels with email: when the id_token leaves it out, userinfo has it.
+      Object.values(provider.attribute_mapping).flatMap((c) =>
+        c === 'email' ? ['email', 'email_verified'] : [c],
+      ),
     );
   } catch (err) {
     // Signature, iss, aud, exp, nonce or the code exchange failed: nobody is signed in.
@@ -120,6 +124,7 @@ export async function oidcCallbackRoute(
       subject: result.subject,
       linkable: true,
       attributes: claimsToAttributes(result.claims),
+      unverified: unverifiedClaims(result.claims),
     },
     { ip: req.ip, requestId: req.id },
   );

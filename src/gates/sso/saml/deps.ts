@@ -10,6 +10,7 @@ export function samlDeps(app: App): SamlGateDeps {
       app.sso.startLogin(providerId, returnTo, { ...data, kind: 'saml' }),
     takeLogin: (id) => app.sso.takeLogin(id),
     complete: (login, ctx) => app.sso.complete(login, ctx),
+    refused: (providerId, refusal, ctx) => app.sso.recordRefusal(providerId, refusal, ctx),
     finish: (req, reply, outcome, returnTo) => finishLogin(app, req, reply, outcome, returnTo),
   };
 }

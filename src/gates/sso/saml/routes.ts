@@ -34,6 +34,12 @@ export interface SamlGateDeps {
   startLogin(providerId: number, returnTo: string | null, data: LoginProtocolData): Promise<string>;
   takeLogin(id: string): Promise<LoginRequest | undefined>;
   complete(login: VerifiedLogin, ctx: LoginContext): Promise<LoginOutcome>;
+  /** Audits a response refused before anyone was identified (sso.login, refused, reason). */
+  refused(
+    providerId: number,
+    refusal: { errorType: string; reason: string },
+    ctx: LoginContext,
+  ): Promise<void>;
   /** Signs in (session cookie, redirect to return_to) or renders the outcome's page. */
   finish(
     req: FastifyRequest,
@@ -148,8 +154,13 @@ export function samlRoutes(server: FastifyInstance, app: App, deps: SamlGateDeps
           });
         } catch (err) {
           if (!(err instanceof SamlRefusal)) throw err;
-          // The reason is for administrators (log); the person sees the catalogue's sentence.
+          // The reason is for administrators (log, audit); the person sees the catalogue's sentence.
           req.log.warn({ provider: provider.id, reason: err.reason }, 'SAML response refused');
+          await deps.refused(
+            provider.id,
+            { errorType: err.errorType, reason: err.reason },
+            { ip: req.ip, requestId: req.id },
+          );
           return deps.finish(
             req,
             reply,
