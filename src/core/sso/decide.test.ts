@@ -191,7 +191,7 @@ describe('first-login decision: 2. no account matches', () => {
       ),
     );
     assert.equal(d.kind === 'refuse' && d.errorType, 'sso_directories_present');
-    assert.match(d.reason, /outside what the sync brings in/);
+    assert.match(d.reason, /the sync does not bring it in: it is outside the base DN/);
   });
   it('2.3 directories present, entry in scope and synced → sign in and link (even with provisioning off)', () => {
     const entry = { externalId: 'u1', username: 'ada', fields: {}, profile: {}, active: true };

@@ -177,7 +177,7 @@ export function decide(f: DecisionFacts): Decision {
           };
         directoryNote = ` The directory ${lookup.directoryName} has the entry, but syncing it failed: ${lookup.reason ?? 'no account resulted'}.`;
       } else if (lookup.found) {
-        directoryNote = ` The directory ${lookup.directoryName} has an entry for ${who(f)}, but it is outside what the sync brings in (${lookup.why ?? 'its base DN, filter or sync group'}).`;
+        directoryNote = ` The directory ${lookup.directoryName} has an entry for ${who(f)}, but the sync does not bring it in: ${lookup.why ?? 'it is outside the base DN, the filter or the sync group'}.`;
       } else if (lookup.unavailable && lookup.unavailable.length > 0) {
         // Not knowing is not "not found": no redirect, no refusal that blames the person.
         return {
