@@ -206,6 +206,11 @@ const CATALOGUE = {
     message:
       'This sign-in could not be completed (it expired, was already used, or did not come from this site). Start again from the sign-in page.',
   },
+  sso_login_other_browser: {
+    status: 400,
+    message:
+      'This sign-in was started in another browser (or this browser did not keep the sign-in cookie), so it was not completed. Start again from the sign-in page in this browser, with cookies allowed for this site.',
+  },
   sso_idp_error: {
     status: 502,
     message:

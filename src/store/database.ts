@@ -30,6 +30,7 @@ import * as m0009 from './migrations/0009_identity_providers.ts';
 import * as m0010 from './migrations/0010_saml_replay.ts';
 import * as m0011 from './migrations/0011_scim.ts';
 import * as m0012 from './migrations/0012_imports_runner.ts';
+import * as m0015 from './migrations/0015_sso_browser_binding.ts';
 import { ensureTrigramIndex } from './search-index.ts';
 import { prepareLookups } from './prepared.ts';
 
@@ -114,6 +115,7 @@ class StaticMigrations implements MigrationProvider {
       '0010_saml_replay': { up: (db) => m0010.up(db) },
       '0011_scim': { up: (db) => m0011.up(db, caps) },
       '0012_imports_runner': { up: (db) => m0012.up(db) },
+      '0015_sso_browser_binding': { up: (db) => m0015.up(db) },
     });
   }
 }

@@ -384,8 +384,41 @@ test('refused: a response with a RelayState of another login (wrong InResponseTo
   const a = await saml.idpResponse(victim.username, victim.password);
   const b = await saml.idpResponse(victim.username, victim.password);
   const before = await counts();
-  await assertRefused(await saml.post({ ...a, RelayState: b.RelayState ?? '' }), before);
+  // b's browser (its cookie), so the check that refuses is InResponseTo, not the binding.
+  await assertRefused(
+    await saml.post({
+      ...a,
+      RelayState: b.RelayState ?? '',
+      ...(b.cookie ? { cookie: b.cookie } : {}),
+    }),
+    before,
+  );
 });
+
+// Login CSRF: an attacker's own real, valid response, auto-posted from the victim's browser.
+for (const [name, cookie] of [
+  ['no sign-in cookie', null],
+  ['another sign-in cookie', `gh_sso_browser=${'A'.repeat(43)}`],
+] as const) {
+  test(`refused: a valid response posted by another browser (${name})`, async () => {
+    const posted = await saml.idpResponse(victim.username, victim.password);
+    assert.ok(posted.cookie, 'GET /sso/{id}/login sets the browser binding cookie');
+    const before = await counts();
+    const res = await saml.post(posted, undefined, { cookie });
+    assert.equal(res.status, 400);
+    const page = await res.clone().text();
+    assert.match(page, /This sign-in started in another browser/);
+    assert.match(page, /Start again from the sign-in page in this browser/);
+    await assertRefused(res, before);
+    // Refused without taking the login: another browser cannot use up someone's sign-in.
+    const request = await server.app.store.db
+      .selectFrom('sso_login_requests')
+      .select('used_at')
+      .where('id', '=', posted.RelayState ?? '')
+      .executeTakeFirstOrThrow();
+    assert.equal(request.used_at, null);
+  });
+}
 
 test('refused: a response without RelayState (its login request cannot be found)', async () => {
   const a = await saml.idpResponse(victim.username, victim.password);

@@ -249,10 +249,25 @@ test('signed AuthnRequests: the IdP checks them with the certificate from our me
     location.searchParams.get('SigAlg'),
     'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
   );
-  // RelayState is the login request's id, not a cookie: the ACS POST is cross-site.
+  // RelayState is the login request's id; the one cookie binds the login to this browser
+  // (only its hash is stored), for /sso/ only. Plain HTTP here: Lax (None needs Secure).
   assert.match(location.searchParams.get('RelayState') ?? '', /^[A-Za-z0-9_-]{43}$/);
-  assert.deepEqual(start.headers.getSetCookie(), []);
-  const res = await c.post(await idp.login(location.toString(), p.username, p.password));
+  const cookies = start.headers.getSetCookie();
+  assert.equal(cookies.length, 1);
+  assert.match(
+    cookies[0] ?? '',
+    /^gh_sso_browser=[A-Za-z0-9_-]{43}; Max-Age=600; Path=\/sso\/; HttpOnly; SameSite=Lax$/,
+  );
+  const cookie = cookies[0]?.split(';')[0] ?? '';
+  const stored = await server.app.store.db
+    .selectFrom('sso_login_requests')
+    .select('browser_hash')
+    .where('id', '=', location.searchParams.get('RelayState') ?? '')
+    .executeTakeFirstOrThrow();
+  assert.match(stored.browser_hash ?? '', /^[0-9a-f]{64}$/);
+  assert.equal(stored.browser_hash?.includes(cookie.split('=')[1] ?? '-'), false);
+  const posted = await idp.login(location.toString(), p.username, p.password);
+  const res = await c.post({ ...posted, cookie });
   assert.equal(res.status, 303);
   assert.equal(await whoIsSignedIn(sessionCookie(res)), p.username);
   // The same IdP refuses an AuthnRequest whose signature was tampered with.

@@ -8,7 +8,7 @@
  * on that constraint, so it reads the facts again — the winner's account is now linked — and
  * signs in to it.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Store } from '../../store/database.ts';
 import type { PersonRow } from '../../store/schema.ts';
 import {
@@ -45,16 +45,21 @@ import {
   type LoginContext,
   type LoginOutcome,
   type LoginProtocolData,
-  type LoginRequest,
   type ProviderType,
+  type TakenLogin,
   type VerifiedLogin,
 } from './types.ts';
 
 /** How long a started login may take at the IdP. */
-const LOGIN_TTL_MS = 10 * 60_000;
+export const LOGIN_TTL_MS = 10 * 60_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 /** A refusal's reason in the audit log is a sentence, not a dump (library messages can be long). */
 const REASON_MAX = 500;
+
+/** The stored form of a browser's binding value: a leaked table row cannot be replayed as a cookie. */
+function browserHash(browser: string): string {
+  return createHash('sha256').update(browser).digest('hex');
+}
 
 /** A provisioning that lost a race (or met a taken value): read the facts again. */
 class LostRace extends Error {
@@ -97,6 +102,7 @@ export class SsoService {
       created_at: new Date(now).toISOString(),
       expires_at: new Date(now + LOGIN_TTL_MS).toISOString(),
       used_at: null,
+      browser_hash: browserHash(data.browser),
     });
     if (now - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = now;
@@ -109,10 +115,51 @@ export class SsoService {
     return id;
   }
 
-  /** Takes a started login once (atomic): a replay, a second tab or an expired one gets nothing. */
-  async takeLogin(id: string): Promise<LoginRequest | undefined> {
-    if (!/^[A-Za-z0-9_-]{20,100}$/.test(id)) return undefined;
-    return logins.takeLoginRequest(this.store.db, id, nowIso());
+  /**
+   * Takes a started login once (atomic), and only for the browser that started it: a replay,
+   * an expired login or a login brought back by another browser (login CSRF: an attacker's
+   * own login finished in the victim's browser) gets nothing, with the reason.
+   */
+  async takeLogin(id: string, browser: string | undefined): Promise<TakenLogin> {
+    if (!/^[A-Za-z0-9_-]{20,100}$/.test(id))
+      return {
+        ok: false,
+        why: 'unknown',
+        reason: 'The sign-in it answers is not one of this site.',
+      };
+    const now = nowIso();
+    const request =
+      browser === undefined
+        ? undefined
+        : await logins.takeLoginRequest(this.store.db, id, browserHash(browser), now);
+    if (request) return { ok: true, request };
+    const row = await logins.findLoginRequest(this.store.db, id);
+    if (!row)
+      return {
+        ok: false,
+        why: 'unknown',
+        reason: 'The sign-in it answers is not one of this site.',
+      };
+    if (row.used_at !== null)
+      return {
+        ok: false,
+        why: 'used',
+        reason: 'The sign-in it answers was already completed (a replay or a second submission).',
+      };
+    if (row.expires_at <= now)
+      return {
+        ok: false,
+        why: 'expired',
+        reason: `The sign-in it answers expired at ${row.expires_at}.`,
+      };
+    return {
+      ok: false,
+      why: 'other_browser',
+      reason:
+        browser === undefined
+          ? 'The browser that brought the answer back has no sign-in cookie of this site: it is not the browser that started the sign-in (or it blocks the cookie).'
+          : 'The browser that brought the answer back is not the one that started the sign-in (its sign-in cookie differs).',
+    };
   }
 
   // ---- the first-login decision -------------------------------------------------------
@@ -145,11 +192,17 @@ export class SsoService {
             : taken.includes('email_key')
               ? `the email ${mapped.email ?? ''}`
               : 'a unique value';
-          return this.refuse(provider, login, ctx, {
-            kind: 'refuse',
-            errorType: 'sso_provision_failed',
-            reason: `An account would be created, but another account already has ${what} and does not match this login (matching is by ${provider.match_by.join(' then ') || 'linked identity only'}).`,
-          });
+          return this.refuse(
+            provider,
+            login,
+            ctx,
+            {
+              kind: 'refuse',
+              errorType: 'sso_provision_failed',
+              reason: `An account would be created, but another account already has ${what} and does not match this login (matching is by ${provider.match_by.join(' then ') || 'linked identity only'}${mapped.unverified.length > 0 ? `; ${provider.name} did not mark the ${mapped.unverified.join(' and ')} verified` : ''}).`,
+            },
+            mapped,
+          );
         }
         try {
           return await this.provision(provider, login, mapped, d.reason, ctx);

@@ -131,7 +131,17 @@ export interface LoginRequest {
   created_at: string;
   expires_at: string;
   used_at: string | null;
+  browser_hash: string | null;
 }
+
+/**
+ * Taking a login back at the callback / ACS: the request, or why not (for the person's
+ * page and the audit). `other_browser`: the login exists but was started by a browser
+ * without this one's binding cookie — a login CSRF, or cookies blocked.
+ */
+export type TakenLogin =
+  | { ok: true; request: LoginRequest }
+  | { ok: false; why: 'unknown' | 'used' | 'expired' | 'other_browser'; reason: string };
 
 /** What a gate stores with a login it starts. */
 export interface LoginProtocolData {
@@ -139,6 +149,8 @@ export interface LoginProtocolData {
   oidcState?: string;
   oidcNonce?: string;
   oidcCodeVerifier?: string;
+  /** The browser's binding value (its cookie); only its hash is stored. */
+  browser: string;
 }
 
 /** The provider key of an IdP's identity links in external_identities. */
