@@ -361,3 +361,24 @@ test('metadata from a URL is fetched again after a day: an IdP certificate rollo
   assert.deepEqual(after.certificates, config.certificates);
   assert.ok(Date.now() - Date.parse(after.metadata_fetched_at) < 60_000);
 });
+
+test('sign-out after a SAML sign-in goes to the provider logout URL (regression: SAML set no provider cookie)', async () => {
+  const c = await connectSaml(server, idp, {
+    provider: { logout_url: 'https://idp.example/logout' },
+  });
+  const p = idpPerson('out');
+  const res = await c.post(await c.idpResponse(p.username, p.password));
+  assert.equal(res.status, 303);
+  const cookies = res.headers
+    .getSetCookie()
+    .map((x) => x.split(';')[0])
+    .join('; ');
+  assert.match(cookies, new RegExp(`gh_sso_idp=${c.providerId}`));
+  const out = await fetch(`${server.url}/sso/logout`, {
+    redirect: 'manual',
+    headers: { cookie: cookies },
+  });
+  assert.equal(out.status, 303);
+  assert.equal(out.headers.get('location'), 'https://idp.example/logout');
+  assert.equal(await whoIsSignedIn(sessionCookie(res)), null);
+});
