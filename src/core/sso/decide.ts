@@ -88,7 +88,9 @@ export type RefusalType =
   | 'sso_ambiguous_match'
   | 'sso_identity_conflict'
   | 'sso_attribute_missing'
-  | 'sso_provision_failed';
+  | 'sso_provision_failed'
+  /** Not the decision's: the service's, when the IdP's further claims cannot be read. */
+  | 'sso_idp_error';
 
 function who(f: DecisionFacts): string {
   return f.identity.username ?? f.identity.email ?? f.identity.subject ?? 'this person';

@@ -164,14 +164,42 @@ export class SsoService {
 
   // ---- the first-login decision -------------------------------------------------------
 
-  async complete(login: VerifiedLogin, ctx: LoginContext = {}): Promise<LoginOutcome> {
-    const provider = await this.providers.find(login.providerId);
+  /**
+   * Decides and carries out one login. `known` is the provider as the gate just read it
+   * (spares reading it again); otherwise it is read here.
+   */
+  async complete(
+    loginIn: VerifiedLogin,
+    ctx: LoginContext = {},
+    known?: IdentityProvider,
+  ): Promise<LoginOutcome> {
+    let login = loginIn;
+    const provider =
+      known?.id === login.providerId ? known : await this.providers.find(login.providerId);
     if (!provider)
       return this.refuse(null, login, ctx, {
         kind: 'refuse',
         errorType: 'sso_provider_disabled',
         reason: `No identity provider has id ${login.providerId}.`,
       });
+    if (login.moreAttributes) {
+      const linked =
+        login.linkable &&
+        (await personForIdentity(this.store.db, idpProvider(provider.id), login.subject)) !==
+          undefined;
+      if (!linked) {
+        try {
+          const { moreAttributes: _asked, ...rest } = login;
+          login = { ...rest, ...(await login.moreAttributes()) };
+        } catch (err) {
+          return this.refuse(provider, login, ctx, {
+            kind: 'refuse',
+            errorType: 'sso_idp_error',
+            reason: `The identity provider's further claims (userinfo) could not be read: ${err instanceof Error ? err.message : String(err)}`,
+          });
+        }
+      }
+    }
     const mapped = mapAttributes(provider.attribute_mapping, login);
     const subject = login.linkable ? login.subject : null;
     let taken: string[] = [];

@@ -21,6 +21,13 @@ export interface VerifiedLogin {
    * is not true). Their values may fill a new account's fields, but never match an account.
    */
   unverified?: string[];
+  /**
+   * The rest of the IdP's claims when they cost another request (OIDC userinfo): asked for
+   * only when no identity is linked yet (matching, a directory lookup or provisioning need
+   * them); a linked sign-in needs only the verified subject. The answer replaces
+   * `attributes` and `unverified`. A throw refuses the login (sso_idp_error).
+   */
+  moreAttributes?: () => Promise<{ attributes: Record<string, string[]>; unverified: string[] }>;
 }
 
 export type LoginOutcome =

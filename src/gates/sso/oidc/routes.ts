@@ -12,14 +12,7 @@ import { isOidc, type OidcIdentityProvider } from '../../../core/sso/types.ts';
 import { bindBrowser, browserOf } from '../browser-binding.ts';
 import { finishLogin } from '../finish.ts';
 import { oidcEndpoints } from '../urls.ts';
-import {
-  claimsToAttributes,
-  newOidcSecrets,
-  oidcAuthorizationUrl,
-  oidcCallback,
-  oidcConfiguration,
-  unverifiedClaims,
-} from './client.ts';
+import { newOidcSecrets, oidcAuthorizationUrl, oidcCallback, oidcConfiguration } from './client.ts';
 
 export function publicBase(app: App, req: FastifyRequest): string {
   return app.config.publicUrl ?? `${req.protocol}://${req.host}`;
@@ -151,15 +144,32 @@ export async function oidcCallbackRoute(
       reason: `The OpenID Provider's answer did not verify: ${(err as Error).message}`,
     });
   }
+  const more = result.withUserInfo;
   const outcome = await app.sso.complete(
     {
       providerId: provider.id,
       subject: result.subject,
       linkable: true,
-      attributes: claimsToAttributes(result.claims),
-      unverified: unverifiedClaims(result.claims),
+      attributes: result.claims.attributes,
+      unverified: result.claims.unverified,
+      ...(more
+        ? {
+            moreAttributes: async () => {
+              try {
+                return await more();
+              } catch (err) {
+                req.log.warn(
+                  { provider: provider.id, err: (err as Error).message },
+                  'OIDC userinfo failed',
+                );
+                throw err;
+              }
+            },
+          }
+        : {}),
     },
     { ip: req.ip, requestId: req.id },
+    provider,
   );
   return finishLogin(app, req, reply, outcome, request.return_to, provider.id);
 }

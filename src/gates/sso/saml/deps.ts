@@ -9,7 +9,7 @@ export function samlDeps(app: App): SamlGateDeps {
     startLogin: (providerId, returnTo, data) =>
       app.sso.startLogin(providerId, returnTo, { ...data, kind: 'saml' }),
     takeLogin: (id, browser) => app.sso.takeLogin(id, browser),
-    complete: (login, ctx) => app.sso.complete(login, ctx),
+    complete: (login, ctx, provider) => app.sso.complete(login, ctx, provider),
     refused: (providerId, refusal, ctx) => app.sso.recordRefusal(providerId, refusal, ctx),
     finish: (req, reply, outcome, returnTo, providerId) =>
       finishLogin(app, req, reply, outcome, returnTo, providerId),

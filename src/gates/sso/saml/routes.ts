@@ -37,7 +37,12 @@ export interface SamlGateDeps {
   startLogin(providerId: number, returnTo: string | null, data: LoginProtocolData): Promise<string>;
   /** Takes the login for the browser bringing the answer (its binding value, if any). */
   takeLogin(id: string, browser: string | undefined): Promise<TakenLogin>;
-  complete(login: VerifiedLogin, ctx: LoginContext): Promise<LoginOutcome>;
+  /** The first-login decision; `provider` as just read here (not read again). */
+  complete(
+    login: VerifiedLogin,
+    ctx: LoginContext,
+    provider?: IdentityProvider,
+  ): Promise<LoginOutcome>;
   /** Audits a response refused before anyone was identified (sso.login, refused, reason). */
   refused(
     providerId: number,
@@ -177,7 +182,11 @@ export function samlRoutes(server: FastifyInstance, app: App, deps: SamlGateDeps
             null,
           );
         }
-        const outcome = await deps.complete(verified.login, { ip: req.ip, requestId: req.id });
+        const outcome = await deps.complete(
+          verified.login,
+          { ip: req.ip, requestId: req.id },
+          provider,
+        );
         return deps.finish(req, reply, outcome, verified.request?.return_to ?? null, provider.id);
       },
     );
