@@ -32,7 +32,7 @@ const LOGINS = process.env.BENCH_QUICK === '1' ? 400 : 1500;
 const NS_A = 'urn:oasis:names:tc:SAML:2.0:assertion';
 
 /** The template with a fresh assertion ID and InResponseTo, signed with the IdP's key. */
-function variant(template: string, requestId: string, key: string, cert: string): string {
+export function variant(template: string, requestId: string, key: string, cert: string): string {
   const doc = new DOMParser().parseFromString(template, 'text/xml');
   for (const s of Array.from(
     doc.getElementsByTagNameNS('http://www.w3.org/2000/09/xmldsig#', 'Signature'),
@@ -134,7 +134,8 @@ export async function run(log: (line: string) => void): Promise<RatioRow[]> {
         product: Math.round(f.value),
         baseline: Math.round(f.baseline),
         unit: 'logins/s',
-        note: "baseline: the same server's password sign-ins (POST /api/session, argon2id) at 4 connections; both loads run in this process beside the server",
+        cpuPerOp: f.cpuPerOp,
+        note: `baseline: the same server's password sign-ins (POST /api/session, argon2id) at 4 connections, in alternating segments; both loads run in this process beside the server; segment rates ${f.spread.product} logins/s, baseline ${f.spread.baseline}`,
       }),
     );
   }

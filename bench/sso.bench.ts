@@ -134,7 +134,8 @@ export async function run(log: (line: string) => void): Promise<RatioRow[]> {
         product: Math.round(f.value),
         baseline: Math.round(f.baseline),
         unit: 'logins/s',
-        note: "baseline: the same server's password sign-ins (POST /api/session, argon2id) at 4 connections; the code exchange goes to a real oidc-provider in this process",
+        cpuPerOp: f.cpuPerOp,
+        note: `baseline: the same server's password sign-ins (POST /api/session, argon2id) at 4 connections, in alternating segments; the code exchange goes to a real oidc-provider in this process (its CPU counts on the product's side); segment rates ${f.spread.product} logins/s, baseline ${f.spread.baseline}`,
       }),
     );
   }

@@ -1,8 +1,8 @@
 /**
  * What the SSO benchmarks share (bench/sso.bench.ts for OIDC, bench/saml.bench.ts for SAML):
  * one in-process Gatehouse server on a fresh database with a password account, and the
- * measure itself — a fixed number of prepared logins at 4 connections, then the same
- * server's password sign-ins (POST /api/session, argon2id) for the baseline. Each login is
+ * measure itself — prepared logins at 4 connections, alternating with the same server's
+ * password sign-ins (POST /api/session, argon2id), the baseline. Each login is
  * single use (a code and state, or a response and its login request), so they are prepared
  * before the load; every one carries the browser binding cookie of the browser that
  * started it, as a real browser would.
@@ -16,9 +16,9 @@ import { createAdministrator } from '../../src/bootstrap.ts';
 import { SYSTEM_ACTOR } from '../../src/core/context.ts';
 import { freshDatabase } from '../../test/helpers/engine.ts';
 import type { Engine } from './people.ts';
+import { alternate, ownCpuMs, spread, type Side } from './alternate.ts';
 
 export const CONNECTIONS = 4;
-export const SIGNIN_SECONDS = process.env.BENCH_QUICK === '1' ? 3 : 8;
 const PASSWORD_USER = { username: 'benchadmin', password: 'bench-password-1' };
 
 export interface SsoFigure {
@@ -28,6 +28,10 @@ export interface SsoFigure {
   /** The same server's password sign-ins/s. */
   baseline: number;
   ratio: number;
+  /** CPU ms of this process per login and per password sign-in. */
+  cpuPerOp: { product: number; baseline: number };
+  /** Per-segment rates, "min–max". */
+  spread: { product: string; baseline: string };
 }
 
 export interface BenchServer {
@@ -84,25 +88,29 @@ export interface PreparedLogin {
   body?: string;
 }
 
-/**
- * Completes every prepared login at CONNECTIONS connections (each must answer 303 with a
- * session), then measures password sign-ins on the same server for the baseline.
- */
-export async function measureBesideSignIns(
-  s: BenchServer,
-  logins: PreparedLogin[],
-  name: string,
-): Promise<SsoFigure> {
+const QUICK = process.env.BENCH_QUICK === '1';
+/** Alternating segments (bench/lib/alternate.ts): the machine's load falls on both sides. */
+const ROUNDS = QUICK ? 4 : 6;
+const SEGMENT_SECONDS = QUICK ? 1.5 : 2.5;
+
+/** Completes these prepared logins at CONNECTIONS connections; each must end in a session. */
+async function loginSegment(s: BenchServer, logins: PreparedLogin[], name: string) {
   let next = 0;
-  const sessionsBefore = (await s.app.store.db.selectFrom('sessions').select('id').execute())
-    .length;
+  const db = s.app.store.db;
+  const sessionsBefore = (await db.selectFrom('sessions').select('id').execute()).length;
+  const cpu0 = ownCpuMs();
   const t0 = performance.now();
+  // autocannon ends an `amount` run at its next one-second tick: time the last answer instead.
+  let last = t0;
   const r = await load({
     url: s.url,
     connections: CONNECTIONS,
     amount: logins.length,
     requests: [
       {
+        onResponse: () => {
+          last = performance.now();
+        },
         setupRequest: (req) => {
           const l = logins[next++]!;
           return {
@@ -122,21 +130,26 @@ export async function measureBesideSignIns(
       },
     ],
   });
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = (last - t0) / 1000;
+  const cpuMs = ownCpuMs() - cpu0;
   if (r['3xx'] !== logins.length || r.errors > 0)
     throw new Error(
       `${name}: ${r['3xx']} of ${logins.length} redirects, ${r['4xx']} 4xx, ${r['5xx']} 5xx, ${r.errors} errors`,
     );
-  const sessions = (await s.app.store.db.selectFrom('sessions').select('id').execute()).length;
+  const sessions = (await db.selectFrom('sessions').select('id').execute()).length;
   if (sessions - sessionsBefore < logins.length)
     throw new Error(
       `${name}: only ${sessions - sessionsBefore} sessions for ${logins.length} logins`,
     );
+  return { ops: logins.length, seconds, cpuMs };
+}
 
+async function signInSegment(s: BenchServer, seconds: number) {
+  const cpu0 = ownCpuMs();
   const p = await load({
     url: s.url,
     connections: CONNECTIONS,
-    duration: SIGNIN_SECONDS,
+    duration: seconds,
     requests: [
       {
         method: 'POST',
@@ -148,7 +161,38 @@ export async function measureBesideSignIns(
   });
   if (p.non2xx > 0 || p.errors > 0)
     throw new Error(`sign-in: ${p.non2xx} non-2xx, ${p.errors} errors`);
-  const value = logins.length / seconds;
-  const baseline = p.requests.total / SIGNIN_SECONDS;
-  return { name, value, baseline, ratio: value / baseline };
+  return { ops: p.requests.total, seconds, cpuMs: ownCpuMs() - cpu0 };
+}
+
+/**
+ * The prepared logins against the same server's password sign-ins, in alternating segments
+ * after a warm-up of each: the logins split into ROUNDS + 1 slices (the first warms up), each
+ * sign-in segment SEGMENT_SECONDS long. CPU is this process's (server, and the in-process
+ * IdP and load generator alike, on both sides).
+ */
+export async function measureBesideSignIns(
+  s: BenchServer,
+  logins: PreparedLogin[],
+  name: string,
+): Promise<SsoFigure> {
+  const per = Math.floor(logins.length / (ROUNDS + 1));
+  if (per < CONNECTIONS) throw new Error(`${name}: too few prepared logins for ${ROUNDS} rounds`);
+  let slice = 0;
+  const product: Side = {
+    segment: () => loginSegment(s, logins.slice(per * slice, per * ++slice), name),
+  };
+  const baseline: Side = { segment: (seconds) => signInSegment(s, seconds) };
+  const { product: p, baseline: b } = await alternate(product, baseline, {
+    warmupSeconds: 1,
+    segmentSeconds: SEGMENT_SECONDS,
+    rounds: ROUNDS,
+  });
+  return {
+    name,
+    value: p.rate,
+    baseline: b.rate,
+    ratio: p.rate / b.rate,
+    cpuPerOp: { product: p.cpuPerOp, baseline: b.cpuPerOp },
+    spread: { product: spread(p.rates), baseline: spread(b.rates) },
+  };
 }
