@@ -7,7 +7,9 @@
  *
  * Each callback carries its own authorization code and state (both single use), prepared by
  * walking the real authorize → interaction → redirect chain before the load starts; the
- * harness is bench/lib/sso.ts, shared with the SAML bench.
+ * harness is bench/lib/sso.ts, shared with the SAML bench. Figure 2: 20 first logins of one
+ * new person at once make one account; the time until all 20 are answered, beside 20
+ * password sign-ins at once.
  */
 import { SYSTEM_ACTOR } from '../src/core/context.ts';
 import { startOidcProvider } from '../test/helpers/oidc-provider.ts';
@@ -16,6 +18,7 @@ import {
   bindingCookie,
   CONNECTIONS,
   measureBesideSignIns,
+  PASSWORD_USER,
   startBenchServer,
   type PreparedLogin,
   type SsoFigure,
@@ -58,10 +61,44 @@ async function prepareLogin(
   throw new Error('the OpenID Provider did not redirect back');
 }
 
+const PARALLEL = 20;
+
+/**
+ * All first logins at once (one connection each), and as many password sign-ins at once on
+ * the same server for the baseline: the time until the last one is answered, in ms. Every
+ * login must end signed in (303), the account being one.
+ */
+async function parallelFirstLogins(
+  url: string,
+  logins: PreparedLogin[],
+): Promise<{ ms: number; baselineMs: number }> {
+  const t0 = performance.now();
+  const answers = await Promise.all(
+    logins.map((l) => fetch(url + l.path, { redirect: 'manual', headers: { cookie: l.cookie } })),
+  );
+  const ms = performance.now() - t0;
+  const statuses = answers.map((a) => a.status);
+  if (statuses.some((x) => x !== 303))
+    throw new Error(`parallel first logins answered ${statuses.join(' ')}`);
+  const t1 = performance.now();
+  const signIns = await Promise.all(
+    logins.map(() =>
+      fetch(`${url}/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(PASSWORD_USER),
+      }),
+    ),
+  );
+  const baselineMs = performance.now() - t1;
+  if (signIns.some((a) => a.status !== 200)) throw new Error('parallel sign-ins failed');
+  return { ms, baselineMs };
+}
+
 export async function measureOidc(
   engine: Engine,
   log: (line: string) => void = () => {},
-): Promise<SsoFigure> {
+): Promise<SsoFigure & { parallel: { ms: number; baselineMs: number } }> {
   const op = await startOidcProvider();
   const s = await startBenchServer(engine);
   try {
@@ -112,11 +149,36 @@ export async function measureOidc(
     log(`${engine}: preparing ${LOGINS} OIDC callbacks…`);
     const logins: PreparedLogin[] = [];
     for (let i = 0; i < LOGINS; i++) logins.push(await prepareLogin(s.url, p.id, opJar, bind));
-    return await measureBesideSignIns(
+    const figure = await measureBesideSignIns(
       s,
       logins,
       `OIDC logins/s at ${CONNECTIONS} connections (${engine})`,
     );
+
+    // Figure 2: 20 first logins of one new person at once (a double click, several tabs).
+    op.addAccount({
+      sub: 'bench-par',
+      claims: {
+        preferred_username: 'benchpar',
+        email: 'benchpar@example.org',
+        email_verified: true,
+        given_name: 'P',
+        family_name: 'S',
+      },
+    });
+    op.nextLogin('bench-par');
+    const parJar = new Map<string, string>();
+    const firsts: PreparedLogin[] = [];
+    for (let i = 0; i < PARALLEL; i++) firsts.push(await prepareLogin(s.url, p.id, parJar, bind));
+    const parallel = await parallelFirstLogins(s.url, firsts);
+    const made = await s.app.store.db
+      .selectFrom('people')
+      .select('id')
+      .where('username_key', '=', 'benchpar')
+      .execute();
+    if (made.length !== 1)
+      throw new Error(`${PARALLEL} parallel first logins made ${made.length} accounts`);
+    return { ...figure, parallel };
   } finally {
     await s.close();
     await op.close();
@@ -136,6 +198,14 @@ export async function run(log: (line: string) => void): Promise<RatioRow[]> {
         unit: 'logins/s',
         cpuPerOp: f.cpuPerOp,
         note: `baseline: the same server's password sign-ins (POST /api/session, argon2id) at 4 connections, in alternating segments; the code exchange goes to a real oidc-provider in this process (its CPU counts on the product's side); segment rates ${f.spread.product} logins/s, baseline ${f.spread.baseline}`,
+      }),
+      ratioRow({
+        figure: `${PARALLEL} parallel first logins of one new person (OIDC): time until all are answered, one account`,
+        engine,
+        product: Math.round(f.parallel.ms),
+        baseline: Math.round(f.parallel.baselineMs),
+        unit: 'ms',
+        note: `baseline: ${PARALLEL} password sign-ins at once on the same server; exactly one account was made (checked)`,
       }),
     );
   }

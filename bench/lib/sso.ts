@@ -19,7 +19,7 @@ import type { Engine } from './people.ts';
 import { alternate, ownCpuMs, spread, type Side } from './alternate.ts';
 
 export const CONNECTIONS = 4;
-const PASSWORD_USER = { username: 'benchadmin', password: 'bench-password-1' };
+export const PASSWORD_USER = { username: 'benchadmin', password: 'bench-password-1' };
 
 export interface SsoFigure {
   name: string;
