@@ -173,6 +173,40 @@ describe('SSO just-in-time directory sync (OpenLDAP + OpenID Provider)', () => {
     assert.equal(count.length, 1);
   });
 
+  it('parallel first logins of one directory person: one account, every login signed in', async () => {
+    await t.addUser(
+      { uid: 'rita', givenName: 'Rita', sn: 'Ldap', mail: 'rita@example.test' },
+      'staff',
+    );
+    // Through the core (the OIDC checks are the gate's, tested above): ten at once.
+    const outs = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        s.app.sso.complete({
+          providerId: idpId,
+          subject: 'op-rita',
+          linkable: true,
+          attributes: { preferred_username: ['rita'], email: ['rita@example.test'] },
+        }),
+      ),
+    );
+    assert.deepEqual(
+      outs.map((o) => o.outcome),
+      Array.from({ length: 10 }, () => 'signed_in'),
+      JSON.stringify(outs.filter((o) => o.outcome !== 'signed_in')),
+    );
+    const ids = new Set(outs.map((o) => (o.outcome === 'signed_in' ? o.personId : -1)));
+    assert.equal(ids.size, 1);
+    const rows = await s.app.store.db
+      .selectFrom('people')
+      .select(['id', 'origin'])
+      .where('username_key', '=', 'rita')
+      .execute();
+    assert.deepEqual(
+      rows.map((r) => r.origin),
+      ['ldap'],
+    );
+  });
+
   it("an entry outside the sync's base DN: refused, and the page and the audit say why", async () => {
     const end = await signIn('op-otto');
     assert.equal(end.status, 403, end.text);

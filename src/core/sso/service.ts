@@ -206,8 +206,21 @@ export class SsoService {
     for (let attempt = 0; attempt < 3; attempt++) {
       const facts = await this.facts(provider, subject, mapped);
       let d = decide(facts);
-      if (d.kind === 'lookup_directories')
-        d = decide(await this.withDirectoryLookup(facts, ctx, false));
+      if (d.kind === 'lookup_directories') {
+        const looked = await this.withDirectoryLookup(facts, ctx, false);
+        const jit = looked.directoryLookup;
+        // Two first logins of one directory person at once: both sync the entry, one insert
+        // wins and the other's fails on the unique keys. Deciding again finds the account.
+        if (
+          typeof jit === 'object' &&
+          jit.found &&
+          jit.inScope &&
+          jit.personId === null &&
+          attempt < 2
+        )
+          continue;
+        d = decide(looked);
+      }
       if (d.kind === 'sign_in') {
         const done = await this.signIn(provider, login, mapped, d, ctx);
         if (done) return done;
