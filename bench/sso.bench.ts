@@ -6,91 +6,103 @@
  * argon2, so expect several times more.
  *
  * Each callback carries its own authorization code and state (both single use), prepared by
- * walking the real authorize → interaction → redirect chain before the load starts.
+ * walking the real authorize → interaction → redirect chain before the load starts; the
+ * harness is bench/lib/sso.ts, shared with the SAML bench. Figure 2: 20 first logins of one
+ * new person at once make one account; the time until all 20 are answered, beside 20
+ * password sign-ins at once.
  */
-import type { AddressInfo } from 'node:net';
-import autocannon from 'autocannon';
-import { loadConfig } from '../src/config.ts';
-import { createApp } from '../src/app.ts';
-import { buildServer } from '../src/server.ts';
-import { createAdministrator } from '../src/bootstrap.ts';
 import { SYSTEM_ACTOR } from '../src/core/context.ts';
-import { freshDatabase } from '../test/helpers/engine.ts';
 import { startOidcProvider } from '../test/helpers/oidc-provider.ts';
 import { ENGINES, type Engine } from './lib/people.ts';
+import {
+  bindingCookie,
+  CONNECTIONS,
+  measureBesideSignIns,
+  PASSWORD_USER,
+  startBenchServer,
+  type PreparedLogin,
+  type SsoFigure,
+} from './lib/sso.ts';
 import { ratioRow, type RatioRow } from './lib/types.ts';
 
 export const title = 'OIDC logins (callback to session) beside password sign-ins';
 export const timeoutMs = 10 * 60_000;
 
-const CONNECTIONS = 4;
 const LOGINS = process.env.BENCH_QUICK === '1' ? 300 : 1000;
-const SIGNIN_SECONDS = process.env.BENCH_QUICK === '1' ? 3 : 8;
 
-export interface SsoFigure {
-  name: string;
-  /** OIDC logins/s (callback to session cookie). */
-  value: number;
-  /** The same server's password sign-ins/s. */
-  baseline: number;
-  ratio: number;
-}
-
-function load(opts: autocannon.Options): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    autocannon(opts, (err, result) => (err ? reject(err as Error) : resolve(result)));
+/** Starts a login (as the browser holding `bind`) and walks the OP's redirects back to us. */
+async function prepareLogin(
+  url: string,
+  providerId: number,
+  opJar: Map<string, string>,
+  bind: { cookie?: string },
+): Promise<PreparedLogin> {
+  const start = await fetch(`${url}/sso/${providerId}/login`, {
+    redirect: 'manual',
+    headers: bind.cookie ? { cookie: bind.cookie } : {},
   });
-}
-
-/** Walks from our login start to the OP's redirect back; returns the callback path. */
-async function callbackPath(
-  start: string,
-  ours: string,
-  jar: Map<string, string>,
-): Promise<string> {
-  let url = start;
+  bind.cookie ??= bindingCookie(start);
+  let next = new URL(start.headers.get('location') ?? '', url).href;
   for (let hop = 0; hop < 10; hop++) {
-    const sameOp = !url.startsWith(ours);
-    const res = await fetch(url, {
+    if (next.startsWith(`${url}/sso/`) && next.includes('/callback'))
+      return { method: 'GET', path: next.slice(url.length), cookie: bind.cookie ?? '' };
+    const res = await fetch(next, {
       redirect: 'manual',
-      headers: sameOp ? { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } : {},
+      headers: { cookie: [...opJar].map(([k, v]) => `${k}=${v}`).join('; ') },
     });
-    if (sameOp)
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(';');
-        const i = pair!.indexOf('=');
-        jar.set(pair!.slice(0, i), pair!.slice(i + 1));
-      }
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair!.indexOf('=');
+      opJar.set(pair!.slice(0, i), pair!.slice(i + 1));
+    }
     await res.arrayBuffer();
-    const next = new URL(res.headers.get('location') ?? '', url).href;
-    if (next.startsWith(`${ours}/sso/`) && next.includes('/callback'))
-      return next.slice(ours.length);
-    url = next;
+    next = new URL(res.headers.get('location') ?? '', next).href;
   }
   throw new Error('the OpenID Provider did not redirect back');
+}
+
+const PARALLEL = 20;
+
+/**
+ * All first logins at once (one connection each), and as many password sign-ins at once on
+ * the same server for the baseline: the time until the last one is answered, in ms. Every
+ * login must end signed in (303), the account being one.
+ */
+async function parallelFirstLogins(
+  url: string,
+  logins: PreparedLogin[],
+): Promise<{ ms: number; baselineMs: number }> {
+  const t0 = performance.now();
+  const answers = await Promise.all(
+    logins.map((l) => fetch(url + l.path, { redirect: 'manual', headers: { cookie: l.cookie } })),
+  );
+  const ms = performance.now() - t0;
+  const statuses = answers.map((a) => a.status);
+  if (statuses.some((x) => x !== 303))
+    throw new Error(`parallel first logins answered ${statuses.join(' ')}`);
+  const t1 = performance.now();
+  const signIns = await Promise.all(
+    logins.map(() =>
+      fetch(`${url}/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(PASSWORD_USER),
+      }),
+    ),
+  );
+  const baselineMs = performance.now() - t1;
+  if (signIns.some((a) => a.status !== 200)) throw new Error('parallel sign-ins failed');
+  return { ms, baselineMs };
 }
 
 export async function measureOidc(
   engine: Engine,
   log: (line: string) => void = () => {},
-): Promise<SsoFigure> {
+): Promise<SsoFigure & { parallel: { ms: number; baselineMs: number } }> {
   const op = await startOidcProvider();
-  const db = await freshDatabase(engine);
-  const app = await createApp(
-    loadConfig({
-      LOG_LEVEL: 'silent',
-      GATEHOUSE_SECRET_KEY: '5d'.repeat(32),
-      GATEHOUSE_SIGNIN_RATE_PER_MINUTE: '1000000',
-      GATEHOUSE_SSO_RATE_PER_MINUTE: '1000000',
-      ...db.env,
-    }),
-  );
-  const server = await buildServer(app, { logger: false });
-  await server.listen({ port: 0, host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
+  const s = await startBenchServer(engine);
   try {
-    await createAdministrator(app, SYSTEM_ACTOR, 'benchadmin', 'bench-password-1');
-    const p = await app.sso.providers.create(SYSTEM_ACTOR, {
+    const p = await s.app.sso.providers.create(SYSTEM_ACTOR, {
       type: 'oidc',
       name: 'Bench OP',
       issuer: op.issuer,
@@ -108,7 +120,7 @@ export async function measureOidc(
       {
         client_id: 'bench',
         client_secret: 'bench-secret-0123456789abcdef0123',
-        redirect_uris: [`${url}/sso/${p.id}/callback`],
+        redirect_uris: [`${s.url}/sso/${p.id}/callback`],
         grant_types: ['authorization_code'],
         response_types: ['code'],
       },
@@ -118,64 +130,57 @@ export async function measureOidc(
       claims: {
         preferred_username: 'bench1',
         email: 'bench1@example.org',
+        email_verified: true,
         given_name: 'B',
         family_name: 'S',
       },
     });
     op.nextLogin('bench-1');
-    const jar = new Map<string, string>();
+    const opJar = new Map<string, string>();
+    const bind: { cookie?: string } = {};
     // The first login provisions; the measured ones sign in through the link.
-    const first = await fetch(url + (await callbackPath(`${url}/sso/${p.id}/login`, url, jar)), {
+    const first = await prepareLogin(s.url, p.id, opJar, bind);
+    const firstRes = await fetch(s.url + first.path, {
       redirect: 'manual',
+      headers: { cookie: first.cookie },
     });
-    if (first.status !== 303) throw new Error(`first login answered ${first.status}`);
+    if (firstRes.status !== 303) throw new Error(`first login answered ${firstRes.status}`);
 
     log(`${engine}: preparing ${LOGINS} OIDC callbacks…`);
-    const paths: string[] = [];
-    for (let i = 0; i < LOGINS; i++)
-      paths.push(await callbackPath(`${url}/sso/${p.id}/login`, url, jar));
+    const logins: PreparedLogin[] = [];
+    for (let i = 0; i < LOGINS; i++) logins.push(await prepareLogin(s.url, p.id, opJar, bind));
+    const figure = await measureBesideSignIns(
+      s,
+      logins,
+      `OIDC logins/s at ${CONNECTIONS} connections (${engine})`,
+    );
 
-    let next = 0;
-    const t0 = performance.now();
-    const r = await load({
-      url,
-      connections: CONNECTIONS,
-      amount: LOGINS,
-      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[next++]! }) }],
+    // Figure 2: 20 first logins of one new person at once (a double click, several tabs).
+    op.addAccount({
+      sub: 'bench-par',
+      claims: {
+        preferred_username: 'benchpar',
+        email: 'benchpar@example.org',
+        email_verified: true,
+        given_name: 'P',
+        family_name: 'S',
+      },
     });
-    const seconds = (performance.now() - t0) / 1000;
-    if (r['3xx'] !== LOGINS || r.errors > 0)
-      throw new Error(
-        `OIDC: ${r['3xx']} of ${LOGINS} redirects, ${r['4xx']} 4xx, ${r['5xx']} 5xx, ${r.errors} errors`,
-      );
-
-    const s = await load({
-      url,
-      connections: CONNECTIONS,
-      duration: SIGNIN_SECONDS,
-      requests: [
-        {
-          method: 'POST',
-          path: '/api/session',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ username: 'benchadmin', password: 'bench-password-1' }),
-        },
-      ],
-    });
-    if (s.non2xx > 0 || s.errors > 0)
-      throw new Error(`sign-in: ${s.non2xx} non-2xx, ${s.errors} errors`);
-    const value = LOGINS / seconds;
-    const baseline = s.requests.total / SIGNIN_SECONDS;
-    return {
-      name: `OIDC logins/s at ${CONNECTIONS} connections (${engine})`,
-      value,
-      baseline,
-      ratio: value / baseline,
-    };
+    op.nextLogin('bench-par');
+    const parJar = new Map<string, string>();
+    const firsts: PreparedLogin[] = [];
+    for (let i = 0; i < PARALLEL; i++) firsts.push(await prepareLogin(s.url, p.id, parJar, bind));
+    const parallel = await parallelFirstLogins(s.url, firsts);
+    const made = await s.app.store.db
+      .selectFrom('people')
+      .select('id')
+      .where('username_key', '=', 'benchpar')
+      .execute();
+    if (made.length !== 1)
+      throw new Error(`${PARALLEL} parallel first logins made ${made.length} accounts`);
+    return { ...figure, parallel };
   } finally {
-    await server.close();
-    await app.close();
-    await db.drop();
+    await s.close();
     await op.close();
   }
 }
@@ -191,7 +196,16 @@ export async function run(log: (line: string) => void): Promise<RatioRow[]> {
         product: Math.round(f.value),
         baseline: Math.round(f.baseline),
         unit: 'logins/s',
-        note: "baseline: the same server's password sign-ins (POST /api/session, argon2id) at 4 connections; the code exchange goes to a real oidc-provider in this process",
+        cpuPerOp: f.cpuPerOp,
+        note: `baseline: the same server's password sign-ins (POST /api/session, argon2id) at 4 connections, in alternating segments; the code exchange goes to a real oidc-provider in this process (its CPU counts on the product's side); segment rates ${f.spread.product} logins/s, baseline ${f.spread.baseline}`,
+      }),
+      ratioRow({
+        figure: `${PARALLEL} parallel first logins of one new person (OIDC): time until all are answered, one account`,
+        engine,
+        product: Math.round(f.parallel.ms),
+        baseline: Math.round(f.parallel.baselineMs),
+        unit: 'ms',
+        note: `baseline: ${PARALLEL} password sign-ins at once on the same server; exactly one account was made (checked)`,
       }),
     );
   }

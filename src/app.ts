@@ -8,6 +8,7 @@ import { SignInService } from './auth/sign-in.ts';
 import type { Argon2Params } from './auth/passwords.ts';
 import { SecretBox } from './auth/secrets.ts';
 import { ldapPasswordVerifier } from './gates/ldap/password-verifier.ts';
+import { ldapJustInTime } from './gates/ldap/just-in-time.ts';
 import path from 'node:path';
 import { ProvidersService } from './core/sso/providers.ts';
 import { SsoService } from './core/sso/service.ts';
@@ -66,6 +67,8 @@ export async function createApp(
   const sso = new SsoService(store, new ProvidersService(store, secrets), core.people, {
     emailUnique: config.emailUnique,
   });
+  // SSO's just-in-time sync: a person whose LDAP entry is not synced yet is not stranded.
+  sso.directoryLookup = ldapJustInTime(core);
   return {
     config,
     store,

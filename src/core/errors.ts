@@ -176,6 +176,11 @@ const CATALOGUE = {
     message:
       'No account exists for you, and accounts on this site come from its user directory. Ask your IT team to add you to the directory, or your People administrators for an account.',
   },
+  sso_directory_unavailable: {
+    status: 503,
+    message:
+      'Your account could not be looked up in the user directory, which did not answer. Try again in a few minutes; if it persists, tell your IT team.',
+  },
   sso_ambiguous_match: {
     status: 403,
     message:
@@ -200,6 +205,11 @@ const CATALOGUE = {
     status: 400,
     message:
       'This sign-in could not be completed (it expired, was already used, or did not come from this site). Start again from the sign-in page.',
+  },
+  sso_login_other_browser: {
+    status: 400,
+    message:
+      'This sign-in was started in another browser (or this browser did not keep the sign-in cookie), so it was not completed. Start again from the sign-in page in this browser, with cookies allowed for this site.',
   },
   sso_idp_error: {
     status: 502,

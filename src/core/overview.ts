@@ -9,6 +9,7 @@ import {
   countPeopleBy,
   countPeopleByDirectory,
   csvImportCounts,
+  identityProvidersWithAccounts,
   peopleByOrigin,
 } from '../store/overview-repo.ts';
 import type { DirectoryRunRow } from '../store/schema.ts';
@@ -68,13 +69,17 @@ export interface ProvisioningOverview {
     };
     sso: {
       in_use: boolean;
+      /** Each IdP with the original product's three provisioning options, and what it made. */
       identity_providers: {
         id: number;
         name: string;
         protocol: string;
+        enabled: boolean;
         provision_on_first_login: boolean;
         not_found_redirect_url: string | null;
-        provision_even_with_directories: boolean;
+        provision_even_if_directories: boolean;
+        /** Accounts it provisioned at first login (origin sso, this IdP as the source). */
+        accounts: number;
       }[];
     };
   };
@@ -89,7 +94,7 @@ export class OverviewService {
   async get(now = new Date()): Promise<ProvisioningOverview> {
     const db = this.store.db;
     const since = new Date(now.getTime() - API_KEY_RECENT_DAYS * 86_400_000).toISOString();
-    const [origins, authorities, states, perDirectory, keys, imports, directories] =
+    const [origins, authorities, states, perDirectory, keys, imports, directories, idps] =
       await Promise.all([
         peopleByOrigin(db),
         countPeopleBy(db, 'password_authority'),
@@ -98,6 +103,7 @@ export class OverviewService {
         apiKeyCounts(db, now.toISOString(), since),
         csvImportCounts(db),
         this.directories.list(),
+        identityProvidersWithAccounts(db),
       ]);
     const [records, lastRuns] = await Promise.all([
       this.directories.records(),
@@ -156,8 +162,10 @@ export class OverviewService {
             last_run: lastRunView(lastRuns[i]?.last_run),
           })),
         },
-        // No SSO gate yet: the list is empty and the page says so.
-        sso: { in_use: count('sso') > 0, identity_providers: [] },
+        sso: {
+          in_use: count('sso') > 0 || idps.some((p) => p.enabled),
+          identity_providers: idps.map(({ type, ...p }) => ({ ...p, protocol: type })),
+        },
       },
     };
   }

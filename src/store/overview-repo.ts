@@ -94,3 +94,54 @@ export async function peopleByOrigin(
     last: r.last ?? null,
   }));
 }
+
+/**
+ * Each identity provider with its three provisioning options and the accounts it made
+ * (origin sso, origin_source `idp:<id>`): one query with a grouped count joined in.
+ */
+export async function identityProvidersWithAccounts(db: Executor): Promise<
+  {
+    id: number;
+    name: string;
+    type: string;
+    enabled: boolean;
+    provision_on_first_login: boolean;
+    not_found_redirect_url: string | null;
+    provision_even_if_directories: boolean;
+    accounts: number;
+  }[]
+> {
+  const made = db
+    .selectFrom('people')
+    .select(['origin_source', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('origin', '=', 'sso')
+    .groupBy('origin_source')
+    .as('made');
+  const rows = await db
+    .selectFrom('identity_providers as p')
+    // origin_source is `idp:<id>` (core/sso/types.ts idpProvider); || concatenates on both engines.
+    .leftJoin(made, (j) => j.on(sql<boolean>`made.origin_source = ${sql.lit('idp:')} || p.id`))
+    .select([
+      'p.id',
+      'p.name',
+      'p.type',
+      'p.enabled',
+      'p.provision_on_first_login',
+      'p.not_found_redirect_url',
+      'p.provision_even_if_directories',
+      'made.n',
+    ])
+    .orderBy('p.name')
+    .orderBy('p.id')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    type: r.type,
+    enabled: r.enabled === 1,
+    provision_on_first_login: r.provision_on_first_login === 1,
+    not_found_redirect_url: r.not_found_redirect_url,
+    provision_even_if_directories: r.provision_even_if_directories === 1,
+    accounts: Number(r.n ?? 0),
+  }));
+}

@@ -292,6 +292,8 @@ export interface SsoLoginRequestsTable {
   created_at: string;
   expires_at: string;
   used_at: string | null;
+  /** SHA-256 (hex) of the browser's binding cookie (migration 0015); null before it. */
+  browser_hash: string | null;
 }
 
 /** SAML assertion ids already accepted (migration 0010): a response is accepted once, across nodes. */

@@ -11,12 +11,15 @@ export async function insertLoginRequest(db: Executor, row: SsoLoginRequestRow):
 }
 
 /**
- * Takes a login request once: the update only matches an unused, unexpired row, so of two
- * callbacks carrying the same id (a replay, a double click, two nodes) exactly one gets it.
+ * Takes a login request once: the update only matches an unused, unexpired row of this
+ * browser, so of two callbacks carrying the same id (a replay, a double click, two nodes)
+ * exactly one gets it, and a callback from another browser gets nothing (and takes nothing:
+ * the browser that started the login can still finish it).
  */
 export function takeLoginRequest(
   db: Executor,
   id: string,
+  browserHash: string,
   now: string,
 ): Promise<SsoLoginRequestRow | undefined> {
   return db
@@ -25,7 +28,20 @@ export function takeLoginRequest(
     .where('id', '=', id)
     .where('used_at', 'is', null)
     .where('expires_at', '>', now)
+    .where('browser_hash', '=', browserHash)
     .returningAll()
+    .executeTakeFirst();
+}
+
+/** A login request as it is, for saying why it could not be taken. */
+export function findLoginRequest(
+  db: Executor,
+  id: string,
+): Promise<Pick<SsoLoginRequestRow, 'used_at' | 'expires_at'> | undefined> {
+  return db
+    .selectFrom('sso_login_requests')
+    .select(['used_at', 'expires_at'])
+    .where('id', '=', id)
     .executeTakeFirst();
 }
 

@@ -56,6 +56,65 @@ describe('GET /overview', () => {
     assert.deepEqual(o.ways_in.sso.identity_providers, []);
   });
 
+  it('lists each identity provider with its three provisioning options and the accounts it made', async () => {
+    const mapping = {
+      username: 'preferred_username',
+      email: 'email',
+      firstname: 'given_name',
+      surname: 'family_name',
+    };
+    const make = async (body: Record<string, unknown>) => {
+      const r = await s.request('POST', '/api/people/v2/identity-providers', {
+        body: { type: 'oidc', issuer: 'https://op.example', attribute_mapping: mapping, ...body },
+      });
+      assert.equal(r.status, 201, r.text);
+      return r.body.id as number;
+    };
+    const open = await make({
+      name: 'Open OP',
+      client_id: 'a',
+      provision_on_first_login: true,
+      provision_even_if_directories: true,
+    });
+    const closed = await make({
+      name: 'Closed OP',
+      client_id: 'b',
+      not_found_redirect_url: 'https://intranet.example/request-access',
+    });
+    // Two first logins through the open one (the decision's own path: provisioned).
+    for (const who of ['idp1', 'idp2']) {
+      const out = await s.app.sso.complete({
+        providerId: open,
+        subject: `sub-${who}`,
+        linkable: true,
+        attributes: {
+          preferred_username: [who],
+          email: [`${who}@example.org`],
+          given_name: ['I'],
+          family_name: ['P'],
+        },
+      });
+      assert.equal(out.outcome, 'provisioned');
+    }
+    const o = (await s.request('GET', '/api/people/v2/overview')).body;
+    assert.equal(o.ways_in.sso.in_use, true);
+    assert.deepEqual(
+      o.ways_in.sso.identity_providers.map((p: Record<string, unknown>) => [
+        p.id,
+        p.protocol,
+        p.provision_on_first_login,
+        p.not_found_redirect_url,
+        p.provision_even_if_directories,
+        p.accounts,
+      ]),
+      [
+        [closed, 'oidc', false, 'https://intranet.example/request-access', false, 0],
+        [open, 'oidc', true, null, true, 2],
+      ],
+    );
+    assert.equal(o.by_origin.find((r: { origin: string }) => r.origin === 'sso').count, 2);
+  });
+
   it('lists each directory with its accounts, its schedule and its last run', async () => {
     const made = await s.request('POST', '/api/people/v2/directories', {
       body: {

@@ -51,6 +51,12 @@ export interface PostedResponse {
   action: string;
   SAMLResponse: string;
   RelayState?: string;
+  /**
+   * The cookie the browser that started the login holds for this site (`name=value`, the
+   * login's browser binding), sent with the post as that browser would; absent for an
+   * IdP-initiated login, which no browser started here.
+   */
+  cookie?: string;
 }
 
 export class SimpleSamlPhp {
@@ -405,8 +411,16 @@ export interface SamlConnection {
   spEntityId: string;
   /** Starts a login at Gatehouse (GET /sso/{id}/login) and signs in at the IdP. */
   idpResponse(username: string, password: string, returnTo?: string): Promise<PostedResponse>;
-  /** Posts a response to the ACS as the browser's auto-submitted form would (no cookies). */
-  post(posted: PostedResponse, samlResponse?: string): Promise<Response>;
+  /**
+   * Posts a response to the ACS as the browser's auto-submitted form would: with the
+   * starting browser's cookie (posted.cookie), or with `opts.cookie` (null: none at all,
+   * as from another browser).
+   */
+  post(
+    posted: PostedResponse,
+    samlResponse?: string,
+    opts?: { cookie?: string | null },
+  ): Promise<Response>;
 }
 
 export interface ConnectOptions extends Omit<SpRegistration, 'metadataXml'> {
@@ -461,12 +475,18 @@ export async function connectSaml(
       const location = start.headers.get('location');
       if (start.status !== 302 || !location)
         throw new Error(`GET /sso/${provider.id}/login answered ${start.status}`);
-      return idp.login(location, username, password);
+      const cookie = start.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('gh_sso_browser='))
+        ?.split(';')[0];
+      return { ...(await idp.login(location, username, password)), ...(cookie ? { cookie } : {}) };
     },
-    post(posted, samlResponse) {
+    post(posted, samlResponse, opts = {}) {
+      const cookie = opts.cookie === undefined ? posted.cookie : opts.cookie;
       return fetch(posted.action, {
         method: 'POST',
         redirect: 'manual',
+        ...(cookie ? { headers: { cookie } } : {}),
         body: new URLSearchParams({
           SAMLResponse: samlResponse ?? posted.SAMLResponse,
           ...(posted.RelayState !== undefined ? { RelayState: posted.RelayState } : {}),

@@ -241,6 +241,40 @@ describe('SSO first login on a real database', () => {
     assert.equal(Number(count.n), 1);
   });
 
+  it('further claims (OIDC userinfo) are asked for only when no identity is linked; a failure refuses', async () => {
+    const p = await provider({ provision_on_first_login: true });
+    let asked = 0;
+    const withMore = (who: string, fail = false): VerifiedLogin => {
+      const full = login(p.id, who);
+      return {
+        providerId: p.id,
+        subject: full.subject,
+        linkable: true,
+        attributes: {},
+        moreAttributes: () => {
+          asked++;
+          return fail
+            ? Promise.reject(new Error('userinfo answered 500'))
+            : Promise.resolve({ attributes: full.attributes, unverified: [] });
+        },
+      };
+    };
+    const first = await app.sso.complete(withMore('uma1'));
+    assert.equal(first.outcome, 'provisioned');
+    assert.equal(asked, 1);
+    // Linked now: the verified subject is enough, the IdP is not asked again.
+    const again = await app.sso.complete(withMore('uma1'));
+    assert.equal(
+      again.outcome === 'signed_in' && again.personId,
+      first.outcome === 'provisioned' && first.personId,
+    );
+    assert.equal(asked, 1);
+    const failed = await app.sso.complete(withMore('uma2', true));
+    assert.equal(failed.outcome === 'refused' && failed.errorType, 'sso_idp_error');
+    assert.match(failed.reason, /userinfo\) could not be read: userinfo answered 500/);
+    assert.equal(await app.core.people.findByUsername('uma2'), undefined);
+  });
+
   // Directories last: once one exists, every later provider here sees it.
   it('2.3 directories present, "even if directories" off: refused, saying why; on: provisioned', async () => {
     await insertDirectory(app.store.db, 'Corp LDAP', 'ldap', [], new Date().toISOString());

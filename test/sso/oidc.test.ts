@@ -91,6 +91,43 @@ function sessionCookie(setCookie: string[]): string | undefined {
   return setCookie.find((c) => c.startsWith('gh_session='))?.split(';')[0];
 }
 
+/** The login's browser binding cookie (`name=value`) from GET /sso/{id}/login. */
+function browserCookie(res: Response): string {
+  const c = res.headers
+    .getSetCookie()
+    .find((x) => x.startsWith('gh_sso_browser='))
+    ?.split(';')[0];
+  assert.ok(c, 'GET /sso/{id}/login sets the browser binding cookie');
+  return c;
+}
+
+function browserCookieHeader(res: Response): string {
+  return res.headers.getSetCookie().find((x) => x.startsWith('gh_sso_browser=')) ?? '';
+}
+
+/** Starts a login and walks the IdP's redirects up to our callback URL (not fetched). */
+async function callbackUrl(providerId: number): Promise<{ callback: string; bind: string }> {
+  const start = await fetch(`${gh.url}/sso/${providerId}/login`, { redirect: 'manual' });
+  const bind = browserCookie(start);
+  let url = start.headers.get('location')!;
+  const cookies = new Map<string, string>();
+  for (let i = 0; i < 10; i++) {
+    const res = await fetch(url, {
+      redirect: 'manual',
+      headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const j = pair!.indexOf('=');
+      cookies.set(pair!.slice(0, j), pair!.slice(j + 1));
+    }
+    const next = new URL(res.headers.get('location')!, url).href;
+    if (next.startsWith(`${gh.url}/sso/`)) return { callback: next, bind };
+    url = next;
+  }
+  throw new Error('the OpenID Provider did not send the browser back');
+}
+
 describe('OIDC login with a real OpenID Provider', () => {
   it('first login provisions, signs in with the console session, and lands on return_to', async () => {
     op.nextLogin('u-ada');
@@ -148,8 +185,9 @@ describe('OIDC login with a real OpenID Provider', () => {
 
   it('a replayed callback (same code and state) is refused the second time', async () => {
     op.nextLogin('u-bob');
-    // Walk up to the IdP's redirect back to us, and keep that URL.
+    // Walk up to the IdP's redirect back to us, and keep that URL (and our browser cookie).
     const start = await fetch(`${gh.url}/sso/${idpId}/login`, { redirect: 'manual' });
+    const bind = browserCookie(start);
     let url = start.headers.get('location')!;
     const cookies = new Map<string, string>();
     let callback: string | undefined;
@@ -168,10 +206,10 @@ describe('OIDC login with a real OpenID Provider', () => {
       else url = next;
     }
     assert.ok(callback);
-    const first = await fetch(callback, { redirect: 'manual' });
+    const first = await fetch(callback, { redirect: 'manual', headers: { cookie: bind } });
     assert.equal(first.status, 303);
     assert.ok(first.headers.getSetCookie().some((c) => c.startsWith('gh_session=')));
-    const again = await fetch(callback, { redirect: 'manual' });
+    const again = await fetch(callback, { redirect: 'manual', headers: { cookie: bind } });
     assert.equal(again.status, 400);
     assert.equal(
       again.headers.getSetCookie().some((c) => c.startsWith('gh_session=')),
@@ -183,6 +221,7 @@ describe('OIDC login with a real OpenID Provider', () => {
     // A login started for the other client; its code and state are delivered to ours.
     op.nextLogin('u-eve');
     const start = await fetch(`${gh.url}/sso/${otherId}/login`, { redirect: 'manual' });
+    const bind = browserCookie(start);
     let url = start.headers.get('location')!;
     const cookies = new Map<string, string>();
     let callback: URL | undefined;
@@ -202,14 +241,113 @@ describe('OIDC login with a real OpenID Provider', () => {
     }
     assert.ok(callback);
     // Our provider's callback with the other client's code and state: the state is not ours.
+    // Sent by the browser that started it: what refuses is the state's provider.
     const swapped = `${gh.url}/sso/${idpId}/callback${callback.search}`;
-    const r = await fetch(swapped, { redirect: 'manual' });
+    const r = await fetch(swapped, { redirect: 'manual', headers: { cookie: bind } });
     assert.equal(r.status, 400);
     assert.equal(
       r.headers.getSetCookie().some((c) => c.startsWith('gh_session=')),
       false,
     );
     assert.equal(await gh.app.core.people.findByUsername('eve'), undefined);
+  });
+
+  for (const [name, cookie] of [
+    ['no sign-in cookie', undefined],
+    ['another sign-in cookie', `gh_sso_browser=${'B'.repeat(43)}`],
+  ] as const)
+    it(`login CSRF: a callback brought by another browser (${name}) is refused with a clear page; the right browser still finishes`, async () => {
+      op.nextLogin('u-ada');
+      const { callback, bind } = await callbackUrl(idpId);
+      const r = await fetch(callback, {
+        redirect: 'manual',
+        ...(cookie ? { headers: { cookie } } : {}),
+      });
+      assert.equal(r.status, 400);
+      assert.equal(sessionCookie(r.headers.getSetCookie()), undefined);
+      const page = await r.text();
+      assert.match(page, /This sign-in started in another browser/);
+      assert.match(page, /Start again from the sign-in page in this browser/);
+      const audit = await gh.app.store.db
+        .selectFrom('audit_events')
+        .select('changes')
+        .where('action', '=', 'sso.login')
+        .orderBy('id', 'desc')
+        .executeTakeFirstOrThrow();
+      assert.match(audit.changes ?? '', /not the browser that started|not the one that started/);
+      assert.match(audit.changes ?? '', /sso_login_other_browser/);
+      // Nothing was used up: the browser that started the login finishes it.
+      const own = await fetch(callback, { redirect: 'manual', headers: { cookie: bind } });
+      assert.equal(own.status, 303);
+      assert.ok(sessionCookie(own.headers.getSetCookie()));
+    });
+
+  it('behind HTTPS the browser binding cookie is SameSite=None; Secure (it must survive the cross-site return)', async () => {
+    const secure = await startTestServer({
+      GATEHOUSE_SECRET_KEY: 'b'.repeat(64),
+      GATEHOUSE_COOKIE_SECURE: 'true',
+    });
+    try {
+      const r = await secure.request('POST', '/api/people/v2/identity-providers', {
+        body: { type: 'oidc', name: 'OP', issuer: op.issuer, client_id: 'gatehouse' },
+      });
+      assert.equal(r.status, 201, r.text);
+      const start = await fetch(`${secure.url}/sso/${r.body.id}/login`, { redirect: 'manual' });
+      assert.equal(start.status, 302);
+      assert.match(
+        browserCookieHeader(start),
+        /^gh_sso_browser=[A-Za-z0-9_-]{43}; Max-Age=600; Path=\/sso\/; HttpOnly; Secure; SameSite=None$/,
+      );
+    } finally {
+      await secure.close();
+    }
+  });
+
+  it('an email the OpenID Provider did not verify matches no account; a verified one does', async () => {
+    // A local account, and two IdP people with its email under other usernames.
+    const carol = await gh.app.core.people.create(
+      { personId: null, label: 't', gate: 'system' },
+      { username: 'carol', firstname: 'Carol', surname: 'Local', email: 'carol@corp.example' },
+    );
+    for (const [sub, verified] of [
+      ['u-mallory', false],
+      ['u-carol2', true],
+    ] as const)
+      op.addAccount({
+        sub,
+        claims: {
+          preferred_username: sub.slice(2),
+          email: 'carol@corp.example',
+          email_verified: verified,
+          given_name: 'Given',
+          family_name: 'Family',
+        },
+      });
+    op.nextLogin('u-mallory');
+    const bad = await followLogin(`${gh.url}/sso/${idpId}/login`, gh.url);
+    // Not signed in as carol: matching skipped the email, and provisioning then meets
+    // carol's (unique) email, so nobody is signed in at all.
+    assert.equal(bad.status, 403, bad.text);
+    assert.equal(sessionCookie(bad.setCookie), undefined);
+    const refused = await gh.app.store.db
+      .selectFrom('audit_events')
+      .select('changes')
+      .where('action', '=', 'sso.login')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    const changes = JSON.parse(refused.changes ?? '{}') as Record<string, [unknown, unknown]>;
+    assert.equal(changes.outcome?.[1], 'refused');
+    assert.deepEqual(changes.unverified?.[1], ['email']);
+    assert.equal(await gh.app.core.people.findByUsername('mallory'), undefined);
+
+    op.nextLogin('u-carol2');
+    const good = await followLogin(`${gh.url}/sso/${idpId}/login`, gh.url);
+    assert.equal(good.status, 303, good.text);
+    const me = await gh.request('GET', '/api/session', {
+      key: null,
+      headers: { cookie: sessionCookie(good.setCookie)! },
+    });
+    assert.equal(me.body.user.id, carol.id);
   });
 
   it('a blocked account sees a clear page, no session, and the refusal is audited', async () => {

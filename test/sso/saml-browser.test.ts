@@ -63,6 +63,21 @@ it('signs in through SimpleSAMLphp and lands signed in on the console', async ()
     return r.ok ? ((await r.json()) as { user: { username: string } }).user.username : r.status;
   });
   assert.equal(session, person.username);
+  // The login was bound to this browser by its cookie, which Chromium kept and sent back
+  // with the IdP's POST (plain HTTP here: Lax, as None would need Secure).
+  const binding = (await b.context.cookies(`${s.url}/sso/`)).find(
+    (c) => c.name === 'gh_sso_browser',
+  );
+  assert.deepEqual(binding && [binding.path, binding.httpOnly, binding.sameSite], [
+    '/sso/',
+    true,
+    'Lax',
+  ]);
+  const used = await s.app.store.db
+    .selectFrom('sso_login_requests')
+    .select(['used_at', 'browser_hash'])
+    .execute();
+  assert.ok(used.some((r) => r.used_at !== null && r.browser_hash !== null));
   await b.shot('saml-signed-in');
   assert.deepEqual(violations, []);
   assert.equal(new URL(page.url()).pathname.startsWith('/sign-in'), false, page.url());

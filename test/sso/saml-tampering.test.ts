@@ -272,22 +272,55 @@ after(() => server.close());
 
 const keys = () => ({ idpKey: idp.privateKeyPem, idpCert: idp.certificatePem });
 
-async function counts(): Promise<{ people: number; sessions: number }> {
+interface Counts {
+  people: number;
+  sessions: number;
+  /** The latest audit event's id: the refusal must be audited after it. */
+  auditId: number;
+}
+
+async function counts(): Promise<Counts> {
   const db = server.app.store.db;
   const people = await db.selectFrom('people').select('id').execute();
   const sessions = await db.selectFrom('sessions').select('id').execute();
-  return { people: people.length, sessions: sessions.length };
+  const last = await db
+    .selectFrom('audit_events')
+    .select('id')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  return { people: people.length, sessions: sessions.length, auditId: last?.id ?? 0 };
 }
 
 function signedIn(res: Response): boolean {
   return res.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`));
 }
 
-async function assertRefused(res: Response, before: { people: number; sessions: number }) {
+/**
+ * Refused: an error page, no session, nobody made, and exactly one `sso.login` event with
+ * outcome `refused` and a reason sentence: never the posted response or its XML.
+ */
+async function assertRefused(res: Response, before: Counts, posted?: string) {
   const page = await res.text();
   assert.ok(res.status >= 400, `status ${res.status}: ${page.slice(0, 200)}`);
   assert.equal(signedIn(res), false);
-  assert.deepEqual(await counts(), before);
+  const after = await counts();
+  assert.deepEqual([after.people, after.sessions], [before.people, before.sessions]);
+  const events = await server.app.store.db
+    .selectFrom('audit_events')
+    .select(['action', 'outcome', 'changes', 'target_id'])
+    .where('id', '>', before.auditId)
+    .execute();
+  assert.equal(events.length, 1, JSON.stringify(events));
+  const [e] = events;
+  assert.equal(e?.action, 'sso.login');
+  assert.equal(e?.outcome, 'failure');
+  const changes = JSON.parse(e?.changes ?? '{}') as Record<string, [unknown, unknown]>;
+  assert.equal(changes.outcome?.[1], 'refused');
+  const reason = typeof changes.reason?.[1] === 'string' ? changes.reason[1] : '';
+  assert.match(reason, /^[A-Z].{10,}/);
+  assert.ok(reason.length <= 501, reason);
+  assert.doesNotMatch(e?.changes ?? '', /<saml|<samlp|SignatureValue|BEGIN CERTIFICATE/);
+  if (posted) assert.equal((e?.changes ?? '').includes(posted.slice(0, 40)), false);
 }
 
 test('control: the untouched response signs in (and provisions the victim once)', async () => {
@@ -315,7 +348,7 @@ for (const [name, mutate] of Object.entries(CORPUS)) {
     const before = await counts();
     const forged = mutate(samlXml(posted.SAMLResponse), keys());
     assert.notEqual(forged, samlXml(posted.SAMLResponse));
-    await assertRefused(await saml.post(posted, samlB64(forged)), before);
+    await assertRefused(await saml.post(posted, samlB64(forged)), before, samlB64(forged));
     assert.equal(
       (
         await server.app.store.db
@@ -351,8 +384,41 @@ test('refused: a response with a RelayState of another login (wrong InResponseTo
   const a = await saml.idpResponse(victim.username, victim.password);
   const b = await saml.idpResponse(victim.username, victim.password);
   const before = await counts();
-  await assertRefused(await saml.post({ ...a, RelayState: b.RelayState ?? '' }), before);
+  // b's browser (its cookie), so the check that refuses is InResponseTo, not the binding.
+  await assertRefused(
+    await saml.post({
+      ...a,
+      RelayState: b.RelayState ?? '',
+      ...(b.cookie ? { cookie: b.cookie } : {}),
+    }),
+    before,
+  );
 });
+
+// Login CSRF: an attacker's own real, valid response, auto-posted from the victim's browser.
+for (const [name, cookie] of [
+  ['no sign-in cookie', null],
+  ['another sign-in cookie', `gh_sso_browser=${'A'.repeat(43)}`],
+] as const) {
+  test(`refused: a valid response posted by another browser (${name})`, async () => {
+    const posted = await saml.idpResponse(victim.username, victim.password);
+    assert.ok(posted.cookie, 'GET /sso/{id}/login sets the browser binding cookie');
+    const before = await counts();
+    const res = await saml.post(posted, undefined, { cookie });
+    assert.equal(res.status, 400);
+    const page = await res.clone().text();
+    assert.match(page, /This sign-in started in another browser/);
+    assert.match(page, /Start again from the sign-in page in this browser/);
+    await assertRefused(res, before);
+    // Refused without taking the login: another browser cannot use up someone's sign-in.
+    const request = await server.app.store.db
+      .selectFrom('sso_login_requests')
+      .select('used_at')
+      .where('id', '=', posted.RelayState ?? '')
+      .executeTakeFirstOrThrow();
+    assert.equal(request.used_at, null);
+  });
+}
 
 test('refused: a response without RelayState (its login request cannot be found)', async () => {
   const a = await saml.idpResponse(victim.username, victim.password);
@@ -368,11 +434,12 @@ test('refused: an IdP-initiated response when the provider does not allow them',
 });
 
 test('refused: a POST without SAMLResponse, or with garbage', async () => {
-  const before = await counts();
   const acs = `${server.url}/sso/${saml.providerId}/acs`;
   for (const body of [
     new URLSearchParams({}),
     new URLSearchParams({ SAMLResponse: 'bm90IHhtbA==' }),
-  ])
+  ]) {
+    const before = await counts();
     await assertRefused(await fetch(acs, { method: 'POST', body, redirect: 'manual' }), before);
+  }
 });

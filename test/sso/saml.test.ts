@@ -249,10 +249,25 @@ test('signed AuthnRequests: the IdP checks them with the certificate from our me
     location.searchParams.get('SigAlg'),
     'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
   );
-  // RelayState is the login request's id, not a cookie: the ACS POST is cross-site.
+  // RelayState is the login request's id; the one cookie binds the login to this browser
+  // (only its hash is stored), for /sso/ only. Plain HTTP here: Lax (None needs Secure).
   assert.match(location.searchParams.get('RelayState') ?? '', /^[A-Za-z0-9_-]{43}$/);
-  assert.deepEqual(start.headers.getSetCookie(), []);
-  const res = await c.post(await idp.login(location.toString(), p.username, p.password));
+  const cookies = start.headers.getSetCookie();
+  assert.equal(cookies.length, 1);
+  assert.match(
+    cookies[0] ?? '',
+    /^gh_sso_browser=[A-Za-z0-9_-]{43}; Max-Age=600; Path=\/sso\/; HttpOnly; SameSite=Lax$/,
+  );
+  const cookie = cookies[0]?.split(';')[0] ?? '';
+  const stored = await server.app.store.db
+    .selectFrom('sso_login_requests')
+    .select('browser_hash')
+    .where('id', '=', location.searchParams.get('RelayState') ?? '')
+    .executeTakeFirstOrThrow();
+  assert.match(stored.browser_hash ?? '', /^[0-9a-f]{64}$/);
+  assert.equal(stored.browser_hash?.includes(cookie.split('=')[1] ?? '-'), false);
+  const posted = await idp.login(location.toString(), p.username, p.password);
+  const res = await c.post({ ...posted, cookie });
   assert.equal(res.status, 303);
   assert.equal(await whoIsSignedIn(sessionCookie(res)), p.username);
   // The same IdP refuses an AuthnRequest whose signature was tampered with.
@@ -345,4 +360,25 @@ test('metadata from a URL is fetched again after a day: an IdP certificate rollo
   ) as { certificates: string[]; metadata_fetched_at: string };
   assert.deepEqual(after.certificates, config.certificates);
   assert.ok(Date.now() - Date.parse(after.metadata_fetched_at) < 60_000);
+});
+
+test('sign-out after a SAML sign-in goes to the provider logout URL (regression: SAML set no provider cookie)', async () => {
+  const c = await connectSaml(server, idp, {
+    provider: { logout_url: 'https://idp.example/logout' },
+  });
+  const p = idpPerson('out');
+  const res = await c.post(await c.idpResponse(p.username, p.password));
+  assert.equal(res.status, 303);
+  const cookies = res.headers
+    .getSetCookie()
+    .map((x) => x.split(';')[0])
+    .join('; ');
+  assert.match(cookies, new RegExp(`gh_sso_idp=${c.providerId}`));
+  const out = await fetch(`${server.url}/sso/logout`, {
+    redirect: 'manual',
+    headers: { cookie: cookies },
+  });
+  assert.equal(out.status, 303);
+  assert.equal(out.headers.get('location'), 'https://idp.example/logout');
+  assert.equal(await whoIsSignedIn(sessionCookie(res)), null);
 });

@@ -1,5 +1,5 @@
 /** Reads Gatehouse fields out of an IdP's claims or attributes through the provider's mapping. */
-import type { AttributeMapping, VerifiedLogin } from './types.ts';
+import type { AttributeMapping, MatchKey, VerifiedLogin } from './types.ts';
 
 /** The mapping value that names the subject itself (OIDC sub, SAML NameID). */
 export const SUBJECT_ATTRIBUTE = '$subject';
@@ -9,6 +9,8 @@ export interface MappedValues {
   email?: string;
   fields: Record<string, string>;
   profile: Record<string, string>;
+  /** Match keys whose value came from an attribute the IdP did not verify: not used to match. */
+  unverified: MatchKey[];
 }
 
 function first(attrs: Record<string, string[]>, name: string): string | undefined {
@@ -23,12 +25,15 @@ function first(attrs: Record<string, string[]>, name: string): string | undefine
 
 export function mapAttributes(
   mapping: AttributeMapping,
-  login: Pick<VerifiedLogin, 'subject' | 'attributes'>,
+  login: Pick<VerifiedLogin, 'subject' | 'attributes' | 'unverified'>,
 ): MappedValues {
-  const out: MappedValues = { fields: {}, profile: {} };
+  const out: MappedValues = { fields: {}, profile: {}, unverified: [] };
+  const unverified = new Set((login.unverified ?? []).map((a) => a.toLowerCase()));
   for (const [field, attr] of Object.entries(mapping)) {
     const v = attr === SUBJECT_ATTRIBUTE ? login.subject : first(login.attributes, attr);
     if (v === undefined || v === '') continue;
+    if ((field === 'username' || field === 'email') && unverified.has(attr.toLowerCase()))
+      out.unverified.push(field);
     if (field.startsWith('profile.')) out.profile[field.slice('profile.'.length)] = v;
     else out.fields[field] = v;
   }

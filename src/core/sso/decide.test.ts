@@ -191,7 +191,7 @@ describe('first-login decision: 2. no account matches', () => {
       ),
     );
     assert.equal(d.kind === 'refuse' && d.errorType, 'sso_directories_present');
-    assert.match(d.reason, /outside what the sync brings in/);
+    assert.match(d.reason, /the sync does not bring it in: it is outside the base DN/);
   });
   it('2.3 directories present, entry in scope and synced → sign in and link (even with provisioning off)', () => {
     const entry = { externalId: 'u1', username: 'ada', fields: {}, profile: {}, active: true };
@@ -255,6 +255,61 @@ describe('first-login decision: 2. no account matches', () => {
     );
     assert.equal(d.kind === 'refuse' && d.errorType, 'sso_attribute_missing');
     assert.match(d.reason, /preferred_username/);
+  });
+  it('an email the IdP did not verify matches nobody, and the reason says so', () => {
+    const d = decide(
+      facts(
+        {
+          identity: {
+            subject: 's',
+            username: 'mallory',
+            email: 'ada@example.org',
+            unverified: ['email'],
+          },
+          matches: [
+            { by: 'username', accounts: [] },
+            { by: 'email', accounts: [active] },
+          ],
+        },
+        { provision_on_first_login: false },
+      ),
+    );
+    assert.equal(d.kind === 'refuse' && d.errorType, 'sso_no_account');
+    assert.match(
+      d.reason,
+      /the email ada@example\.org was not used to match: Okta did not mark it verified/,
+    );
+  });
+  it('2.3 a directory that cannot be searched → refused as unavailable, not "not found", even with a redirect URL', () => {
+    const d = decide(
+      facts(
+        {
+          directoryCount: 1,
+          directoryLookup: {
+            found: false,
+            unavailable: [{ directoryName: 'Corp', reason: 'connection refused' }],
+          },
+        },
+        { provision_on_first_login: true, not_found_redirect_url: 'https://example.org/x' },
+      ),
+    );
+    assert.equal(d.kind === 'refuse' && d.errorType, 'sso_directory_unavailable');
+    assert.match(d.reason, /the directory Corp could not be searched \(connection refused\)/);
+  });
+  it('2.3 an entry outside the scope names why', () => {
+    const d = decide(
+      facts({
+        directoryCount: 1,
+        directoryLookup: {
+          found: true,
+          inScope: false,
+          directoryName: 'Corp',
+          why: 'not under the base DN ou=staff,dc=example,dc=test',
+        },
+      }),
+    );
+    assert.equal(d.kind === 'refuse' && d.errorType, 'sso_no_account');
+    assert.match(d.reason, /not under the base DN ou=staff/);
   });
   it('a disabled provider refuses before anything else', () => {
     const d = decide(facts({ linked: active }, { enabled: false }));

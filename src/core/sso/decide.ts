@@ -41,7 +41,16 @@ export interface CandidateAccount {
 export interface DecisionFacts {
   provider: DecisionProvider;
   /** Who the IdP says it is: subject (null for a transient NameID) and mapped values. */
-  identity: { subject: string | null; username?: string | undefined; email?: string | undefined };
+  identity: {
+    subject: string | null;
+    username?: string | undefined;
+    email?: string | undefined;
+    /**
+     * Keys whose value the IdP did not verify (OIDC `email_verified` not true): never used to
+     * match, or anyone could claim another person's account by typing their address at an IdP.
+     */
+    unverified?: MatchKey[] | undefined;
+  };
   /** The account linked to this identity, if any. */
   linked: CandidateAccount | null;
   /** For each key of match_by (in order), the accounts with that value. */
@@ -75,10 +84,13 @@ export type RefusalType =
   | 'sso_account_frozen'
   | 'sso_no_account'
   | 'sso_directories_present'
+  | 'sso_directory_unavailable'
   | 'sso_ambiguous_match'
   | 'sso_identity_conflict'
   | 'sso_attribute_missing'
-  | 'sso_provision_failed';
+  | 'sso_provision_failed'
+  /** Not the decision's: the service's, when the IdP's further claims cannot be read. */
+  | 'sso_idp_error';
 
 function who(f: DecisionFacts): string {
   return f.identity.username ?? f.identity.email ?? f.identity.subject ?? 'this person';
@@ -120,6 +132,7 @@ export function decide(f: DecisionFacts): Decision {
   for (const m of f.matches) {
     const value = m.by === 'username' ? f.identity.username : f.identity.email;
     if (value === undefined || m.accounts.length === 0) continue;
+    if (f.identity.unverified?.includes(m.by)) continue;
     if (m.accounts.length > 1)
       return {
         kind: 'refuse',
@@ -139,6 +152,11 @@ export function decide(f: DecisionFacts): Decision {
   }
 
   // 2. No account matches.
+  const skipped = (f.identity.unverified ?? []).filter((k) => p.match_by.includes(k));
+  const unverifiedNote =
+    skipped.length === 0
+      ? ''
+      : ` (${skipped.map((k) => `the ${k} ${(k === 'username' ? f.identity.username : f.identity.email) ?? ''}`).join(' and ')} was not used to match: ${p.name} did not mark it verified)`;
   const directories = f.directoryCount > 0 && !p.provision_even_if_directories;
   let directoryNote = '';
   if (directories) {
@@ -161,7 +179,16 @@ export function decide(f: DecisionFacts): Decision {
           };
         directoryNote = ` The directory ${lookup.directoryName} has the entry, but syncing it failed: ${lookup.reason ?? 'no account resulted'}.`;
       } else if (lookup.found) {
-        directoryNote = ` The directory ${lookup.directoryName} has an entry for ${who(f)}, but it is outside what the sync brings in (its base DN or filter).`;
+        directoryNote = ` The directory ${lookup.directoryName} has an entry for ${who(f)}, but the sync does not bring it in: ${lookup.why ?? 'it is outside the base DN, the filter or the sync group'}.`;
+      } else if (lookup.unavailable && lookup.unavailable.length > 0) {
+        // Not knowing is not "not found": no redirect, no refusal that blames the person.
+        return {
+          kind: 'refuse',
+          errorType: 'sso_directory_unavailable',
+          reason: `No account matches ${who(f)} yet, and ${lookup.unavailable
+            .map((u) => `the directory ${u.directoryName} could not be searched (${u.reason})`)
+            .join('; ')}, so it is not known whether the person is in it. Try again later.`,
+        };
       } else {
         directoryNote = ` No user directory has an entry for ${who(f)} either.`;
       }
@@ -172,19 +199,19 @@ export function decide(f: DecisionFacts): Decision {
     return {
       kind: 'redirect',
       url: p.not_found_redirect_url,
-      reason: `No account matches ${who(f)}; "URL to redirect to if the user is not found" is set, so the person is sent there and no account is created.${directoryNote}`,
+      reason: `No account matches ${who(f)}${unverifiedNote}; "URL to redirect to if the user is not found" is set, so the person is sent there and no account is created.${directoryNote}`,
     };
   if (!p.provision_on_first_login)
     return {
       kind: 'refuse',
       errorType: 'sso_no_account',
-      reason: `No account exists for ${who(f)}, and this site does not create accounts at first login ("Allow users to be provisioned on first login" is No).${directoryNote}`,
+      reason: `No account exists for ${who(f)}${unverifiedNote}, and this site does not create accounts at first login ("Allow users to be provisioned on first login" is No).${directoryNote}`,
     };
   if (directories)
     return {
       kind: 'refuse',
       errorType: 'sso_directories_present',
-      reason: `No account exists for ${who(f)}; this site has ${f.directoryCount} user ${f.directoryCount === 1 ? 'directory' : 'directories'} and "Enable SSO user provisioning even if directories are present" is off, so no account is created.${directoryNote}`,
+      reason: `No account exists for ${who(f)}${unverifiedNote}; this site has ${f.directoryCount} user ${f.directoryCount === 1 ? 'directory' : 'directories'} and "Enable SSO user provisioning even if directories are present" is off, so no account is created.${directoryNote}`,
     };
   if (f.identity.username === undefined || f.identity.username === '')
     return {
@@ -194,6 +221,6 @@ export function decide(f: DecisionFacts): Decision {
     };
   return {
     kind: 'provision',
-    reason: `No account matched ${who(f)}; "Allow users to be provisioned on first login" is Yes, so an account was created.`,
+    reason: `No account matched ${who(f)}${unverifiedNote}; "Allow users to be provisioned on first login" is Yes, so an account was created.`,
   };
 }

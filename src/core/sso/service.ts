@@ -8,7 +8,7 @@
  * on that constraint, so it reads the facts again — the winner's account is now linked — and
  * signs in to it.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Store } from '../../store/database.ts';
 import type { PersonRow } from '../../store/schema.ts';
 import {
@@ -45,14 +45,21 @@ import {
   type LoginContext,
   type LoginOutcome,
   type LoginProtocolData,
-  type LoginRequest,
   type ProviderType,
+  type TakenLogin,
   type VerifiedLogin,
 } from './types.ts';
 
 /** How long a started login may take at the IdP. */
-const LOGIN_TTL_MS = 10 * 60_000;
+export const LOGIN_TTL_MS = 10 * 60_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
+/** A refusal's reason in the audit log is a sentence, not a dump (library messages can be long). */
+const REASON_MAX = 500;
+
+/** The stored form of a browser's binding value: a leaked table row cannot be replayed as a cookie. */
+function browserHash(browser: string): string {
+  return createHash('sha256').update(browser).digest('hex');
+}
 
 /** A provisioning that lost a race (or met a taken value): read the facts again. */
 class LostRace extends Error {
@@ -95,6 +102,7 @@ export class SsoService {
       created_at: new Date(now).toISOString(),
       expires_at: new Date(now + LOGIN_TTL_MS).toISOString(),
       used_at: null,
+      browser_hash: browserHash(data.browser),
     });
     if (now - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = now;
@@ -107,30 +115,112 @@ export class SsoService {
     return id;
   }
 
-  /** Takes a started login once (atomic): a replay, a second tab or an expired one gets nothing. */
-  async takeLogin(id: string): Promise<LoginRequest | undefined> {
-    if (!/^[A-Za-z0-9_-]{20,100}$/.test(id)) return undefined;
-    return logins.takeLoginRequest(this.store.db, id, nowIso());
+  /**
+   * Takes a started login once (atomic), and only for the browser that started it: a replay,
+   * an expired login or a login brought back by another browser (login CSRF: an attacker's
+   * own login finished in the victim's browser) gets nothing, with the reason.
+   */
+  async takeLogin(id: string, browser: string | undefined): Promise<TakenLogin> {
+    if (!/^[A-Za-z0-9_-]{20,100}$/.test(id))
+      return {
+        ok: false,
+        why: 'unknown',
+        reason: 'The sign-in it answers is not one of this site.',
+      };
+    const now = nowIso();
+    const request =
+      browser === undefined
+        ? undefined
+        : await logins.takeLoginRequest(this.store.db, id, browserHash(browser), now);
+    if (request) return { ok: true, request };
+    const row = await logins.findLoginRequest(this.store.db, id);
+    if (!row)
+      return {
+        ok: false,
+        why: 'unknown',
+        reason: 'The sign-in it answers is not one of this site.',
+      };
+    if (row.used_at !== null)
+      return {
+        ok: false,
+        why: 'used',
+        reason: 'The sign-in it answers was already completed (a replay or a second submission).',
+      };
+    if (row.expires_at <= now)
+      return {
+        ok: false,
+        why: 'expired',
+        reason: `The sign-in it answers expired at ${row.expires_at}.`,
+      };
+    return {
+      ok: false,
+      why: 'other_browser',
+      reason:
+        browser === undefined
+          ? 'The browser that brought the answer back has no sign-in cookie of this site: it is not the browser that started the sign-in (or it blocks the cookie).'
+          : 'The browser that brought the answer back is not the one that started the sign-in (its sign-in cookie differs).',
+    };
   }
 
   // ---- the first-login decision -------------------------------------------------------
 
-  async complete(login: VerifiedLogin, ctx: LoginContext = {}): Promise<LoginOutcome> {
-    const provider = await this.providers.find(login.providerId);
+  /**
+   * Decides and carries out one login. `known` is the provider as the gate just read it
+   * (spares reading it again); otherwise it is read here.
+   */
+  async complete(
+    loginIn: VerifiedLogin,
+    ctx: LoginContext = {},
+    known?: IdentityProvider,
+  ): Promise<LoginOutcome> {
+    let login = loginIn;
+    const provider =
+      known?.id === login.providerId ? known : await this.providers.find(login.providerId);
     if (!provider)
       return this.refuse(null, login, ctx, {
         kind: 'refuse',
         errorType: 'sso_provider_disabled',
         reason: `No identity provider has id ${login.providerId}.`,
       });
+    if (login.moreAttributes) {
+      const linked =
+        login.linkable &&
+        (await personForIdentity(this.store.db, idpProvider(provider.id), login.subject)) !==
+          undefined;
+      if (!linked) {
+        try {
+          const { moreAttributes: _asked, ...rest } = login;
+          login = { ...rest, ...(await login.moreAttributes()) };
+        } catch (err) {
+          return this.refuse(provider, login, ctx, {
+            kind: 'refuse',
+            errorType: 'sso_idp_error',
+            reason: `The identity provider's further claims (userinfo) could not be read: ${err instanceof Error ? err.message : String(err)}`,
+          });
+        }
+      }
+    }
     const mapped = mapAttributes(provider.attribute_mapping, login);
     const subject = login.linkable ? login.subject : null;
     let taken: string[] = [];
     for (let attempt = 0; attempt < 3; attempt++) {
       const facts = await this.facts(provider, subject, mapped);
       let d = decide(facts);
-      if (d.kind === 'lookup_directories')
-        d = decide(await this.withDirectoryLookup(facts, ctx, false));
+      if (d.kind === 'lookup_directories') {
+        const looked = await this.withDirectoryLookup(facts, ctx, false);
+        const jit = looked.directoryLookup;
+        // Two first logins of one directory person at once: both sync the entry, one insert
+        // wins and the other's fails on the unique keys. Deciding again finds the account.
+        if (
+          typeof jit === 'object' &&
+          jit.found &&
+          jit.inScope &&
+          jit.personId === null &&
+          attempt < 2
+        )
+          continue;
+        d = decide(looked);
+      }
       if (d.kind === 'sign_in') {
         const done = await this.signIn(provider, login, mapped, d, ctx);
         if (done) return done;
@@ -143,11 +233,17 @@ export class SsoService {
             : taken.includes('email_key')
               ? `the email ${mapped.email ?? ''}`
               : 'a unique value';
-          return this.refuse(provider, login, ctx, {
-            kind: 'refuse',
-            errorType: 'sso_provision_failed',
-            reason: `An account would be created, but another account already has ${what} and does not match this login (matching is by ${provider.match_by.join(' then ') || 'linked identity only'}).`,
-          });
+          return this.refuse(
+            provider,
+            login,
+            ctx,
+            {
+              kind: 'refuse',
+              errorType: 'sso_provision_failed',
+              reason: `An account would be created, but another account already has ${what} and does not match this login (matching is by ${provider.match_by.join(' then ') || 'linked identity only'}${mapped.unverified.length > 0 ? `; ${provider.name} did not mark the ${mapped.unverified.join(' and ')} verified` : ''}).`,
+            },
+            mapped,
+          );
         }
         try {
           return await this.provision(provider, login, mapped, d.reason, ctx);
@@ -178,10 +274,43 @@ export class SsoService {
     });
   }
 
+  /**
+   * A login refused before anyone was identified: a SAML response that did not verify (bad
+   * signature, replay, wrong audience …), an OIDC callback whose token failed its checks, a
+   * callback from a browser that did not start the login. Audited as `sso.login` `refused`
+   * with the reason sentence only: never the response, a token or an assertion, which the
+   * reason sentences of the gates do not quote.
+   */
+  async recordRefusal(
+    providerId: number,
+    refusal: { errorType: string; reason: string },
+    ctx: LoginContext = {},
+  ): Promise<void> {
+    const provider = await this.providers.find(providerId);
+    const reason =
+      refusal.reason.length > REASON_MAX
+        ? `${refusal.reason.slice(0, REASON_MAX)}…`
+        : refusal.reason;
+    await recordAudit(this.store.db, this.actor(ctx, null, provider?.name ?? `idp:${providerId}`), {
+      action: 'sso.login',
+      targetType: 'identity_provider',
+      targetId: providerId,
+      targetLabel: provider?.name ?? null,
+      changes: {
+        outcome: [null, 'refused'],
+        reason: [null, reason],
+        provider_id: [null, providerId],
+        provider: [null, provider?.name ?? null],
+        error_type: [null, refusal.errorType],
+      },
+      outcome: 'failure',
+    });
+  }
+
   /** What the next login of this person would do, and why (nothing is written). */
   async explain(providerId: number, q: ExplainQuery): Promise<ExplainAnswer> {
     const provider = await this.providers.get(providerId);
-    const mapped: MappedValues = { fields: {}, profile: {} };
+    const mapped: MappedValues = { fields: {}, profile: {}, unverified: [] };
     if (q.username) mapped.username = mapped.fields.username = q.username.trim();
     if (q.email) mapped.email = mapped.fields.email = q.email.trim();
     if (!q.username && !q.email && !q.subject)
@@ -287,7 +416,9 @@ export class SsoService {
     if (!linked)
       for (const by of provider.match_by) {
         let rows: PersonRow[] = [];
-        if (by === 'username' && mapped.username) {
+        if (mapped.unverified.includes(by)) {
+          // Not looked up at all: an unverified value matches nobody (decide.ts says why).
+        } else if (by === 'username' && mapped.username) {
           const row = await findPersonByUsernameKey(db, usernameKey(mapped.username));
           rows = row ? [row] : [];
         } else if (by === 'email' && mapped.email) {
@@ -312,7 +443,12 @@ export class SsoService {
         match_by: provider.match_by,
         username_attribute: provider.attribute_mapping.username ?? null,
       },
-      identity: { subject, username: mapped.username, email: mapped.email },
+      identity: {
+        subject,
+        username: mapped.username,
+        email: mapped.email,
+        unverified: mapped.unverified,
+      },
       linked,
       matches,
       directoryCount:
@@ -328,9 +464,12 @@ export class SsoService {
     dryRun: boolean,
   ): Promise<DecisionFacts> {
     if (!this.directoryLookup) return { ...facts, directoryLookup: 'unavailable' };
+    // An unverified value finds nobody in a directory either (it would sign in its owner).
+    const unverified = facts.identity.unverified ?? [];
     const by: { username?: string; email?: string } = {};
-    if (facts.identity.username) by.username = facts.identity.username;
-    if (facts.identity.email) by.email = facts.identity.email;
+    if (facts.identity.username && !unverified.includes('username'))
+      by.username = facts.identity.username;
+    if (facts.identity.email && !unverified.includes('email')) by.email = facts.identity.email;
     const result = await this.directoryLookup.lookup(by, { ...ctx, dryRun });
     let account: CandidateAccount | null = null;
     if (result.found && result.inScope && result.personId !== null) {
@@ -494,7 +633,7 @@ export class SsoService {
       this.store.db,
       provider,
       login,
-      mapped ?? { fields: {}, profile: {} },
+      mapped ?? { fields: {}, profile: {}, unverified: [] },
       ctx,
       null,
       {
@@ -541,6 +680,7 @@ export class SsoService {
       subject: [null, login.subject.slice(0, 300)],
     };
     if (!login.linkable) changes.transient = [null, true];
+    if (mapped.unverified.length > 0) changes.unverified = [null, mapped.unverified];
     if (mapped.username) changes.username = [null, mapped.username];
     if (mapped.email) changes.email = [null, mapped.email];
     if (what.error_type) changes.error_type = [null, what.error_type];

@@ -16,6 +16,18 @@ export interface VerifiedLogin {
   linkable: boolean;
   /** Raw claims / attributes, every value as a list of strings. */
   attributes: Record<string, string[]>;
+  /**
+   * Attributes the IdP itself says it has not verified (OIDC: `email` when `email_verified`
+   * is not true). Their values may fill a new account's fields, but never match an account.
+   */
+  unverified?: string[];
+  /**
+   * The rest of the IdP's claims when they cost another request (OIDC userinfo): asked for
+   * only when no identity is linked yet (matching, a directory lookup or provisioning need
+   * them); a linked sign-in needs only the verified subject. The answer replaces
+   * `attributes` and `unverified`. A throw refuses the login (sso_idp_error).
+   */
+  moreAttributes?: () => Promise<{ attributes: Record<string, string[]>; unverified: string[] }>;
 }
 
 export type LoginOutcome =
@@ -126,7 +138,17 @@ export interface LoginRequest {
   created_at: string;
   expires_at: string;
   used_at: string | null;
+  browser_hash: string | null;
 }
+
+/**
+ * Taking a login back at the callback / ACS: the request, or why not (for the person's
+ * page and the audit). `other_browser`: the login exists but was started by a browser
+ * without this one's binding cookie — a login CSRF, or cookies blocked.
+ */
+export type TakenLogin =
+  | { ok: true; request: LoginRequest }
+  | { ok: false; why: 'unknown' | 'used' | 'expired' | 'other_browser'; reason: string };
 
 /** What a gate stores with a login it starts. */
 export interface LoginProtocolData {
@@ -134,6 +156,8 @@ export interface LoginProtocolData {
   oidcState?: string;
   oidcNonce?: string;
   oidcCodeVerifier?: string;
+  /** The browser's binding value (its cookie); only its hash is stored. */
+  browser: string;
 }
 
 /** The provider key of an IdP's identity links in external_identities. */
@@ -143,8 +167,8 @@ export function idpProvider(providerId: number): string {
 
 /**
  * Finds a person in the LDAP directories who has not been synced yet and syncs that one
- * entry (the lead implements it over app.core.directorySync.applyEntry and the LDAP gate's
- * findUser). Absent: the just-in-time step is skipped.
+ * entry (src/gates/ldap/just-in-time.ts, over app.core.directorySync.applyEntry; wired in
+ * src/app.ts). Absent: the decision sees 'unavailable' and the step is skipped.
  */
 export interface JustInTimeDirectoryLookup {
   /**
@@ -161,8 +185,18 @@ export interface JustInTimeDirectoryLookup {
 }
 
 export type JustInTimeResult =
-  | { found: false }
-  | { found: true; inScope: false; directoryName: string }
+  | {
+      found: false;
+      /** Directories that could not be searched (down, refused the bind …): "not found" is unknown. */
+      unavailable?: { directoryName: string; reason: string }[];
+    }
+  | {
+      found: true;
+      inScope: false;
+      directoryName: string;
+      /** Why the entry is outside the sync's scope (base DN, filter, sync group), for the reason. */
+      why?: string;
+    }
   | {
       found: true;
       inScope: true;

@@ -138,7 +138,7 @@ export async function* readUsersWith(
 }
 
 /** An entry without its stable id or username is a configuration error, not an entry to skip. */
-function requireEntry(raw: Entry, search: LdapUserSearch): LdapUserEntry {
+export function requireEntry(raw: Entry, search: LdapUserSearch): LdapUserEntry {
   const entry = toUserEntry(raw, search);
   if (!entry) {
     throw new LdapError(

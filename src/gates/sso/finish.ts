@@ -20,7 +20,9 @@ const TITLES: Partial<Record<string, string>> = {
   sso_account_frozen: 'Your account is locked for now',
   sso_no_account: 'No account for you yet',
   sso_directories_present: 'No account for you yet',
+  sso_directory_unavailable: 'The user directory did not answer',
   sso_login_invalid: 'This sign-in cannot be completed',
+  sso_login_other_browser: 'This sign-in started in another browser',
   sso_idp_error: 'The identity provider did not sign you in',
   rate_limited: 'Too many sign-in attempts',
 };

@@ -69,6 +69,19 @@ function WayIn(props: { icon: ReactNode; title: string; inUse: boolean; children
   );
 }
 
+type IdentityProviderRow = Overview['ways_in']['sso']['identity_providers'][number];
+
+/** One IdP's three provisioning options in the original product's words, and what it made. */
+export function idpSentence(p: IdentityProviderRow): string {
+  return [
+    `${p.protocol.toUpperCase()}${p.enabled ? '' : ', turned off'}`,
+    `Allow users to be provisioned on first login: ${p.provision_on_first_login ? 'Yes' : 'No'}`,
+    `URL to redirect to if the user is not found: ${p.not_found_redirect_url ?? 'none'}`,
+    `Enable SSO user provisioning even if directories are present: ${p.provision_even_if_directories ? 'Yes' : 'No'}`,
+    `${plural(p.accounts, 'account')} made at first login`,
+  ].join('; ');
+}
+
 /** The record in sentences: what the site keeps, printed or copied. */
 export function summarySentences(o: Overview): string[] {
   const w = o.ways_in;
@@ -98,7 +111,7 @@ export function summarySentences(o: Overview): string[] {
   );
   lines.push(
     w.sso.identity_providers.length > 0
-      ? `Single sign-on: ${w.sso.identity_providers.map((p) => `${p.name} (${p.protocol}; provisioning on first login ${p.provision_on_first_login ? 'on' : 'off'}${p.provision_on_first_login && p.provision_even_with_directories ? ', even with directories present' : ''}${p.not_found_redirect_url ? `; unknown people are sent to ${p.not_found_redirect_url}` : ''})`).join(', ')}.`
+      ? `Single sign-on: ${w.sso.identity_providers.map((p) => `${p.name} (${idpSentence(p)})`).join(', ')}.`
       : 'No SSO configured: nobody gets an account by signing in through an identity provider.',
   );
   return lines;
@@ -190,12 +203,11 @@ function OverviewBody({ o }: { o: Overview }) {
           <WayIn icon={<IconKey size={20} />} title="Single sign-on" inUse={w.sso.in_use}>
             {w.sso.identity_providers.length === 0
               ? 'No SSO configured.'
-              : w.sso.identity_providers
-                  .map(
-                    (p) =>
-                      `${p.name}: provisioning on first login ${p.provision_on_first_login ? 'on' : 'off'}`,
-                  )
-                  .join('; ')}
+              : w.sso.identity_providers.map((p) => (
+                  <span key={p.id} style={{ display: 'block' }}>
+                    {p.name}: {idpSentence(p)}.
+                  </span>
+                ))}
           </WayIn>
         </SimpleGrid>
       </div>

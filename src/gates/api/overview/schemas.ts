@@ -72,10 +72,21 @@ export const Overview = Type.Object(
           Type.Object({
             id: Type.Integer(),
             name: Type.String(),
-            protocol: Type.String(),
-            provision_on_first_login: Type.Boolean(),
-            not_found_redirect_url: Nullable(Type.String()),
-            provision_even_with_directories: Type.Boolean(),
+            protocol: Type.String({ description: 'saml or oidc.' }),
+            enabled: Type.Boolean(),
+            provision_on_first_login: Type.Boolean({
+              description: 'Allow users to be provisioned on first login.',
+            }),
+            not_found_redirect_url: Nullable(
+              Type.String({ description: 'URL to redirect to if the user is not found.' }),
+            ),
+            provision_even_if_directories: Type.Boolean({
+              description: 'Enable SSO user provisioning even if directories are present.',
+            }),
+            accounts: Type.Integer({
+              minimum: 0,
+              description: 'Accounts this identity provider made at first login.',
+            }),
           }),
         ),
       }),

@@ -99,16 +99,40 @@ export function claimsToAttributes(claims: Record<string, unknown>): Record<stri
 }
 
 /**
- * Exchanges the code (with the PKCE verifier) and checks the id_token; fetches userinfo when
- * a mapped claim is not in the id_token (Entra and Okta leave profile claims out of it by
- * default). Returns the subject and the claims.
+ * The claims the OpenID Provider did not verify: `email` unless `email_verified` is true
+ * (OpenID Connect Core §5.1). Some providers send the flag as the string "true" (Cognito).
+ * No preset overrides this: Entra ID sends no email_verified and its `email` is a value
+ * any tenant can set (the 2023 "nOAuth" takeovers), so with Entra, match by username.
+ */
+export function unverifiedClaims(claims: Record<string, unknown>): string[] {
+  if (claims.email === undefined) return [];
+  const v = claims.email_verified;
+  return v === true || v === 'true' ? [] : ['email'];
+}
+
+/** Claims as the core reads them: the attribute lists, and which the IdP did not verify. */
+export interface OidcClaims {
+  attributes: Record<string, string[]>;
+  unverified: string[];
+}
+
+export function claimsOf(claims: Record<string, unknown>): OidcClaims {
+  return { attributes: claimsToAttributes(claims), unverified: unverifiedClaims(claims) };
+}
+
+/**
+ * Exchanges the code (with the PKCE verifier) and checks the id_token. When a mapped claim
+ * is not in the id_token (Entra and Okta leave profile claims out of it by default), the
+ * userinfo request that would bring it is returned, not made: the core makes it only when
+ * the decision needs more than the verified subject (no linked identity yet), which spares
+ * a round trip to the IdP at every sign-in of a linked person.
  */
 export async function oidcCallback(
   config: client.Configuration,
   callbackUrl: URL,
   checks: { state: string; nonce: string; codeVerifier: string },
   mappedClaims: string[],
-): Promise<{ subject: string; claims: Record<string, unknown> }> {
+): Promise<{ subject: string; claims: OidcClaims; withUserInfo?: () => Promise<OidcClaims> }> {
   const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
     expectedState: checks.state,
     expectedNonce: checks.nonce,
@@ -117,12 +141,19 @@ export async function oidcCallback(
   });
   const idClaims = tokens.claims();
   if (!idClaims) throw new Error('The token response has no id_token.');
-  let claims: Record<string, unknown> = { ...idClaims };
+  const claims: Record<string, unknown> = { ...idClaims };
   const missing = mappedClaims.some((c) => !c.startsWith('$') && !(c in claims));
-  if (missing && config.serverMetadata().userinfo_endpoint && tokens.access_token) {
-    const info = await client.fetchUserInfo(config, tokens.access_token, idClaims.sub);
-    // The id_token's verified claims win over userinfo's.
-    claims = { ...info, ...claims };
-  }
-  return { subject: idClaims.sub, claims };
+  const accessToken = tokens.access_token;
+  if (!missing || !config.serverMetadata().userinfo_endpoint || !accessToken)
+    return { subject: idClaims.sub, claims: claimsOf(claims) };
+  return {
+    subject: idClaims.sub,
+    claims: claimsOf(claims),
+    withUserInfo: async () => {
+      // openid-client checks that userinfo's sub is the id_token's; the id_token's verified
+      // claims win over userinfo's.
+      const info = await client.fetchUserInfo(config, accessToken, idClaims.sub);
+      return claimsOf({ ...info, ...claims });
+    },
+  };
 }

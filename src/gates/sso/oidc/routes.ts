@@ -1,21 +1,18 @@
 /**
  * OpenID Connect: GET /sso/{id}/login (started by the SSO gate's dispatcher) and
  * GET /sso/{id}/callback. `state` is our login request's id: taken once from the database
- * (a replayed or forged callback finds nothing), so no cookie is involved.
+ * (a replayed or forged callback finds nothing), and only by the browser that started the
+ * login (its binding cookie, browser-binding.ts), so a callback URL of someone else's login
+ * signs nobody in here.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../../app.ts';
 import { defaultMessage } from '../../../core/errors.ts';
 import { isOidc, type OidcIdentityProvider } from '../../../core/sso/types.ts';
+import { bindBrowser, browserOf } from '../browser-binding.ts';
 import { finishLogin } from '../finish.ts';
 import { oidcEndpoints } from '../urls.ts';
-import {
-  claimsToAttributes,
-  newOidcSecrets,
-  oidcAuthorizationUrl,
-  oidcCallback,
-  oidcConfiguration,
-} from './client.ts';
+import { newOidcSecrets, oidcAuthorizationUrl, oidcCallback, oidcConfiguration } from './client.ts';
 
 export function publicBase(app: App, req: FastifyRequest): string {
   return app.config.publicUrl ?? `${req.protocol}://${req.host}`;
@@ -44,6 +41,7 @@ export async function startOidcLogin(
   const secrets = newOidcSecrets();
   const id = await app.sso.startLogin(provider.id, returnTo, {
     kind: 'oidc',
+    browser: bindBrowser(app, req, reply),
     oidcNonce: secrets.nonce,
     oidcCodeVerifier: secrets.codeVerifier,
   });
@@ -52,12 +50,23 @@ export async function startOidcLogin(
   return reply.header('cache-control', 'no-store').redirect(url, 302);
 }
 
-function refusedPage(
+type CallbackRefusal =
+  'sso_login_invalid' | 'sso_login_other_browser' | 'sso_idp_error' | 'sso_provider_disabled';
+
+/** The person's page; with `audit`, the refusal is also recorded (sso.login, refused, reason). */
+async function refusedPage(
   app: App,
   req: FastifyRequest,
   reply: FastifyReply,
-  errorType: 'sso_login_invalid' | 'sso_idp_error' | 'sso_provider_disabled',
+  errorType: CallbackRefusal,
+  audit?: { providerId: number; reason: string },
 ) {
+  if (audit)
+    await app.sso.recordRefusal(
+      audit.providerId,
+      { errorType, reason: audit.reason },
+      { ip: req.ip, requestId: req.id },
+    );
   return finishLogin(
     app,
     req,
@@ -80,15 +89,30 @@ export async function oidcCallbackRoute(
   const q = req.query;
   const state = typeof q.state === 'string' ? q.state : '';
   // Taken once, whatever follows: the IdP's error, a bad code or a good one.
-  const request = state ? await app.sso.takeLogin(state) : undefined;
-  if (!request || request.provider_id !== provider.id || request.kind !== 'oidc')
-    return refusedPage(app, req, reply, 'sso_login_invalid');
+  const taken = await app.sso.takeLogin(state, browserOf(req));
+  if (!taken.ok)
+    return refusedPage(
+      app,
+      req,
+      reply,
+      taken.why === 'other_browser' ? 'sso_login_other_browser' : 'sso_login_invalid',
+      { providerId: provider.id, reason: `OIDC callback refused: ${taken.reason}` },
+    );
+  const request = taken.request;
+  if (request.provider_id !== provider.id || request.kind !== 'oidc')
+    return refusedPage(app, req, reply, 'sso_login_invalid', {
+      providerId: provider.id,
+      reason: 'OIDC callback refused: its state belongs to a sign-in at another identity provider.',
+    });
   if (typeof q.error === 'string') {
     req.log.warn(
       { provider: provider.id, error: q.error, description: q.error_description },
       'OIDC provider answered with an error',
     );
-    return refusedPage(app, req, reply, 'sso_idp_error');
+    return refusedPage(app, req, reply, 'sso_idp_error', {
+      providerId: provider.id,
+      reason: `The OpenID Provider answered with the error ${q.error.slice(0, 100)}.`,
+    });
   }
   const base = publicBase(app, req);
   const { redirect_uri } = oidcEndpoints(base, provider.id);
@@ -107,21 +131,45 @@ export async function oidcCallbackRoute(
         nonce: request.oidc_nonce ?? '',
         codeVerifier: request.oidc_code_verifier ?? '',
       },
-      Object.values(provider.attribute_mapping),
+      // email_verified travels with email: when the id_token leaves it out, userinfo has it.
+      Object.values(provider.attribute_mapping).flatMap((c) =>
+        c === 'email' ? ['email', 'email_verified'] : [c],
+      ),
     );
   } catch (err) {
     // Signature, iss, aud, exp, nonce or the code exchange failed: nobody is signed in.
     req.log.warn({ provider: provider.id, err: (err as Error).message }, 'OIDC callback refused');
-    return refusedPage(app, req, reply, 'sso_idp_error');
+    return refusedPage(app, req, reply, 'sso_idp_error', {
+      providerId: provider.id,
+      reason: `The OpenID Provider's answer did not verify: ${(err as Error).message}`,
+    });
   }
+  const more = result.withUserInfo;
   const outcome = await app.sso.complete(
     {
       providerId: provider.id,
       subject: result.subject,
       linkable: true,
-      attributes: claimsToAttributes(result.claims),
+      attributes: result.claims.attributes,
+      unverified: result.claims.unverified,
+      ...(more
+        ? {
+            moreAttributes: async () => {
+              try {
+                return await more();
+              } catch (err) {
+                req.log.warn(
+                  { provider: provider.id, err: (err as Error).message },
+                  'OIDC userinfo failed',
+                );
+                throw err;
+              }
+            },
+          }
+        : {}),
     },
     { ip: req.ip, requestId: req.id },
+    provider,
   );
   return finishLogin(app, req, reply, outcome, request.return_to, provider.id);
 }

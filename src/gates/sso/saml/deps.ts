@@ -8,8 +8,10 @@ export function samlDeps(app: App): SamlGateDeps {
     findProvider: (id) => app.sso.providers.find(id),
     startLogin: (providerId, returnTo, data) =>
       app.sso.startLogin(providerId, returnTo, { ...data, kind: 'saml' }),
-    takeLogin: (id) => app.sso.takeLogin(id),
-    complete: (login, ctx) => app.sso.complete(login, ctx),
-    finish: (req, reply, outcome, returnTo) => finishLogin(app, req, reply, outcome, returnTo),
+    takeLogin: (id, browser) => app.sso.takeLogin(id, browser),
+    complete: (login, ctx, provider) => app.sso.complete(login, ctx, provider),
+    refused: (providerId, refusal, ctx) => app.sso.recordRefusal(providerId, refusal, ctx),
+    finish: (req, reply, outcome, returnTo, providerId) =>
+      finishLogin(app, req, reply, outcome, returnTo, providerId),
   };
 }

@@ -5,7 +5,9 @@
  *                            an AuthnRequest over HTTP-Redirect, signed when sign_requests;
  * - POST /sso/{id}/acs       the IdP's Response over HTTP-POST.
  * The ACS POST is cross-site: the login's state is the login request named by RelayState,
- * kept in the database, never a SameSite cookie.
+ * kept in the database, and bound to the browser that started it by a SameSite=None cookie
+ * over HTTPS (browser-binding.ts). An IdP-initiated login (when allowed) answers no request,
+ * so it has no binding: that is what allowing IdP-initiated logins accepts.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../../app.ts';
@@ -16,8 +18,8 @@ import {
   type LoginContext,
   type LoginOutcome,
   type LoginProtocolData,
-  type LoginRequest,
   type SamlIdentityProvider,
+  type TakenLogin,
   type VerifiedLogin,
 } from '../../../core/sso/types.ts';
 import { recordAssertionOnce } from '../../../store/saml-replay-repo.ts';
@@ -27,19 +29,34 @@ import { spKeys } from './sp-keys.ts';
 import { spMetadataXml } from './sp-metadata.ts';
 import { SamlRefusal, verifySamlResponse } from './verify.ts';
 import { freshProvider } from './refresh.ts';
+import { bindBrowser, browserOf } from '../browser-binding.ts';
 
 /** What the SAML gate needs from the SSO service (H4's app.sso and finishLogin). */
 export interface SamlGateDeps {
   findProvider(id: number): Promise<IdentityProvider | undefined>;
   startLogin(providerId: number, returnTo: string | null, data: LoginProtocolData): Promise<string>;
-  takeLogin(id: string): Promise<LoginRequest | undefined>;
-  complete(login: VerifiedLogin, ctx: LoginContext): Promise<LoginOutcome>;
+  /** Takes the login for the browser bringing the answer (its binding value, if any). */
+  takeLogin(id: string, browser: string | undefined): Promise<TakenLogin>;
+  /** The first-login decision; `provider` as just read here (not read again). */
+  complete(
+    login: VerifiedLogin,
+    ctx: LoginContext,
+    provider?: IdentityProvider,
+  ): Promise<LoginOutcome>;
+  /** Audits a response refused before anyone was identified (sso.login, refused, reason). */
+  refused(
+    providerId: number,
+    refusal: { errorType: string; reason: string },
+    ctx: LoginContext,
+  ): Promise<void>;
   /** Signs in (session cookie, redirect to return_to) or renders the outcome's page. */
   finish(
     req: FastifyRequest,
     reply: FastifyReply,
     outcome: LoginOutcome,
     returnTo: string | null,
+    /** The provider signed in with: sign-out then goes to its logout URL. */
+    providerId?: number,
   ): Promise<unknown>;
 }
 
@@ -79,7 +96,10 @@ export async function startSamlLogin(
   const keys = await spKeys(app);
   const requestId = newRequestId();
   // The AuthnRequest ID is stored with the login; RelayState carries the login's id.
-  const loginId = await deps.startLogin(provider.id, returnTo, { requestId });
+  const loginId = await deps.startLogin(provider.id, returnTo, {
+    requestId,
+    browser: bindBrowser(app, req, reply),
+  });
   const saml = samlClient(provider, endpointsFor(app, req, provider.id), keys, { requestId });
   const url = await saml.getAuthorizeUrlAsync(loginId, undefined, {});
   return reply.header('cache-control', 'no-store').redirect(url, 302);
@@ -142,14 +162,19 @@ export function samlRoutes(server: FastifyInstance, app: App, deps: SamlGateDeps
         try {
           const saml = samlClient(provider, endpoints, await spKeys(app));
           verified = await verifySamlResponse(saml, provider, endpoints, req.body ?? {}, {
-            takeLogin: (id) => deps.takeLogin(id),
+            takeLogin: (id) => deps.takeLogin(id, browserOf(req)),
             recordAssertion: (key, expiresAt) =>
               recordAssertionOnce(app.store.db, key, expiresAt, new Date().toISOString()),
           });
         } catch (err) {
           if (!(err instanceof SamlRefusal)) throw err;
-          // The reason is for administrators (log); the person sees the catalogue's sentence.
+          // The reason is for administrators (log, audit); the person sees the catalogue's sentence.
           req.log.warn({ provider: provider.id, reason: err.reason }, 'SAML response refused');
+          await deps.refused(
+            provider.id,
+            { errorType: err.errorType, reason: err.reason },
+            { ip: req.ip, requestId: req.id },
+          );
           return deps.finish(
             req,
             reply,
@@ -157,8 +182,12 @@ export function samlRoutes(server: FastifyInstance, app: App, deps: SamlGateDeps
             null,
           );
         }
-        const outcome = await deps.complete(verified.login, { ip: req.ip, requestId: req.id });
-        return deps.finish(req, reply, outcome, verified.request?.return_to ?? null);
+        const outcome = await deps.complete(
+          verified.login,
+          { ip: req.ip, requestId: req.id },
+          provider,
+        );
+        return deps.finish(req, reply, outcome, verified.request?.return_to ?? null, provider.id);
       },
     );
     done();

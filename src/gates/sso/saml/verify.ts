@@ -6,13 +6,19 @@
  * - the Issuer is the IdP's entity id; the Status is Success;
  * - a bearer SubjectConfirmation whose Recipient is our ACS and whose NotOnOrAfter is ahead;
  * - the Response's Destination, when present, is our ACS;
- * - InResponseTo names an unused login request of this provider (carried in RelayState);
- *   without one, the login is IdP-initiated and only accepted when the provider allows it;
+ * - InResponseTo names an unused login request of this provider (carried in RelayState),
+ *   started by the browser that posts (its binding cookie); without one, the login is
+ *   IdP-initiated and only accepted when the provider allows it;
  * - the assertion id is recorded in the database once: a second use is a replay.
  * Every refusal says why in `reason` (for the log and the audit), never to the browser.
  */
 import type { SAML, Profile } from '@node-saml/node-saml';
-import type { LoginRequest, SamlIdentityProvider, VerifiedLogin } from '../../../core/sso/types.ts';
+import type {
+  LoginRequest,
+  SamlIdentityProvider,
+  TakenLogin,
+  VerifiedLogin,
+} from '../../../core/sso/types.ts';
 import type { SamlEndpoints } from '../urls.ts';
 import { CLOCK_SKEW_MS, TRANSIENT } from './client.ts';
 import { parseXmlSafely } from './idp-metadata.ts';
@@ -26,15 +32,18 @@ export class SamlRefusal extends Error {
   constructor(
     readonly reason: string,
     /** Catalogue type shown to the person. */
-    readonly errorType: 'saml_response_invalid' | 'sso_login_invalid' = 'saml_response_invalid',
+    readonly errorType:
+      | 'saml_response_invalid'
+      | 'sso_login_invalid'
+      | 'sso_login_other_browser' = 'saml_response_invalid',
   ) {
     super(reason);
   }
 }
 
 export interface VerifyPorts {
-  /** Takes a login request once (used_at set); undefined when unknown, used or expired. */
-  takeLogin(id: string): Promise<LoginRequest | undefined>;
+  /** Takes a login request once (used_at set), for this browser only; or says why not. */
+  takeLogin(id: string): Promise<TakenLogin>;
   /** Records an assertion id; false when it was recorded before (a replay). */
   recordAssertion(key: string, expiresAt: string): Promise<boolean>;
 }
@@ -154,12 +163,18 @@ export async function verifySamlResponse(
 
   let request: LoginRequest | null = null;
   if (inResponseTo) {
-    const taken = relayState ? await ports.takeLogin(relayState) : undefined;
-    if (!taken)
+    if (!relayState)
       throw new SamlRefusal(
-        'The response answers no open sign-in of this site (RelayState unknown, used or expired).',
+        'The response answers a request but carries no RelayState, so its sign-in cannot be found.',
         'sso_login_invalid',
       );
+    const result = await ports.takeLogin(relayState);
+    if (!result.ok)
+      throw new SamlRefusal(
+        result.reason,
+        result.why === 'other_browser' ? 'sso_login_other_browser' : 'sso_login_invalid',
+      );
+    const taken = result.request;
     if (taken.provider_id !== provider.id || taken.kind !== 'saml')
       throw new SamlRefusal('The response answers a sign-in started at another identity provider.');
     if (taken.request_id !== inResponseTo)
