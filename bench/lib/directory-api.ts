@@ -110,9 +110,16 @@ export async function timedSync(
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpuMs = processCpuMs(server.pid) - cpu0;
-  if (report.status !== 'completed' || report.counts.errors > 0)
-    throw new Error(
-      `sync run ${report.id} ended ${report.status} (${JSON.stringify(report.counts)}): ${report.stop_reason ?? ''}`,
+  if (report.status !== 'completed' || report.counts.errors > 0) {
+    const first = await call<{ items: { data: unknown[] } }>(
+      server,
+      key,
+      'GET',
+      `/directories/${directoryId}/runs/${report.id}?limit=3&action=error`,
     );
+    throw new Error(
+      `sync run ${report.id} ended ${report.status} (${JSON.stringify(report.counts)}): ${report.stop_reason ?? ''} First errors: ${JSON.stringify(first.body.items.data)}`,
+    );
+  }
   return { report, seconds, cpuMs };
 }

@@ -18,7 +18,7 @@ import { recordAudit, diff, type Changes } from '../../audit/record.ts';
 import { type Actor, nowIso } from '../context.ts';
 import { GatehouseError } from '../errors.ts';
 import { usernameKey } from '../normalize.ts';
-import type { PersonFields } from '../person.ts';
+import { tidy, type PersonFields } from '../person.ts';
 import { auditView, type PeopleService } from '../people.ts';
 import { translateUnique } from '../uniqueness.ts';
 import type { DirectoryRecord } from '../directories.ts';
@@ -54,7 +54,9 @@ export function entryFields(
   const fields: PersonFields = { username: entry.username, ...entry.fields };
   if (Object.keys(entry.profile).length > 0) fields.profile = { ...entry.profile };
   if (managerId !== undefined) fields.manager_id = managerId;
-  return fields;
+  // As the other gates' writes store them: an entry without a mapped user code clears it
+  // (null), it does not claim the empty code, which only one account could hold.
+  return tidy(fields);
 }
 
 /** What an entry did to its account, from the rows before and after. */

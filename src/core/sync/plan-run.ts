@@ -10,6 +10,7 @@ import type { PersonRow } from '../../store/schema.ts';
 import { findPeopleByUsernameKeys } from '../../store/people-repo.ts';
 import { administratorsAmong, peopleByIds } from '../../store/sync-repo.ts';
 import { usernameKey } from '../normalize.ts';
+import { tidy } from '../person.ts';
 import { matchEntry } from './match.ts';
 import { entryError, type DirectoryEntry, type EntryOutcome } from './types.ts';
 
@@ -37,8 +38,9 @@ export function differs(
   p: PersonRow,
   managerId: number | null | undefined,
 ): boolean {
-  if (entry.username !== p.username) return true;
-  for (const [f, v] of Object.entries(entry.fields))
+  // Compared as they would be stored (trimmed, NFC, an empty user code as none): a mapped
+  // attribute the entry lacks is '' here but a null user code in the row.
+  for (const [f, v] of Object.entries(tidy({ ...entry.fields, username: entry.username })))
     if ((p as unknown as Record<string, unknown>)[f] !== v) return true;
   const names = Object.keys(entry.profile);
   if (names.length > 0) {
