@@ -32,7 +32,9 @@ import { usernameKey } from '../normalize.ts';
 import type { DirectoryRecord } from '../directories.ts';
 import type { PeopleBatch, BatchRow } from '../people-batch/index.ts';
 import type { EntryWriter } from './apply-entry.ts';
+import { emptyLookups, lookUp } from './plan-lookups.ts';
 import { planRun, type PlannedRun } from './plan-run.ts';
+import { readAhead } from './read-ahead.ts';
 import {
   directoryProvider,
   entryError,
@@ -194,24 +196,33 @@ export class SyncRunner {
       return report;
     };
     try {
-      let entries: DirectoryEntry[] = [];
+      const entries: DirectoryEntry[] = [];
       let mark: string | undefined;
       let deleted: string[] | undefined;
+      const provider = directoryProvider(directory.id);
+      // The lease is held: no other run changes the directory's links while this one reads.
+      const links = await linksOfProvider(db, provider);
+      const lookups = emptyLookups();
+      // The plan's lookups of each page, in order, while the next pages are read; their own
+      // errors are the run's errors, not the directory's (awaited after the read).
+      let looked: Promise<void> = Promise.resolve();
       try {
         mark = await source.watermark?.();
-        for await (const page of source.read(since)) {
-          entries = entries.concat(page);
+        for await (const page of readAhead(source.read(since))) {
+          for (const e of page) entries.push(e);
+          looked = looked.then(() => lookUp(db, page, links, lookups));
+          looked.catch(() => undefined); // handled: awaited below
           opts.onProgress?.('reading', entries.length, 0);
         }
         if (since !== undefined) deleted = await source.deletedSince?.(since);
       } catch (err) {
+        await looked.catch(() => undefined);
         return await finish(
           'failed',
           `The directory could not be read in full, so nobody was blocked or changed: ${err instanceof Error ? err.message : String(err)}`,
         );
       }
-      const provider = directoryProvider(directory.id);
-      const links = await linksOfProvider(db, provider);
+      await looked;
       const owned = await ownedCounts(db, directory.id);
       if (mode === 'full' && entries.length === 0 && owned.all > 0)
         return await finish(
@@ -220,7 +231,7 @@ export class SyncRunner {
         );
       await updateRun(db, row.id, { phase: 'planning' });
       const names = new Map((await listDirectories(db)).map((d) => [d.id, d.name]));
-      const plan = await planRun(db, directory, entries, links, names, {
+      const plan = await planRun(db, directory, entries, links, names, lookups, {
         incremental: mode === 'incremental',
         deleted: deleted ?? [],
       });
