@@ -6,8 +6,7 @@
  * directory's accounts whose entries are gone.
  */
 import type { Executor } from '../../store/people-repo.ts';
-import type { PersonRow } from '../../store/schema.ts';
-import { peopleByIds } from '../../store/sync-repo.ts';
+import { peopleByIds, type PlanPersonRow } from '../../store/sync-repo.ts';
 import type { PlanLookups } from './plan-lookups.ts';
 import { usernameKey } from '../normalize.ts';
 import { tidy } from '../person.ts';
@@ -35,7 +34,7 @@ const CHUNK = 500;
 /** True when the entry would change the stored account. */
 export function differs(
   entry: DirectoryEntry,
-  p: PersonRow,
+  p: PlanPersonRow,
   managerId: number | null | undefined,
 ): boolean {
   // Compared as they would be stored (trimmed, NFC, an empty user code as none): a mapped
@@ -74,7 +73,10 @@ export async function planRun(
   };
   // Stable ids and DNs to entries, for duplicates and managers.
   const byId = new Map<string, number>();
+  // DNs are indexed only when a manager is named by one: 100,000 lower-cased DNs are a
+  // large share of a run's memory.
   const byDn = new Map<string, number>();
+  const dnManagers = entries.some((e) => e.manager?.kind === 'dn');
   const byUsername = new Map<string, number>();
   entries.forEach((e, i) => {
     const first = byId.get(e.externalId);
@@ -98,7 +100,7 @@ export async function planRun(
       plan.errors.set(i, err);
       plan.errors.set(other, err);
     } else byUsername.set(key, i);
-    if (e.dn) byDn.set(e.dn.toLowerCase(), i);
+    if (dnManagers && e.dn) byDn.set(e.dn.toLowerCase(), i);
   });
   entries.forEach((e, i) => {
     if (e.manager === undefined) return;

@@ -14,17 +14,16 @@ import { randomUUID } from 'node:crypto';
 import type { Store } from '../../store/database.ts';
 import { listDirectories, setWatermark } from '../../store/directory-repo.ts';
 import { idsByUsernameKeys } from '../../store/batch-repo.ts';
-import { findPeopleByUsernameKeys, type Executor } from '../../store/people-repo.ts';
+import type { Executor } from '../../store/people-repo.ts';
 import {
   insertLinks,
   insertRun,
-  insertRunItems,
   linksOfProvider,
   ownedCounts,
   releaseLease,
   takeLease,
+  planRowsByUsernameKeys,
   updateRun,
-  type RunItem,
 } from '../../store/sync-repo.ts';
 import { type Actor, nowIso } from '../context.ts';
 import { fail } from '../errors.ts';
@@ -35,6 +34,7 @@ import type { EntryWriter } from './apply-entry.ts';
 import { emptyLookups, lookUp } from './plan-lookups.ts';
 import { planRun, type PlannedRun } from './plan-run.ts';
 import { readAhead } from './read-ahead.ts';
+import { RunItems } from './run-items.ts';
 import {
   directoryProvider,
   entryError,
@@ -177,13 +177,12 @@ export class SyncRunner {
       stop_reason: null,
       would_block: [],
     };
-    const items: RunItem[] = [];
+    const items = new RunItems(db, row.id);
     const finish = async (status: RunReport['status'], reason: string | null) => {
       report.status = status;
       report.stop_reason = reason;
       report.finished_at = nowIso();
-      const itemCount = items.length;
-      await insertRunItems(db, row.id, items.splice(0));
+      await items.flush(true);
       await updateRun(db, row.id, {
         status,
         stop_reason: reason,
@@ -191,7 +190,7 @@ export class SyncRunner {
         phase: null,
         counts: JSON.stringify(report.counts),
         would_block: report.would_block.length > 0 ? JSON.stringify(report.would_block) : null,
-        item_count: itemCount,
+        item_count: items.count,
       });
       return report;
     };
@@ -277,17 +276,15 @@ export class SyncRunner {
     links: Map<string, number>,
     opts: RunOptions,
     report: RunReport,
-    items: RunItem[],
+    items: RunItems,
     mode: 'full' | 'incremental',
   ): Promise<void> {
     const db = this.store.db;
-    let seq = 0;
     const record = (entry: string, o: EntryOutcome) => {
       if (o.action === 'error') report.counts.errors++;
       else report.counts[o.action]++;
       if (o.action === 'unchanged') return;
-      items.push({
-        seq: ++seq,
+      items.add({
         entry,
         person_id: o.personId,
         action: o.action,
@@ -325,7 +322,7 @@ export class SyncRunner {
         const keys = [...byKey.keys()];
         const made: { externalId: string; personId: number }[] = [];
         for (let s = 0; s < keys.length; s += 500)
-          for (const r of await findPeopleByUsernameKeys(tx, keys.slice(s, s + 500)))
+          for (const r of await planRowsByUsernameKeys(tx, keys.slice(s, s + 500)))
             // Only accounts this batch made for the directory: a local account created under
             // the same username while the run planned is not taken over by the link.
             if (r.directory_id === directory.id)
@@ -346,7 +343,7 @@ export class SyncRunner {
             origin: provider,
             beforeCommit: linkCreated,
           });
-      result.outcomes.forEach((o, n) => {
+      for (const [n, o] of result.outcomes.entries()) {
         const e = entries[plan.creates[n]!]!;
         if (o.action === 'error')
           record(
@@ -358,7 +355,8 @@ export class SyncRunner {
           );
         else
           record(label(e), { action: 'created', personId: o.person_id, changes: o.changes ?? {} });
-      });
+        await items.flush();
+      }
       done += plan.creates.length;
       opts.onProgress?.('writing', done, total);
     }
@@ -385,6 +383,7 @@ export class SyncRunner {
           ...(liveLinks ? { liveLinks } : {}),
         }),
       );
+      await items.flush();
       opts.onProgress?.('writing', ++done, total);
     }
     for (const g of plan.gone) {
@@ -401,6 +400,7 @@ export class SyncRunner {
             'No longer in the directory (deleted, or out of its filter or sync group).',
           );
       record(g.username, o);
+      await items.flush();
       opts.onProgress?.('writing', ++done, total);
     }
   }
