@@ -16,13 +16,11 @@ import { listDirectories, setWatermark } from '../../store/directory-repo.ts';
 import { idsByUsernameKeys } from '../../store/batch-repo.ts';
 import type { Executor } from '../../store/people-repo.ts';
 import {
-  insertLinks,
   insertRun,
   linksOfProvider,
   ownedCounts,
   releaseLease,
   takeLease,
-  planRowsByUsernameKeys,
   updateRun,
 } from '../../store/sync-repo.ts';
 import { type Actor, nowIso } from '../context.ts';
@@ -33,6 +31,7 @@ import type { PeopleBatch, BatchRow } from '../people-batch/index.ts';
 import type { EntryWriter } from './apply-entry.ts';
 import { emptyLookups, lookUp } from './plan-lookups.ts';
 import { planRun, type PlannedRun } from './plan-run.ts';
+import { linkCreated } from './link-created.ts';
 import { readAhead } from './read-ahead.ts';
 import { RunItems } from './run-items.ts';
 import {
@@ -315,33 +314,19 @@ export class SyncRunner {
           row.manager = mi === null ? null : { username: entries[mi]!.username };
         return row;
       });
-      const linkCreated = async (tx: Executor) => {
-        const byKey = new Map(
-          plan.creates.map((i) => [usernameKey(entries[i]!.username), entries[i]!.externalId]),
-        );
-        const keys = [...byKey.keys()];
-        const made: { externalId: string; personId: number }[] = [];
-        for (let s = 0; s < keys.length; s += 500)
-          for (const r of await planRowsByUsernameKeys(tx, keys.slice(s, s + 500)))
-            // Only accounts this batch made for the directory: a local account created under
-            // the same username while the run planned is not taken over by the link.
-            if (r.directory_id === directory.id)
-              made.push({ externalId: byKey.get(r.username_key)!, personId: r.id });
-        // Only the rows the batch created: a key already linked is another account.
-        const linkedIds = new Set(links.values());
-        await insertLinks(
-          tx,
-          provider,
-          made.filter((m) => !linkedIds.has(m.personId)),
-          nowIso(),
-        );
-      };
       const result = opts.dryRun
         ? await this.batch.plan(actor, rows)
         : await this.batch.apply(actor, rows, {
             validOnly: true,
             origin: provider,
-            beforeCommit: linkCreated,
+            beforeCommit: (tx: Executor) =>
+              linkCreated(
+                tx,
+                directory.id,
+                provider,
+                plan.creates.map((i) => entries[i]!),
+                links,
+              ),
           });
       for (const [n, o] of result.outcomes.entries()) {
         const e = entries[plan.creates[n]!]!;
