@@ -11,16 +11,39 @@ import { startSlapd, SUFFIX, type SlapdServer } from '../test/helpers/slapd.ts';
 
 export const PEOPLE_OU = `ou=people,${SUFFIX}`;
 
+/** The i-th person of the loaded directory, as the OpenLDAP preset's mapping reads it. */
+export function loadedPerson(i: number) {
+  const uid = `user${String(i).padStart(6, '0')}`;
+  return {
+    uid,
+    givenName: 'Person',
+    sn: `Number${i}`,
+    mail: `${uid}@example.test`,
+    title: 'Engineer',
+    telephoneNumber: `+44 20 7946 ${String(i % 10000).padStart(4, '0')}`,
+  };
+}
+
 /** LDIF of ou=people and N inetOrgPerson entries (entryUUID and timestamps come from slapadd). */
 export function peopleLdif(n: number, from = 0): string {
   const parts = [`dn: ${PEOPLE_OU}\nobjectClass: organizationalUnit\nou: people\n`];
   for (let i = from; i < from + n; i++) {
-    const uid = `user${String(i).padStart(6, '0')}`;
+    const p = loadedPerson(i);
     parts.push(
-      `dn: uid=${uid},${PEOPLE_OU}\nobjectClass: inetOrgPerson\nuid: ${uid}\ncn: Person ${i}\ngivenName: Person\nsn: Number${i}\nmail: ${uid}@example.test\ntitle: Engineer\ntelephoneNumber: +44 20 7946 ${String(i % 10000).padStart(4, '0')}\n`,
+      `dn: uid=${p.uid},${PEOPLE_OU}\nobjectClass: inetOrgPerson\nuid: ${p.uid}\ncn: Person ${i}\ngivenName: ${p.givenName}\nsn: ${p.sn}\nmail: ${p.mail}\ntitle: ${p.title}\ntelephoneNumber: ${p.telephoneNumber}\n`,
     );
   }
   return parts.join('\n') + '\n';
+}
+
+/** The same N people as an import file for `gatehouse users import` (the CSV baseline). */
+export function peopleCsv(n: number, from = 0): Buffer {
+  const lines = ['username,firstname,surname,email,job_title,phone'];
+  for (let i = from; i < from + n; i++) {
+    const p = loadedPerson(i);
+    lines.push([p.uid, p.givenName, p.sn, p.mail, p.title, p.telephoneNumber].join(','));
+  }
+  return Buffer.from(lines.join('\r\n') + '\r\n');
 }
 
 export interface LoadedDirectory {

@@ -68,6 +68,45 @@ export async function peopleByIds(db: Executor, ids: number[]): Promise<PersonRo
   return db.selectFrom('people').selectAll().where('id', 'in', ids).execute();
 }
 
+/**
+ * The columns a sync run's plan compares an entry with (the mapped fields, the username,
+ * state and ownership): a run of 100,000 entries holds one of these per account while it
+ * plans, so it reads these rather than whole rows.
+ */
+export const PLAN_COLUMNS = [
+  'id',
+  'username',
+  'username_key',
+  'directory_id',
+  'state',
+  'blocked_by',
+  'manager_id',
+  'profile',
+  'firstname',
+  'surname',
+  'email',
+  'user_code',
+  'job_title',
+  'department',
+  'office',
+  'phone',
+  'mobile',
+] as const;
+export type PlanPersonRow = Pick<PersonRow, (typeof PLAN_COLUMNS)[number]>;
+
+export async function planRowsByIds(db: Executor, ids: number[]): Promise<PlanPersonRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('people').select(PLAN_COLUMNS).where('id', 'in', ids).execute();
+}
+
+export async function planRowsByUsernameKeys(
+  db: Executor,
+  keys: string[],
+): Promise<PlanPersonRow[]> {
+  if (keys.length === 0) return [];
+  return db.selectFrom('people').select(PLAN_COLUMNS).where('username_key', 'in', keys).execute();
+}
+
 /** Accounts a directory owns, by state (for the safety share and the overview). */
 export async function ownedCounts(
   db: Executor,

@@ -184,7 +184,11 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<SlapdServer> 
   if (opts.preloadLdif !== undefined) {
     const file = path.join(dir, 'preload.ldif');
     fs.writeFileSync(file, baseEntries + opts.preloadLdif);
-    const r = spawnSync('slapadd', ['-q', '-f', conf, '-l', file], { encoding: 'utf8' });
+    // -w writes the suffix's contextCSN, as a replicated (syncprov) directory has one: the
+    // incremental sync's watermark. Without it the watermark falls back to the newest
+    // modifyTimestamp, which slapadd gives every entry of the second it loaded them in.
+    const args = ['-q', ...(opts.syncprov === false ? [] : ['-w']), '-f', conf, '-l', file];
+    const r = spawnSync('slapadd', args, { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`slapadd failed: ${r.stderr}`);
     fs.rmSync(file);
   }

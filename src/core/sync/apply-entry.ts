@@ -75,10 +75,12 @@ export function entryFields(
   entry: DirectoryEntry,
   managerId: number | null | undefined,
 ): PersonFields {
-  const fields: PersonFields = tidy({ username: entry.username, ...entry.fields });
+  const fields: PersonFields = { username: entry.username, ...entry.fields };
   if (Object.keys(entry.profile).length > 0) fields.profile = { ...entry.profile };
   if (managerId !== undefined) fields.manager_id = managerId;
-  return fields;
+  // As the other gates' writes store them: an entry without a mapped user code clears it
+  // (null), it does not claim the empty code, which only one account could hold.
+  return tidy(fields);
 }
 
 /** What an entry did to its account, from the rows before and after. */

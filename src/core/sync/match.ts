@@ -7,20 +7,23 @@
  */
 import type { PersonRow } from '../../store/schema.ts';
 
-export type Match =
-  | { kind: 'linked'; person: PersonRow }
-  | { kind: 'relink'; person: PersonRow; oldLink: string | undefined }
-  | { kind: 'adopt'; person: PersonRow }
+/** What the rules read of an account: a whole row, or the plan's columns of one. */
+type Matched = Pick<PersonRow, 'directory_id'>;
+
+export type Match<P extends Matched = PersonRow> =
+  | { kind: 'linked'; person: P }
+  | { kind: 'relink'; person: P; oldLink: string | undefined }
+  | { kind: 'adopt'; person: P }
   | { kind: 'create' }
   | { kind: 'conflict'; message: string };
 
-export interface MatchInput {
+export interface MatchInput<P extends Matched = PersonRow> {
   directoryId: number;
   adoptLocal: boolean;
   /** The person the entry's stable id is linked to, if any. */
-  linked: PersonRow | undefined;
+  linked: P | undefined;
   /** The account holding the entry's username, if any. */
-  byUsername: PersonRow | undefined;
+  byUsername: P | undefined;
   /** That account's link in this directory, if it has one. */
   byUsernameLink: string | undefined;
   /** True when that link's entry is also in the directory now (two entries, one username). */
@@ -31,7 +34,7 @@ export interface MatchInput {
   holderIsAdministrator?: boolean;
 }
 
-export function matchEntry(m: MatchInput, username: string): Match {
+export function matchEntry<P extends Matched>(m: MatchInput<P>, username: string): Match<P> {
   if (m.linked) return { kind: 'linked', person: m.linked };
   const p = m.byUsername;
   if (!p) return { kind: 'create' };

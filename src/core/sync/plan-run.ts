@@ -6,9 +6,8 @@
  * directory's accounts whose entries are gone.
  */
 import type { Executor } from '../../store/people-repo.ts';
-import type { PersonRow } from '../../store/schema.ts';
-import { findPeopleByUsernameKeys } from '../../store/people-repo.ts';
-import { administratorsAmong, peopleByIds } from '../../store/sync-repo.ts';
+import { peopleByIds, type PlanPersonRow } from '../../store/sync-repo.ts';
+import type { PlanLookups } from './plan-lookups.ts';
 import { usernameKey } from '../normalize.ts';
 import { tidy } from '../person.ts';
 import { matchEntry } from './match.ts';
@@ -35,13 +34,12 @@ const CHUNK = 500;
 /** True when the entry would change the stored account. */
 export function differs(
   entry: DirectoryEntry,
-  p: PersonRow,
+  p: PlanPersonRow,
   managerId: number | null | undefined,
 ): boolean {
-  if (entry.username !== p.username) return true;
-  // Compared as stored (trimmed; an empty optional field is null), or an entry lacking an
-  // optional attribute would be "changed" at every run.
-  for (const [f, v] of Object.entries(tidy({ ...entry.fields })))
+  // Compared as they would be stored (trimmed, NFC, an empty user code as none): a mapped
+  // attribute the entry lacks is '' here but a null user code in the row.
+  for (const [f, v] of Object.entries(tidy({ ...entry.fields, username: entry.username })))
     if ((p as unknown as Record<string, unknown>)[f] !== v) return true;
   const names = Object.keys(entry.profile);
   if (names.length > 0) {
@@ -60,8 +58,10 @@ export async function planRun(
   entries: DirectoryEntry[],
   links: Map<string, number>,
   directoryNames: Map<number, string>,
+  lookups: PlanLookups,
   scope: { incremental: boolean; deleted: string[] } = { incremental: false, deleted: [] },
 ): Promise<PlannedRun> {
+  const { persons, byKey, admins } = lookups;
   const plan: PlannedRun = {
     creates: [],
     changes: [],
@@ -73,7 +73,10 @@ export async function planRun(
   };
   // Stable ids and DNs to entries, for duplicates and managers.
   const byId = new Map<string, number>();
+  // DNs are indexed only when a manager is named by one: 100,000 lower-cased DNs are a
+  // large share of a run's memory.
   const byDn = new Map<string, number>();
+  const dnManagers = entries.some((e) => e.manager?.kind === 'dn');
   const byUsername = new Map<string, number>();
   entries.forEach((e, i) => {
     const first = byId.get(e.externalId);
@@ -97,7 +100,7 @@ export async function planRun(
       plan.errors.set(i, err);
       plan.errors.set(other, err);
     } else byUsername.set(key, i);
-    if (e.dn) byDn.set(e.dn.toLowerCase(), i);
+    if (dnManagers && e.dn) byDn.set(e.dn.toLowerCase(), i);
   });
   entries.forEach((e, i) => {
     if (e.manager === undefined) return;
@@ -109,70 +112,49 @@ export async function planRun(
   const liveLinks = new Set(byId.keys());
   const personLinks = new Map<number, string>();
   for (const [ext, pid] of links) personLinks.set(pid, ext);
-  for (let start = 0; start < entries.length; start += CHUNK) {
-    const idx = [...Array(Math.min(CHUNK, entries.length - start)).keys()].map((k) => start + k);
-    const linkedIds = idx.flatMap((i) => {
-      const id = links.get(entries[i]!.externalId);
-      return id === undefined ? [] : [id];
-    });
-    const persons = new Map((await peopleByIds(db, linkedIds)).map((p) => [p.id, p]));
-    const unlinked = idx.filter((i) => links.get(entries[i]!.externalId) === undefined);
-    const byKey = new Map(
-      (
-        await findPeopleByUsernameKeys(
-          db,
-          unlinked.map((i) => usernameKey(entries[i]!.username)),
-        )
-      ).map((p) => [p.username_key, p]),
+  for (let i = 0; i < entries.length; i++) {
+    if (plan.errors.has(i)) continue;
+    const e = entries[i]!;
+    const linkedId = links.get(e.externalId);
+    const linked = linkedId === undefined ? undefined : persons.get(linkedId);
+    const holder = linked ? undefined : byKey.get(usernameKey(e.username));
+    const holderLink = holder ? personLinks.get(holder.id) : undefined;
+    const m = matchEntry(
+      {
+        directoryId: directory.id,
+        adoptLocal: directory.adopt_local_accounts,
+        linked,
+        byUsername: holder,
+        byUsernameLink: holderLink,
+        // An incremental run reads only changed entries: a link not among them is live
+        // unless the directory has blocked its account (as for one entry at a time).
+        byUsernameLinkLive:
+          holderLink !== undefined &&
+          (scope.incremental
+            ? !(holder?.state === 'blocked' && holder.blocked_by === 'directory')
+            : liveLinks.has(holderLink)),
+        ownerName:
+          holder?.directory_id != null ? directoryNames.get(holder.directory_id) : undefined,
+        holderIsAdministrator: holder !== undefined && admins.has(holder.id),
+      },
+      e.username,
     );
-    const admins = await administratorsAmong(
-      db,
-      [...byKey.values()].filter((p) => p.directory_id === null).map((p) => p.id),
-    );
-    for (const i of idx) {
-      if (plan.errors.has(i)) continue;
-      const e = entries[i]!;
-      const linkedId = links.get(e.externalId);
-      const linked = linkedId === undefined ? undefined : persons.get(linkedId);
-      const holder = linked ? undefined : byKey.get(usernameKey(e.username));
-      const holderLink = holder ? personLinks.get(holder.id) : undefined;
-      const m = matchEntry(
-        {
-          directoryId: directory.id,
-          adoptLocal: directory.adopt_local_accounts,
-          linked,
-          byUsername: holder,
-          byUsernameLink: holderLink,
-          // An incremental run reads only changed entries: a link not among them is live
-          // unless the directory has blocked its account (as for one entry at a time).
-          byUsernameLinkLive:
-            holderLink !== undefined &&
-            (scope.incremental
-              ? !(holder?.state === 'blocked' && holder.blocked_by === 'directory')
-              : liveLinks.has(holderLink)),
-          ownerName:
-            holder?.directory_id != null ? directoryNames.get(holder.directory_id) : undefined,
-          holderIsAdministrator: holder !== undefined && admins.has(holder.id),
-        },
-        e.username,
-      );
-      if (m.kind === 'conflict') {
-        plan.errors.set(i, entryError('username_taken', m.message, holder?.id ?? null));
-      } else if (m.kind === 'create') plan.creates.push(i);
-      else if (m.kind === 'linked') {
-        const mi = plan.managerIndex.get(i);
-        const managerId =
-          mi === undefined
-            ? undefined
-            : mi === null
-              ? null
-              : (links.get(entries[mi]!.externalId) ?? -1);
-        if (differs(e, m.person, managerId)) plan.changes.push(i);
-        else plan.unchanged++;
-        if (!e.active && m.person.state !== 'blocked')
-          plan.wouldBlock.push({ personId: m.person.id, username: m.person.username });
-      } else plan.changes.push(i);
-    }
+    if (m.kind === 'conflict') {
+      plan.errors.set(i, entryError('username_taken', m.message, holder?.id ?? null));
+    } else if (m.kind === 'create') plan.creates.push(i);
+    else if (m.kind === 'linked') {
+      const mi = plan.managerIndex.get(i);
+      const managerId =
+        mi === undefined
+          ? undefined
+          : mi === null
+            ? null
+            : (links.get(entries[mi]!.externalId) ?? -1);
+      if (differs(e, m.person, managerId)) plan.changes.push(i);
+      else plan.unchanged++;
+      if (!e.active && m.person.state !== 'blocked')
+        plan.wouldBlock.push({ personId: m.person.id, username: m.person.username });
+    } else plan.changes.push(i);
   }
   // Accounts whose entry is gone: linked and not seen by a full run; an incremental run
   // knows only the deletions the directory reports (AD's Deleted Objects).

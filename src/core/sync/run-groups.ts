@@ -3,11 +3,11 @@
  * and mirror them. It never undoes or blocks the user part: a failed read, or any failure
  * of the group writes, becomes the run's group error sentence and the run stays completed.
  */
-import type { RunItem } from '../../store/sync-repo.ts';
 import type { Actor } from '../context.ts';
 import type { GroupSync } from './group-sync.ts';
 import { emptyGroupCounts, type DirectoryEntry, type DirectoryGroupEntry } from './types.ts';
 import type { EntrySource, RunReport } from './run.ts';
+import type { RunItems } from './run-items.ts';
 
 export async function runGroupPart(
   groupSync: GroupSync,
@@ -23,7 +23,7 @@ export async function runGroupPart(
     dryRun: boolean;
   },
   report: RunReport,
-  items: RunItem[],
+  items: RunItems,
 ): Promise<void> {
   const { entries, dryRun } = run;
   if (!source.readGroups) return;
@@ -48,8 +48,7 @@ export async function runGroupPart(
     report.groups = r.counts;
     report.group_error = r.error;
     for (const i of r.items)
-      items.push({
-        seq: items.length + 1,
+      items.add({
         entry: i.entry,
         person_id: null,
         action: i.action,

@@ -18,17 +18,14 @@ import { randomUUID } from 'node:crypto';
 import type { Store } from '../../store/database.ts';
 import { listDirectories, setWatermark } from '../../store/directory-repo.ts';
 import { idsByUsernameKeys } from '../../store/batch-repo.ts';
-import { findPeopleByUsernameKeys, type Executor } from '../../store/people-repo.ts';
+import type { Executor } from '../../store/people-repo.ts';
 import {
-  insertLinks,
   insertRun,
-  insertRunItems,
   linksOfProvider,
   ownedCounts,
   releaseLease,
   takeLease,
   updateRun,
-  type RunItem,
 } from '../../store/sync-repo.ts';
 import { type Actor, nowIso } from '../context.ts';
 import { fail } from '../errors.ts';
@@ -41,6 +38,10 @@ import { planRun, type PlannedRun } from './plan-run.ts';
 import { takeRunLease } from './run-recovery.ts';
 import { thisRunner } from '../../jobs/runner.ts';
 import { runGroupPart } from './run-groups.ts';
+import { emptyLookups, lookUp } from './plan-lookups.ts';
+import { linkCreated } from './link-created.ts';
+import { readAhead } from './read-ahead.ts';
+import { RunItems } from './run-items.ts';
 import {
   directoryProvider,
   entryError,
@@ -200,13 +201,12 @@ export class SyncRunner {
       groups: null,
       group_error: null,
     };
-    const items: RunItem[] = [];
+    const items = new RunItems(db, row.id);
     const finish = async (status: RunReport['status'], reason: string | null) => {
       report.status = status;
       report.stop_reason = reason;
       report.finished_at = nowIso();
-      const itemCount = items.length;
-      await insertRunItems(db, row.id, items.splice(0));
+      await items.flush(true);
       await updateRun(db, row.id, {
         status,
         stop_reason: reason,
@@ -214,31 +214,40 @@ export class SyncRunner {
         phase: null,
         counts: JSON.stringify(report.counts),
         would_block: report.would_block.length > 0 ? JSON.stringify(report.would_block) : null,
-        item_count: itemCount,
+        item_count: items.count,
         group_counts: report.groups ? JSON.stringify(report.groups) : null,
         group_error: report.group_error,
       });
       return report;
     };
     try {
-      let entries: DirectoryEntry[] = [];
+      const entries: DirectoryEntry[] = [];
       let mark: string | undefined;
       let deleted: string[] | undefined;
+      const provider = directoryProvider(directory.id);
+      // The lease is held: no other run changes the directory's links while this one reads.
+      const links = await linksOfProvider(db, provider);
+      const lookups = emptyLookups();
+      // The plan's lookups of each page, in order, while the next pages are read; their own
+      // errors are the run's errors, not the directory's (awaited after the read).
+      let looked: Promise<void> = Promise.resolve();
       try {
         mark = await source.watermark?.();
-        for await (const page of source.read(since)) {
-          entries = entries.concat(page);
+        for await (const page of readAhead(source.read(since))) {
+          for (const e of page) entries.push(e);
+          looked = looked.then(() => lookUp(db, page, links, lookups));
+          looked.catch(() => undefined); // handled: awaited below
           opts.onProgress?.('reading', entries.length, 0);
         }
         if (since !== undefined) deleted = await source.deletedSince?.(since);
       } catch (err) {
+        await looked.catch(() => undefined);
         return await finish(
           'failed',
           `The directory could not be read in full, so nobody was blocked or changed: ${err instanceof Error ? err.message : String(err)}`,
         );
       }
-      const provider = directoryProvider(directory.id);
-      const links = await linksOfProvider(db, provider);
+      await looked;
       const owned = await ownedCounts(db, directory.id);
       if (mode === 'full' && entries.length === 0 && owned.all > 0)
         return await finish(
@@ -247,7 +256,7 @@ export class SyncRunner {
         );
       await updateRun(db, row.id, { phase: 'planning' });
       const names = new Map((await listDirectories(db)).map((d) => [d.id, d.name]));
-      const plan = await planRun(db, directory, entries, links, names, {
+      const plan = await planRun(db, directory, entries, links, names, lookups, {
         incremental: mode === 'incremental',
         deleted: deleted ?? [],
       });
@@ -300,17 +309,15 @@ export class SyncRunner {
     links: Map<string, number>,
     opts: RunOptions,
     report: RunReport,
-    items: RunItem[],
+    items: RunItems,
     mode: 'full' | 'incremental',
   ): Promise<void> {
     const db = this.store.db;
-    let seq = 0;
     const record = (entry: string, o: EntryOutcome) => {
       if (o.action === 'error') report.counts.errors++;
       else report.counts[o.action]++;
       if (o.action === 'unchanged') return;
-      items.push({
-        seq: ++seq,
+      items.add({
         entry,
         person_id: o.personId,
         action: o.action,
@@ -341,35 +348,21 @@ export class SyncRunner {
           row.manager = mi === null ? null : { username: entries[mi]!.username };
         return row;
       });
-      const linkCreated = async (tx: Executor) => {
-        const byKey = new Map(
-          plan.creates.map((i) => [usernameKey(entries[i]!.username), entries[i]!.externalId]),
-        );
-        const keys = [...byKey.keys()];
-        const made: { externalId: string; personId: number }[] = [];
-        for (let s = 0; s < keys.length; s += 500)
-          for (const r of await findPeopleByUsernameKeys(tx, keys.slice(s, s + 500)))
-            // Only accounts this batch made for the directory: a local account created under
-            // the same username while the run planned is not taken over by the link.
-            if (r.directory_id === directory.id)
-              made.push({ externalId: byKey.get(r.username_key)!, personId: r.id });
-        // Only the rows the batch created: a key already linked is another account.
-        const linkedIds = new Set(links.values());
-        await insertLinks(
-          tx,
-          provider,
-          made.filter((m) => !linkedIds.has(m.personId)),
-          nowIso(),
-        );
-      };
       const result = opts.dryRun
         ? await this.batch.plan(actor, rows)
         : await this.batch.apply(actor, rows, {
             validOnly: true,
             origin: provider,
-            beforeCommit: linkCreated,
+            beforeCommit: (tx: Executor) =>
+              linkCreated(
+                tx,
+                directory.id,
+                provider,
+                plan.creates.map((i) => entries[i]!),
+                links,
+              ),
           });
-      result.outcomes.forEach((o, n) => {
+      for (const [n, o] of result.outcomes.entries()) {
         const e = entries[plan.creates[n]!]!;
         if (o.action === 'error')
           record(
@@ -381,7 +374,8 @@ export class SyncRunner {
           );
         else
           record(label(e), { action: 'created', personId: o.person_id, changes: o.changes ?? {} });
-      });
+        await items.flush();
+      }
       done += plan.creates.length;
       opts.onProgress?.('writing', done, total);
     }
@@ -408,6 +402,7 @@ export class SyncRunner {
           ...(liveLinks ? { liveLinks } : {}),
         }),
       );
+      await items.flush();
       opts.onProgress?.('writing', ++done, total);
     }
     for (const g of plan.gone) {
@@ -424,6 +419,7 @@ export class SyncRunner {
             'No longer in the directory (deleted, or out of its filter or sync group).',
           );
       record(g.username, o);
+      await items.flush();
       opts.onProgress?.('writing', ++done, total);
     }
   }
