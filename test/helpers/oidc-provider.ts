@@ -60,6 +60,61 @@ export interface TestOidcProvider {
   close(): Promise<void>;
 }
 
+/**
+ * oidc-provider's own in-memory store keeps 1,000 entries (least recently used out): the
+ * SSO bench prepares 1,000 logins before its load, and their codes were evicted by the
+ * sessions and grants made after them (the IdP then refused half the callbacks). This
+ * store keeps everything until it expires; the test IdP lives only for one run.
+ */
+interface Stored {
+  payload: Record<string, unknown>;
+  expiresAt: number;
+}
+/** A store class for one provider (oidc-provider makes one instance per model). */
+function keepAllAdapter() {
+  const all = new Map<string, Stored>();
+  return class KeepAllAdapter {
+    constructor(private readonly model: string) {}
+    private key(id: string): string {
+      return `${this.model}:${id}`;
+    }
+    upsert(id: string, payload: Record<string, unknown>, expiresIn: number): Promise<void> {
+      all.set(this.key(id), { payload, expiresAt: Date.now() + expiresIn * 1000 });
+      return Promise.resolve();
+    }
+    find(id: string): Promise<Record<string, unknown> | undefined> {
+      const hit = all.get(this.key(id));
+      if (hit && hit.expiresAt <= Date.now()) all.delete(this.key(id));
+      return Promise.resolve(hit && hit.expiresAt > Date.now() ? hit.payload : undefined);
+    }
+    private findBy(field: string, value: string): Promise<Record<string, unknown> | undefined> {
+      for (const [k, v] of all)
+        if (k.startsWith(`${this.model}:`) && v.payload[field] === value)
+          return Promise.resolve(v.expiresAt > Date.now() ? v.payload : undefined);
+      return Promise.resolve(undefined);
+    }
+    findByUid(uid: string) {
+      return this.findBy('uid', uid);
+    }
+    findByUserCode(userCode: string) {
+      return this.findBy('userCode', userCode);
+    }
+    consume(id: string): Promise<void> {
+      const hit = all.get(this.key(id));
+      if (hit) hit.payload.consumed = Math.floor(Date.now() / 1000);
+      return Promise.resolve();
+    }
+    destroy(id: string): Promise<void> {
+      all.delete(this.key(id));
+      return Promise.resolve();
+    }
+    revokeByGrantId(grantId: string): Promise<void> {
+      for (const [k, v] of all) if (v.payload.grantId === grantId) all.delete(k);
+      return Promise.resolve();
+    }
+  };
+}
+
 export async function startOidcProvider(): Promise<TestOidcProvider> {
   const accounts = new Map<string, OidcAccount>();
   let next: string | undefined;
@@ -78,6 +133,7 @@ export async function startOidcProvider(): Promise<TestOidcProvider> {
     },
     start(clients) {
       const provider = new Provider(issuer, {
+        adapter: keepAllAdapter(),
         clients,
         pkce: { required: () => true },
         claims: {
