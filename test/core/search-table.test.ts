@@ -146,3 +146,21 @@ describe('migrations: the search table on a database that already holds people',
     }
   });
 });
+
+describe('migrations: the quick check of an up-to-date schema', () => {
+  it('still hands a database with a migration this server does not know to the migrator, which refuses it', async () => {
+    const db = await freshDatabase();
+    const app = await createApp(loadConfig({ LOG_LEVEL: 'silent', ...db.env }));
+    try {
+      assert.deepEqual(await migrate(app.store), [], 'up to date: nothing to apply');
+      // As if a newer Gatehouse had migrated this database.
+      await sql`INSERT INTO kysely_migration (name, timestamp) VALUES ('9999_from_a_newer_server', '2026-12-06T00:00:00.000Z')`.execute(
+        app.store.db,
+      );
+      await assert.rejects(migrate(app.store), /9999_from_a_newer_server/);
+    } finally {
+      await app.close();
+      await db.drop();
+    }
+  });
+});
