@@ -8,13 +8,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp } from '../helpers/app.ts';
-import type { Actor } from '../../src/core/context.ts';
 import type { App } from '../../src/app.ts';
 import type { DirectoryEntry } from '../../src/core/sync/types.ts';
 import type { DirectoryRecord } from '../../src/core/directories.ts';
-import type { EntrySource } from '../../src/core/sync/run.ts';
-
-const admin: Actor = { personId: null, label: 'tester', gate: 'api' };
+import { SYNC_TESTER as admin, offlineLdapDirectory, syncRun } from '../helpers/sync.ts';
 
 function entry(i: number, fields: DirectoryEntry['fields'] = {}): DirectoryEntry {
   return {
@@ -34,34 +31,15 @@ function entry(i: number, fields: DirectoryEntry['fields'] = {}): DirectoryEntry
   };
 }
 
-const source = (entries: DirectoryEntry[]): EntrySource => ({
-  // eslint-disable-next-line @typescript-eslint/require-await
-  async *read() {
-    yield entries;
-  },
-});
-
 describe('core: mapped fields an entry leaves empty, and field rules on change', () => {
   let app: App & { dispose(): Promise<void> };
   let dir: DirectoryRecord;
-  const run = (entries: DirectoryEntry[]) =>
-    app.core.syncRunner.run(admin, dir, source(entries), {
-      dryRun: false,
-      confirmMassBlock: false,
-      trigger: 'manual',
-    });
+  const run = (entries: DirectoryEntry[]) => syncRun(app, dir, entries);
   before(async () => {
     app = await startTestApp({ GATEHOUSE_SECRET_KEY: 'be'.repeat(32) });
-    dir = await app.core.directories.createDirectory(admin, {
-      type: 'ldap',
-      name: 'AD',
-      adopt_local_accounts: true,
-      max_block_percent: 10,
-      schedule: null,
-      ldap: {
-        url: 'ldap://127.0.0.1:1',
-        start_tls: false,
-        ca_certificate: null,
+    dir = await app.core.directories.createDirectory(
+      admin,
+      offlineLdapDirectory('AD', {
         bind_dn: 'CN=Administrator,CN=Users,DC=example,DC=test',
         base_dn: 'DC=example,DC=test',
         user_filter: '(objectClass=user)',
@@ -69,11 +47,8 @@ describe('core: mapped fields an entry leaves empty, and field rules on change',
         username_attribute: 'sAMAccountName',
         active_directory: true,
         mapping: { firstname: 'givenName', surname: 'sn', email: 'mail', user_code: 'employeeID' },
-        sync_group_dn: null,
-        group_base_dn: null,
-        group_filter: null,
-      },
-    });
+      }),
+    );
   });
   after(async () => {
     await app.dispose();

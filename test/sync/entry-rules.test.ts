@@ -9,6 +9,7 @@ import type { Actor } from '../../src/core/context.ts';
 import type { App } from '../../src/app.ts';
 import type { DirectoryEntry } from '../../src/core/sync/types.ts';
 import type { DirectoryRecord } from '../../src/core/directories.ts';
+import { offlineLdapDirectory } from '../helpers/sync.ts';
 
 const admin: Actor = { personId: null, label: 'tester', gate: 'api' };
 const KEY = 'ab'.repeat(32);
@@ -31,27 +32,11 @@ describe('core: directory sync rules for one entry', () => {
   let actor: Actor;
   before(async () => {
     app = await startTestApp({ GATEHOUSE_SECRET_KEY: KEY });
-    const ldap = {
-      url: 'ldap://127.0.0.1:1',
-      start_tls: false,
-      ca_certificate: null,
-      bind_dn: 'cn=admin,dc=example,dc=org',
-      base_dn: 'dc=example,dc=org',
-      user_filter: '(objectClass=inetOrgPerson)',
-      id_attribute: 'entryUUID',
-      username_attribute: 'uid',
-      active_directory: false,
-      mapping: { firstname: 'givenName', surname: 'sn', email: 'mail', manager_id: 'manager' },
-      sync_group_dn: null,
-      group_base_dn: null,
-      group_filter: null,
-    };
     const common = { adopt_local_accounts: true, max_block_percent: 10, schedule: null };
     dir = await app.core.directories.createDirectory(admin, {
-      ...common,
-      type: 'ldap',
-      name: 'Corp LDAP',
-      ldap,
+      ...offlineLdapDirectory('Corp LDAP', {
+        mapping: { firstname: 'givenName', surname: 'sn', email: 'mail', manager_id: 'manager' },
+      }),
       bind_password: 'bind-secret',
     });
     strict = await app.core.directories.createDirectory(admin, {

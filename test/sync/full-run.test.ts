@@ -7,13 +7,16 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp } from '../helpers/app.ts';
-import type { Actor } from '../../src/core/context.ts';
 import type { App } from '../../src/app.ts';
 import type { DirectoryEntry } from '../../src/core/sync/types.ts';
 import type { DirectoryRecord } from '../../src/core/directories.ts';
 import type { EntrySource, RunOptions } from '../../src/core/sync/run.ts';
-
-const admin: Actor = { personId: null, label: 'tester', gate: 'api' };
+import {
+  SYNC_TESTER as admin,
+  entrySource,
+  offlineLdapDirectory,
+  syncRun,
+} from '../helpers/sync.ts';
 
 function person(i: number, extra: Partial<DirectoryEntry> = {}): DirectoryEntry {
   return {
@@ -28,13 +31,6 @@ function person(i: number, extra: Partial<DirectoryEntry> = {}): DirectoryEntry 
   };
 }
 
-const source = (entries: DirectoryEntry[]): EntrySource => ({
-  // eslint-disable-next-line @typescript-eslint/require-await
-  async *read() {
-    for (let i = 0; i < entries.length; i += 7) yield entries.slice(i, i + 7);
-  },
-});
-
 const failing = (after: number): EntrySource => ({
   // eslint-disable-next-line @typescript-eslint/require-await
   async *read() {
@@ -46,36 +42,17 @@ const failing = (after: number): EntrySource => ({
 describe('core: a full sync run', () => {
   let app: App & { dispose(): Promise<void> };
   let dir: DirectoryRecord;
-  const opts: RunOptions = { dryRun: false, confirmMassBlock: false, trigger: 'manual' };
+  // Pages of 7: a run's writes and lookups cross page boundaries.
   const run = (entries: DirectoryEntry[] | EntrySource, o: Partial<RunOptions> = {}) =>
-    app.core.syncRunner.run(admin, dir, Array.isArray(entries) ? source(entries) : entries, {
-      ...opts,
-      ...o,
-    });
+    syncRun(app, dir, Array.isArray(entries) ? entrySource(entries, 7) : entries, o);
   before(async () => {
     app = await startTestApp({ GATEHOUSE_SECRET_KEY: 'cd'.repeat(32) });
-    dir = await app.core.directories.createDirectory(admin, {
-      type: 'ldap',
-      name: 'Corp',
-      adopt_local_accounts: true,
-      max_block_percent: 10,
-      schedule: null,
-      ldap: {
-        url: 'ldap://127.0.0.1:1',
-        start_tls: false,
-        ca_certificate: null,
-        bind_dn: 'cn=admin,dc=example,dc=org',
-        base_dn: 'dc=example,dc=org',
-        user_filter: '(objectClass=inetOrgPerson)',
-        id_attribute: 'entryUUID',
-        username_attribute: 'uid',
-        active_directory: false,
+    dir = await app.core.directories.createDirectory(
+      admin,
+      offlineLdapDirectory('Corp', {
         mapping: { firstname: 'givenName', surname: 'sn', email: 'mail', manager_id: 'manager' },
-        sync_group_dn: null,
-        group_base_dn: null,
-        group_filter: null,
-      },
-    });
+      }),
+    );
   });
   after(async () => {
     await app.dispose();
@@ -187,40 +164,25 @@ describe('core: a full sync run', () => {
     // The OpenLDAP preset maps user_code to employeeNumber, which most entries lack: the gate
     // maps a missing attribute to '', and '' stored as a user code made every entry but one
     // fail on the second run ("Another account already has this user code").
-    const other = await app.core.directories.createDirectory(admin, {
-      type: 'ldap',
-      name: 'No codes',
-      adopt_local_accounts: true,
-      max_block_percent: 10,
-      schedule: null,
-      ldap: {
-        url: 'ldap://127.0.0.1:1',
-        start_tls: false,
-        ca_certificate: null,
-        bind_dn: 'cn=admin,dc=example,dc=org',
+    const other = await app.core.directories.createDirectory(
+      admin,
+      offlineLdapDirectory('No codes', {
         base_dn: 'ou=other,dc=example,dc=org',
-        user_filter: '(objectClass=inetOrgPerson)',
-        id_attribute: 'entryUUID',
-        username_attribute: 'uid',
-        active_directory: false,
         mapping: {
           firstname: 'givenName',
           surname: 'sn',
           email: 'mail',
           user_code: 'employeeNumber',
         },
-        sync_group_dn: null,
-        group_base_dn: null,
-        group_filter: null,
-      },
-    });
+      }),
+    );
     const entries = [1, 2, 3].map((i) =>
       person(900 + i, {
         manager: null,
         fields: { ...person(900 + i).fields, user_code: '' },
       }),
     );
-    const runOther = () => app.core.syncRunner.run(admin, other, source(entries), { ...opts });
+    const runOther = () => syncRun(app, other, entrySource(entries, 7));
     assert.equal((await runOther()).counts.created, 3);
     const again = await runOther();
     assert.equal(again.counts.errors, 0);

@@ -9,42 +9,30 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import { startTestApp } from '../helpers/app.ts';
-import type { Actor } from '../../src/core/context.ts';
 import type { App } from '../../src/app.ts';
 import type { DirectoryRecord } from '../../src/core/directories.ts';
-import type { EntrySource } from '../../src/core/sync/run.ts';
 import { GatehouseError } from '../../src/core/errors.ts';
+import { SYNC_TESTER as admin, offlineLdapDirectory, syncRun } from '../helpers/sync.ts';
 
-const admin: Actor = { personId: null, label: 'tester', gate: 'api' };
 /** No process has this pid (above any pid_max), so its runner has certainly stopped. */
 const DEAD = `${os.hostname()} 2147483646 0123456789ab`;
 const ELSEWHERE = `another-host.example 4242 0123456789ab`;
 
-const source: EntrySource = {
-  // eslint-disable-next-line @typescript-eslint/require-await
-  async *read() {
-    yield [
-      {
-        externalId: 'id-1',
-        username: 'solo',
-        dn: 'uid=solo,dc=example,dc=org',
-        fields: { firstname: 'Solo', surname: 'Person', email: 'solo@example.org' },
-        profile: {},
-        active: true,
-      },
-    ];
+const solo = [
+  {
+    externalId: 'id-1',
+    username: 'solo',
+    dn: 'uid=solo,dc=example,dc=org',
+    fields: { firstname: 'Solo', surname: 'Person', email: 'solo@example.org' },
+    profile: {},
+    active: true,
   },
-};
+];
 
 describe('core: sync runs and leases of a process that died', () => {
   let app: App & { dispose(): Promise<void> };
   let dir: DirectoryRecord;
-  const run = () =>
-    app.core.syncRunner.run(admin, dir, source, {
-      dryRun: false,
-      confirmMassBlock: false,
-      trigger: 'manual',
-    });
+  const run = () => syncRun(app, dir, solo);
   /** What a process killed mid-run leaves: its run `running`, its lease unexpired. */
   const crashedRun = async (runner: string) => {
     const now = new Date().toISOString();
@@ -84,28 +72,7 @@ describe('core: sync runs and leases of a process that died', () => {
 
   before(async () => {
     app = await startTestApp({ GATEHOUSE_SECRET_KEY: 'ce'.repeat(32) });
-    dir = await app.core.directories.createDirectory(admin, {
-      type: 'ldap',
-      name: 'Crashy',
-      adopt_local_accounts: true,
-      max_block_percent: 10,
-      schedule: null,
-      ldap: {
-        url: 'ldap://127.0.0.1:1',
-        start_tls: false,
-        ca_certificate: null,
-        bind_dn: 'cn=admin,dc=example,dc=org',
-        base_dn: 'dc=example,dc=org',
-        user_filter: '(objectClass=inetOrgPerson)',
-        id_attribute: 'entryUUID',
-        username_attribute: 'uid',
-        active_directory: false,
-        mapping: { firstname: 'givenName', surname: 'sn', email: 'mail' },
-        sync_group_dn: null,
-        group_base_dn: null,
-        group_filter: null,
-      },
-    });
+    dir = await app.core.directories.createDirectory(admin, offlineLdapDirectory('Crashy'));
   });
   after(async () => {
     await app.dispose();

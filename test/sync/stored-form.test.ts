@@ -8,13 +8,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp } from '../helpers/app.ts';
-import type { Actor } from '../../src/core/context.ts';
 import type { App } from '../../src/app.ts';
 import type { DirectoryEntry } from '../../src/core/sync/types.ts';
 import type { DirectoryRecord } from '../../src/core/directories.ts';
-import type { RunOptions } from '../../src/core/sync/run.ts';
-
-const admin: Actor = { personId: null, label: 'tester', gate: 'api' };
+import { SYNC_TESTER as admin, offlineLdapDirectory, syncRun } from '../helpers/sync.ts';
 
 function entry(i: number, fields: DirectoryEntry['fields'] = {}): DirectoryEntry {
   return {
@@ -37,50 +34,22 @@ function entry(i: number, fields: DirectoryEntry['fields'] = {}): DirectoryEntry
 describe('core: sync entries in the stored form', () => {
   let app: App & { dispose(): Promise<void> };
   let dir: DirectoryRecord;
-  const opts: RunOptions = { dryRun: false, confirmMassBlock: false, trigger: 'manual' };
-  const run = (entries: DirectoryEntry[]) =>
-    app.core.syncRunner.run(
-      admin,
-      dir,
-      {
-        // eslint-disable-next-line @typescript-eslint/require-await
-        async *read() {
-          yield entries;
-        },
-      },
-      opts,
-    );
+  const run = (entries: DirectoryEntry[]) => syncRun(app, dir, entries);
   const auditTotal = async () => (await app.core.audit.list({}, 0, 1)).total;
 
   before(async () => {
     app = await startTestApp({ GATEHOUSE_SECRET_KEY: 'cd'.repeat(32) });
-    dir = await app.core.directories.createDirectory(admin, {
-      type: 'ldap',
-      name: 'Stored form',
-      adopt_local_accounts: true,
-      max_block_percent: 10,
-      schedule: null,
-      ldap: {
-        url: 'ldap://127.0.0.1:1',
-        start_tls: false,
-        ca_certificate: null,
-        bind_dn: 'cn=admin,dc=example,dc=org',
-        base_dn: 'dc=example,dc=org',
-        user_filter: '(objectClass=inetOrgPerson)',
-        id_attribute: 'entryUUID',
-        username_attribute: 'uid',
-        active_directory: false,
+    dir = await app.core.directories.createDirectory(
+      admin,
+      offlineLdapDirectory('Stored form', {
         mapping: {
           firstname: 'givenName',
           surname: 'sn',
           email: 'mail',
           user_code: 'employeeNumber',
         },
-        sync_group_dn: null,
-        group_base_dn: null,
-        group_filter: null,
-      },
-    });
+      }),
+    );
   });
   after(async () => {
     await app.dispose();
