@@ -176,7 +176,7 @@ describe('console in a browser', () => {
     const dialog = page.getByRole('dialog', { name: 'Create API key' });
     await dialog.getByLabel('Name').fill('HR system');
     await dialog.getByRole('button', { name: 'Create key' }).click();
-    const key = (await page.getByLabel('New API key').textContent()) ?? '';
+    const key = (await page.getByLabel('New API key', { exact: true }).textContent()) ?? '';
     assert.ok(key.length > 20);
     await visible(page.getByRole('cell', { name: 'HR system', exact: true }));
     await b.shot('api-keys');

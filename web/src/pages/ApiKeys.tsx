@@ -4,7 +4,6 @@ import {
   Badge,
   Button,
   Code,
-  CopyButton,
   Group,
   Modal,
   Paper,
@@ -18,6 +17,7 @@ import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { IconAlertTriangle, IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
+import { CopyValue } from '../components/CopyValue';
 import { call, client, fieldErrors, messageOf } from '../api/client';
 import { Page } from '../components/Page';
 import { Empty } from '../components/states';
@@ -71,18 +71,7 @@ export function ApiKeysPage() {
         >
           <Stack gap="xs">
             <Text size="sm">Copy it now: it will not be shown again.</Text>
-            <Group gap="xs">
-              <Code fz="sm" aria-label="New API key" style={{ wordBreak: 'break-all' }}>
-                {created.key}
-              </Code>
-              <CopyButton value={created.key}>
-                {({ copied, copy }) => (
-                  <Button size="xs" variant="light" onClick={copy}>
-                    {copied ? 'Copied' : 'Copy'}
-                  </Button>
-                )}
-              </CopyButton>
-            </Group>
+            <CopyValue label="New API key" value={created.key} />
             <Button size="xs" variant="subtle" w="fit-content" onClick={() => setCreated(null)}>
               I have stored it
             </Button>

@@ -5,23 +5,12 @@
  * of recent SCIM requests with the error sentence, so an administrator can see why the
  * identity provider reports a failure.
  */
-import {
-  Alert,
-  Badge,
-  Button,
-  Code,
-  CopyButton,
-  Group,
-  Modal,
-  Paper,
-  Stack,
-  Table,
-  Text,
-} from '@mantine/core';
+import { Alert, Badge, Button, Code, Group, Modal, Paper, Stack, Table, Text } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { IconAlertTriangle, IconKey, IconRefresh } from '@tabler/icons-react';
 import { useState } from 'react';
 import { call, client, messageOf } from '../api/client';
+import { CopyValue } from '../components/CopyValue';
 import { QueryContent } from '../components/QueryContent';
 import { Empty, Failure } from '../components/states';
 import { formatDateTime } from '../words';
@@ -43,23 +32,6 @@ function takeToken(directoryId: number): IssuedToken | null {
   const issued = handOver.get(directoryId) ?? null;
   handOver.delete(directoryId);
   return issued;
-}
-
-function CopyValue({ label, value }: { label: string; value: string }) {
-  return (
-    <Group gap="xs" wrap="nowrap" align="flex-start">
-      <Code fz="sm" aria-label={label} style={{ wordBreak: 'break-all' }}>
-        {value}
-      </Code>
-      <CopyButton value={value}>
-        {({ copied, copy }) => (
-          <Button size="xs" variant="light" onClick={copy} aria-label={`Copy ${label}`}>
-            {copied ? 'Copied' : 'Copy'}
-          </Button>
-        )}
-      </CopyButton>
-    </Group>
-  );
 }
 
 function NewToken({ issued, onDone }: { issued: IssuedToken; onDone(): void }) {
