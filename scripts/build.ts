@@ -39,7 +39,12 @@ function externalPackages(): string[] {
 export async function buildServer(outdir: string = SERVER_DIST): Promise<void> {
   const result = await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: { main: 'src/main.ts', cli: 'src/cli/main.ts' },
+    // The SAML response checks run in worker threads (src/gates/sso/saml/verify-pool.ts).
+    entryPoints: {
+      main: 'src/main.ts',
+      cli: 'src/cli/main.ts',
+      'saml-verify-worker': 'src/gates/sso/saml/verify-worker.ts',
+    },
     outdir,
     bundle: true,
     // The CLI loads the HTTP server only for `serve`: shared code goes into chunks.

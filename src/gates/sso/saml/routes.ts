@@ -28,6 +28,7 @@ import { newRequestId, samlClient } from './client.ts';
 import { spKeys } from './sp-keys.ts';
 import { spMetadataXml } from './sp-metadata.ts';
 import { SamlRefusal, verifySamlResponse } from './verify.ts';
+import { createVerifyPool } from './verify-pool.ts';
 import { freshProvider } from './refresh.ts';
 import { bindBrowser, browserOf } from '../browser-binding.ts';
 
@@ -110,6 +111,8 @@ export async function startSamlLogin(
  * the SSO gate's (src/gates/sso/routes.ts): for a SAML provider it calls startSamlLogin.
  */
 export function samlRoutes(server: FastifyInstance, app: App, deps: SamlGateDeps): void {
+  const pool = createVerifyPool();
+  server.addHook('onClose', () => pool.close());
   void server.register((scope, _opts, done) => {
     // The IdP's form posts application/x-www-form-urlencoded; only this scope parses it.
     scope.addContentTypeParser(
@@ -160,12 +163,18 @@ export function samlRoutes(server: FastifyInstance, app: App, deps: SamlGateDeps
         const endpoints = endpointsFor(app, req, provider.id);
         let verified;
         try {
-          const saml = samlClient(provider, endpoints, await spKeys(app));
-          verified = await verifySamlResponse(saml, provider, endpoints, req.body ?? {}, {
-            takeLogin: (id) => deps.takeLogin(id, browserOf(req)),
-            recordAssertion: (key, expiresAt) =>
-              recordAssertionOnce(app.store.db, key, expiresAt, new Date().toISOString()),
-          });
+          verified = await verifySamlResponse(
+            provider,
+            endpoints,
+            await spKeys(app),
+            req.body ?? {},
+            {
+              check: (input) => pool.check(input),
+              takeLogin: (id) => deps.takeLogin(id, browserOf(req)),
+              recordAssertion: (key, expiresAt) =>
+                recordAssertionOnce(app.store.db, key, expiresAt, new Date().toISOString()),
+            },
+          );
         } catch (err) {
           if (!(err instanceof SamlRefusal)) throw err;
           // The reason is for administrators (log, audit); the person sees the catalogue's sentence.
