@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { buildConsole, ensureConsoleBuilt } from '../web/scripts/ensure-built.ts';
 import { withBuildLock } from './build-lock.ts';
+import { pgNodeOnly } from './pg-node-only.ts';
 import { ROOT, SERVER_DIST, serverIsStale } from './freshness.js';
 
 /**
@@ -55,6 +56,8 @@ export async function buildServer(outdir: string = SERVER_DIST): Promise<void> {
     target: 'node20',
     // Dependencies stay in node_modules, except those in BUNDLED (see there).
     external: [...externalPackages(), 'pg-native', 'pg-cloudflare'],
+    // pg's Cloudflare check would load Node's fetch at every start (pg-node-only.ts).
+    plugins: [pgNodeOnly],
     banner: {
       js: "import { createRequire as __gatehouseRequire } from 'node:module'; const require = __gatehouseRequire(import.meta.url);",
     },

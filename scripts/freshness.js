@@ -43,5 +43,6 @@ export function serverIsStale() {
   return isStale(path.join(SERVER_DIST, 'main.js'), [
     path.join(ROOT, 'src'),
     path.join(ROOT, 'scripts', 'build.ts'),
+    path.join(ROOT, 'scripts', 'pg-node-only.ts'),
   ]);
 }
