@@ -115,7 +115,24 @@ export class ScimUsers {
   }
 
   /** A page of the directory's users matching a filter (compiled to SQL), and their number. */
-  list(directoryId: number, filter: FilterNode | undefined, offset: number, limit: number) {
+  async list(
+    directoryId: number,
+    filter: FilterNode | undefined,
+    offset: number,
+    limit: number,
+  ): Promise<{ rows: repo.ScimUserRow[]; total: number }> {
+    // `userName eq "…"`, sent by Okta and Entra before every create: at most one user (a
+    // unique index), read by one compiled query instead of a filtered page and its count.
+    if (
+      filter?.kind === 'compare' &&
+      filter.op === 'eq' &&
+      filter.attr.path === 'userName' &&
+      typeof filter.value === 'string'
+    ) {
+      const key = usernameKey(filter.value);
+      const row = await repo.findScimUserByUserName(this.store.db, directoryId, key);
+      return { rows: row && offset === 0 && limit > 0 ? [row] : [], total: row ? 1 : 0 };
+    }
     const cond = filter
       ? new ScimFilterCompiler(this.store.caps, 'User', directoryId).compile(filter)
       : undefined;
