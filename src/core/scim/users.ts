@@ -163,7 +163,7 @@ export class ScimUsers {
           if (o.personId === null) throw entryError(o);
           row.person_id = o.personId;
           const values = filterRows(resource, scimId, directoryId);
-          await repo.saveScimUser(tx, scimId, { person_id: o.personId }, values, true);
+          await repo.completeScimUser(tx, this.store.caps, scimId, o.personId, values);
         },
       },
     });
