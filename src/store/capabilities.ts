@@ -40,6 +40,12 @@ export interface Capabilities {
    * better not sent.
    */
   concurrentQueries: boolean;
+  /**
+   * Whether one statement may carry several writes (PostgreSQL's data-modifying WITH; SQLite
+   * has none). On PostgreSQL each statement is a round trip with its own cost in the
+   * server's CPU, so writes that go together are better sent as one.
+   */
+  writesInOneStatement: boolean;
 }
 
 function errorField(err: unknown, key: string): string {
@@ -50,6 +56,7 @@ function errorField(err: unknown, key: string): string {
 
 export const sqliteCapabilities: Capabilities = {
   engine: 'sqlite',
+  writesInOneStatement: false,
   idColumn: { type: 'integer', modify: (c) => c.primaryKey().autoIncrement() },
   blobType: 'blob',
   maxParameters: 32_000,
@@ -70,6 +77,7 @@ export const sqliteCapabilities: Capabilities = {
 export function postgresCapabilities(trigramSearch: boolean): Capabilities {
   return {
     engine: 'postgres',
+    writesInOneStatement: true,
     idColumn: { type: 'integer', modify: (c) => c.primaryKey().generatedByDefaultAsIdentity() },
     blobType: 'bytea',
     maxParameters: 65_000,

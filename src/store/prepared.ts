@@ -1,7 +1,7 @@
 /**
  * Server-side prepared statements on PostgreSQL for the few single-row lookups that nearly
  * every request makes: the API key with its owner and grants, the session, a person by id,
- * a SCIM token.
+ * a SCIM token, a SCIM user by userName.
  *
  * Why: PostgreSQL planned these tiny queries anew for every request, and on the benchmark
  * machine that planning was most of their cost: `GET /users/{id}` went from about 2,700 to
@@ -20,6 +20,7 @@ import type { Executor } from './people-repo.ts';
 import { apiKeyForAuthQuery, sessionByTokenQuery } from './auth-repo.ts';
 import { personByIdQuery } from './people-repo.ts';
 import { scimTokenForAuthQuery } from './scim-tokens.ts';
+import { scimUserByUserNameQuery } from './scim-repo.ts';
 
 /** The lookups to prepare, built with placeholder values: only their SQL text is kept. */
 const LOOKUPS: ((db: Executor) => Compilable)[] = [
@@ -27,6 +28,7 @@ const LOOKUPS: ((db: Executor) => Compilable)[] = [
   (db) => apiKeyForAuthQuery(db, ''),
   (db) => sessionByTokenQuery(db, ''),
   (db) => scimTokenForAuthQuery(db, ''),
+  (db) => scimUserByUserNameQuery(db, 0, ''),
 ];
 
 type Query = (...args: unknown[]) => unknown;

@@ -115,7 +115,24 @@ export class ScimUsers {
   }
 
   /** A page of the directory's users matching a filter (compiled to SQL), and their number. */
-  list(directoryId: number, filter: FilterNode | undefined, offset: number, limit: number) {
+  async list(
+    directoryId: number,
+    filter: FilterNode | undefined,
+    offset: number,
+    limit: number,
+  ): Promise<{ rows: repo.ScimUserRow[]; total: number }> {
+    // `userName eq "…"`, sent by Okta and Entra before every create: at most one user (a
+    // unique index), read by one compiled query instead of a filtered page and its count.
+    if (
+      filter?.kind === 'compare' &&
+      filter.op === 'eq' &&
+      filter.attr.path === 'userName' &&
+      typeof filter.value === 'string'
+    ) {
+      const key = usernameKey(filter.value);
+      const row = await repo.findScimUserByUserName(this.store.db, directoryId, key);
+      return { rows: row && offset === 0 && limit > 0 ? [row] : [], total: row ? 1 : 0 };
+    }
     const cond = filter
       ? new ScimFilterCompiler(this.store.caps, 'User', directoryId).compile(filter)
       : undefined;
@@ -146,7 +163,7 @@ export class ScimUsers {
           if (o.personId === null) throw entryError(o);
           row.person_id = o.personId;
           const values = filterRows(resource, scimId, directoryId);
-          await repo.saveScimUser(tx, scimId, { person_id: o.personId }, values, true);
+          await repo.completeScimUser(tx, this.store.caps, scimId, o.personId, values);
         },
       },
     });

@@ -152,3 +152,34 @@ test('hostile input: depth, length and term limits', () => {
   // A million opening parentheses fail on length before any parsing.
   assert.match(rejects('('.repeat(1_000_000)), /longer/);
 });
+
+test('the simple `attribute eq "text"` shape read at once gives what the parser gives', () => {
+  // Parentheses send a filter through the tokenizer and parser and add no node: the
+  // reference to compare the quick reading against, error for error.
+  const outcome = (text: string, kind: 'User' | 'Group') => {
+    try {
+      return parseFilter(text, kind);
+    } catch (err) {
+      assert.ok(err instanceof GatehouseError);
+      // Positions differ by the added parenthesis.
+      return `${err.type}: ${err.message.replace(/character \d+/g, 'character N')}`;
+    }
+  };
+  const names = ['userName', 'USERNAME', 'displayName', 'externalId', 'id', 'title', 'active'];
+  names.push('emails', 'name', 'members', 'nickName', 'locale', 'unknownThing', 'x'.repeat(201));
+  const values = ['alice@example.org', '', 'Ünïcode ＡＢＣ', "it's", 'a b'];
+  for (const kind of ['User', 'Group'] as const)
+    for (const name of names)
+      for (const value of values)
+        for (const [eq, gap] of [
+          ['eq', ' '],
+          ['EQ', '  '],
+          ['Eq', '\t'],
+        ] as const) {
+          const text = `${gap}${name}${gap}${eq}${gap}"${value}"${gap}`;
+          assert.deepEqual(outcome(text, kind), outcome(`(${text})`, kind), text);
+        }
+  // A raw control character inside the string is the parser's error, not a match.
+  assert.match(rejects('userName eq "a\nb"'), /bad escape/);
+  assert.equal(show(parseFilter('userName eq "a\\"b"', 'User')), 'userName eq "a\\"b"');
+});

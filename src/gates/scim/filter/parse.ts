@@ -271,10 +271,32 @@ function describe(t: Token): string {
   return t.t === 'word' ? `"${t.v}"` : t.t === 'string' ? 'string' : `"${t.t}"`;
 }
 
+/**
+ * `attribute eq "text"` with a plain attribute name and a string without escapes or control
+ * characters (JSON would refuse some, so all are left to the parser): the filter every IdP sends before a create (`userName eq "…"`). Anything else
+ * is left to the parser.
+ */
+const SIMPLE_EQ =
+  /^[ \t\r\n]*([A-Za-z][A-Za-z0-9_$-]*)[ \t\r\n]+[eE][qQ][ \t\r\n]+"([^"\\\p{Cc}]*)"[ \t\r\n]*$/u;
+
+/**
+ * The simple shape read at once, as the same node the parser makes of it (the parser's own
+ * rules: the name as the catalogue knows it, a single-valued attribute that is not a
+ * boolean); undefined sends the filter to the parser. Tokenizing and parsing was a
+ * twentieth of a SCIM lookup's CPU time (bench/scim.bench.ts).
+ */
+function simpleEquality(text: string, kind: ResourceKind): FilterNode | undefined {
+  const m = SIMPLE_EQ.exec(text);
+  if (!m) return undefined;
+  const attr = FILTER_ATTRIBUTES[kind].get(m[1]!.toLowerCase());
+  if (!attr || attr.subs || attr.type === 'boolean') return undefined;
+  return { kind: 'compare', attr, op: 'eq', value: m[2]! };
+}
+
 export function parseFilter(text: string, kind: ResourceKind): FilterNode {
   if (text.length > FILTER_LIMITS.length)
     invalid(`it is longer than ${FILTER_LIMITS.length} characters`);
-  return new Parser(tokenize(text), kind).parse();
+  return simpleEquality(text, kind) ?? new Parser(tokenize(text), kind).parse();
 }
 
 /** The filter inside a PATCH path's brackets, on the sub-attributes of a multi-valued attribute. */
