@@ -273,8 +273,8 @@ function describe(t: Token): string {
 
 /**
  * `attribute eq "text"` with a plain attribute name and a string without escapes or control
- * characters (JSON would refuse some, so all are left to the parser): the filter every IdP sends before a create (`userName eq "…"`). Anything else
- * is left to the parser.
+ * characters (JSON would refuse some, so all are left to the parser): the filter every IdP
+ * sends before a create (`userName eq "…"`). Anything else is left to the parser.
  */
 const SIMPLE_EQ =
   /^[ \t\r\n]*([A-Za-z][A-Za-z0-9_$-]*)[ \t\r\n]+[eE][qQ][ \t\r\n]+"([^"\\\p{Cc}]*)"[ \t\r\n]*$/u;
