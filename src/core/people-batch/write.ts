@@ -85,7 +85,7 @@ export async function writeBatch(
       const pairs = withSets.flatMap((x) =>
         x.k[field]!.map((id) => ({ item_id: id, person_id: x.person })),
       );
-      for (const part of chunks(pairs, 5000)) await insertMemberships(tx, table, part);
+      await insertMemberships(tx, s.store.caps, table, pairs, WRITE_PARAMETERS);
     }
   };
   /** Inserts, manager first, the creates whose manager has an id; returns the others. */
