@@ -19,6 +19,9 @@ const SECRET_FIELDS = new Set([
   'secret',
 ]);
 
+/** Whether a field's values are replaced by "[redacted]" in audit events. */
+export const isSecretField = (field: string): boolean => SECRET_FIELDS.has(field);
+
 /** The changes with secret values replaced; the same object when it holds no secret field. */
 export function redact(changes: Changes): Changes {
   let out: Changes | undefined;

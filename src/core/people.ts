@@ -590,6 +590,9 @@ const NOT_AUDITED = new Set([
   'profile',
 ]);
 
+/** Whether an audit event shows this column of a person row (auditView's own rule). */
+export const isAuditedColumn = (column: string): boolean => !NOT_AUDITED.has(column);
+
 /**
  * The fields of a person row that an audit event shows (secrets and internals left out).
  * Built by assignment, not by destructuring with a rest and spreading: V8 runs those on a slow

@@ -12,7 +12,7 @@ import type {
   BlockedBy,
 } from '../store/schema.ts';
 import type { FieldError } from './errors.ts';
-import { emailKey, searchText, usernameKey } from './normalize.ts';
+import { emailKey, isAscii, searchText, usernameKey } from './normalize.ts';
 import type { ProfileValue } from './profile-field-types.ts';
 
 export interface Person {
@@ -218,12 +218,13 @@ function labelOf(f: string): string {
   );
 }
 
-/** Trims the text fields the way they are stored. */
+/** Trims the text fields the way they are stored (NFC; ASCII text is NFC already). */
 export function tidy<T extends PersonFields>(input: T): T {
   const out = { ...input };
   for (const f of TEXT_FIELDS) {
     const v = out[f];
-    if (typeof v === 'string') (out as PersonFields)[f] = v.normalize('NFC').trim();
+    if (typeof v === 'string')
+      (out as PersonFields)[f] = (isAscii(v) ? v : v.normalize('NFC')).trim();
   }
   if (typeof out.user_code === 'string') {
     const code = out.user_code.trim();

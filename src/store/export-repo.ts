@@ -2,11 +2,42 @@
 import type { Executor } from './people-repo.ts';
 import type { PersonRow } from './schema.ts';
 
-/** The next `limit` people with an id above `afterId`, blocked and frozen ones included. */
-export function peopleAfter(db: Executor, afterId: number, limit: number): Promise<PersonRow[]> {
+/** The columns the export writes (and keyset-pages by). */
+export const EXPORT_PERSON_COLUMNS = [
+  'id',
+  'username',
+  'firstname',
+  'surname',
+  'email',
+  'user_code',
+  'job_title',
+  'department',
+  'office',
+  'phone',
+  'mobile',
+  'state',
+  'must_change_password',
+  'manager_id',
+  'extranet_id',
+  'profile',
+] as const satisfies readonly (keyof PersonRow)[];
+
+export type ExportPersonRow = Pick<PersonRow, (typeof EXPORT_PERSON_COLUMNS)[number]>;
+
+/**
+ * The next `limit` people with an id above `afterId`, blocked and frozen ones included: only
+ * the columns the export writes. Why not `*`: the other twenty columns (the search text, the
+ * password hash, timestamps…) made better-sqlite3 build three times the values, and reading
+ * 100,000 people took about 1.2 s of CPU instead of 0.4 (most of the export).
+ */
+export function peopleAfter(
+  db: Executor,
+  afterId: number,
+  limit: number,
+): Promise<ExportPersonRow[]> {
   return db
     .selectFrom('people')
-    .selectAll()
+    .select(EXPORT_PERSON_COLUMNS)
     .where('id', '>', afterId)
     .orderBy('id')
     .limit(limit)

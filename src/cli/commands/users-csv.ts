@@ -116,14 +116,21 @@ export async function runUsersImport(
       yield chunk;
     }
   })();
-  const report = await imports.run(id, actor, counted, { ...runOpts, onProgress });
+  // The summary names only the rows with errors: those are kept from the run, rather than
+  // every row's outcome read back and parsed (100,000 of them for a large file).
+  let errorOutcomes: ReportOutcome[] = [];
+  const report = await imports.run(id, actor, counted, {
+    ...runOpts,
+    onProgress,
+    ...(opts.json ? {} : { onErrorOutcomes: (o: ReportOutcome[]) => (errorOutcomes = o) }),
+  });
   (bar as SingleBar | null)?.stop();
 
-  const outcomes = await imports.outcomes(id, { offset: 0, limit: Number.MAX_SAFE_INTEGER });
   if (opts.json) {
+    const outcomes = await imports.outcomes(id, { offset: 0, limit: Number.MAX_SAFE_INTEGER });
     io.out(JSON.stringify({ ...report, outcomes: outcomes.data }, null, 2) + '\n');
   } else {
-    io.out(summaryText(report.applied, mode, report.summary, outcomes.data, report.error));
+    io.out(summaryText(report.applied, mode, report.summary, errorOutcomes, report.error));
   }
   if (report.status !== 'completed') return EXIT.usage;
   if ((report.summary?.error ?? 0) > 0 && (mode === 'dry_run' || !report.applied))

@@ -1,5 +1,5 @@
 /** The writes of a batch, inside its one transaction: people, memberships, sessions, audit. */
-import { auditRow, type Changes } from '../../audit/record.ts';
+import { auditRow } from '../../audit/record.ts';
 import { AUDIT_COLUMNS, insertManyAuditRows } from '../../store/audit-repo.ts';
 import { deleteSessionsOf } from '../../store/auth-repo.ts';
 import {
@@ -8,31 +8,14 @@ import {
   insertMemberships,
 } from '../../store/batch-repo.ts';
 import * as repo from '../../store/people-repo.ts';
-import type { NewPersonRow } from '../../store/schema.ts';
 import { nowIso } from '../context.ts';
 import { GatehouseError } from '../errors.ts';
 import { usernameKey } from '../normalize.ts';
-import { auditView } from '../people.ts';
 import type { BatchServices, Context } from './context.ts';
+import { createChangesJson } from './create-audit.ts';
 import { planRow } from './plan-row.ts';
 import { breathe, chunks, SLICE, WRITE_PARAMETERS } from './slices.ts';
 import { type BatchRow, type BatchSource, isWork, type Kept, type Planned } from './types.ts';
-
-/**
- * The audit changes of a new person: each field of its audit view that has a value, as
- * `diff(null, auditView(row))` gives them (its values are strings, finite numbers and the
- * profile object, so "has a value" is "is not null"), without writing every value as JSON
- * twice to compare it with null: for 100,000 creates that was the largest cost of the write.
- */
-function createChanges(row: NewPersonRow): Changes {
-  const changes: Changes = {};
-  const view = auditView(row);
-  for (const field of Object.keys(view)) {
-    const value = view[field];
-    if (value !== null && value !== undefined) changes[field] = [null, value];
-  }
-  return changes;
-}
 
 /**
  * Writes the batch inside its transaction, a slice of the source at a time: rows to create
@@ -85,7 +68,7 @@ export async function writeBatch(
       const pairs = withSets.flatMap((x) =>
         x.k[field]!.map((id) => ({ item_id: id, person_id: x.person })),
       );
-      for (const part of chunks(pairs, 5000)) await insertMemberships(tx, table, part);
+      await insertMemberships(tx, s.store.caps, table, pairs, WRITE_PARAMETERS);
     }
   };
   /** Inserts, manager first, the creates whose manager has an id; returns the others. */
@@ -108,16 +91,15 @@ export async function writeBatch(
         const id = ids[n]!;
         kept[i]!.outcome.person_id = id;
         if (wanted.has(p.newRow!.username_key)) createdId.set(p.newRow!.username_key, id);
-        audits.push(
-          auditRow(actor, {
-            action: 'person.create',
-            targetType: 'person',
-            targetId: id,
-            targetLabel: p.newRow!.username,
-            changes: createChanges(p.newRow!),
-            at,
-          }),
-        );
+        const event = auditRow(actor, {
+          action: 'person.create',
+          targetType: 'person',
+          targetId: id,
+          targetLabel: p.newRow!.username,
+          at,
+        });
+        event.changes = createChangesJson(p.newRow!);
+        audits.push(event);
       });
       await memberships(ready.map((x, n) => ({ person: ids[n]!, k: x.p, created: true })));
       await flushAudits(true);

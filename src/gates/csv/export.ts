@@ -6,7 +6,7 @@
  */
 import type { Store } from '../../store/database.ts';
 import { membershipsBetween, namesOf, peopleAfter } from '../../store/export-repo.ts';
-import type { PersonRow } from '../../store/schema.ts';
+import type { ExportPersonRow } from '../../store/export-repo.ts';
 import type { ProfileFieldDef, ProfileValue } from '../../core/profile-field-types.ts';
 import { formatProfileCsv } from '../../core/profile-field-types.ts';
 import { spreadsheetSafe } from '../../core/spreadsheet.ts';
@@ -36,9 +36,13 @@ function field(value: string): string {
  */
 function line(cells: string[]): string {
   let out = '';
-  for (let i = 0; i < cells.length; i++)
-    out += (i === 0 ? '' : ',') + field(spreadsheetSafe(cells[i]!));
+  for (let i = 0; i < cells.length; i++) out += (i === 0 ? '' : ',') + safeField(cells[i]!);
   return out + '\r\n';
+}
+
+/** A cell spreadsheet-safe, then as CSV. */
+function safeField(value: string): string {
+  return field(spreadsheetSafe(value));
 }
 
 function namesCell(ids: number[] | undefined, names: Map<number, string>): string {
@@ -71,7 +75,7 @@ export async function* exportPeopleCsv(
       membershipsBetween(db, 'group_members', from, to),
       membershipsBetween(db, 'role_members', from, to),
     ]);
-    const out: string[] = [];
+    let out = '';
     for (const p of page) {
       const cell = (c: BuiltinColumn): string => {
         switch (c) {
@@ -96,18 +100,18 @@ export async function* exportPeopleCsv(
           case 'groups':
             return namesCell(groupIds.get(p.id), groups);
           default:
-            return p[c satisfies keyof PersonRow];
+            return p[c satisfies keyof ExportPersonRow];
         }
       };
-      const profile = JSON.parse(p.profile) as Record<string, ProfileValue>;
-      out.push(
-        line([
-          ...EXPORT_COLUMNS.map(cell),
-          ...defs.map((d) => formatProfileCsv(d, profile[d.name])),
-        ]),
-      );
+      for (let i = 0; i < EXPORT_COLUMNS.length; i++)
+        out += (i === 0 ? '' : ',') + safeField(cell(EXPORT_COLUMNS[i]!));
+      if (defs.length > 0) {
+        const profile = JSON.parse(p.profile) as Record<string, ProfileValue>;
+        for (const d of defs) out += ',' + safeField(formatProfileCsv(d, profile[d.name]));
+      }
+      out += '\r\n';
     }
-    yield out.join('');
+    yield out;
     after = to;
   }
 }

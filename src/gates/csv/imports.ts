@@ -31,6 +31,12 @@ export interface ImportOptions {
   fileName?: string | null;
   maxRows?: number;
   onProgress?: (p: ImportProgress) => void;
+  /**
+   * Called once, when the run completes, with its outcomes that have errors (row order), as
+   * the stored report holds them: a caller that shows only those (the CLI's summary) need not
+   * read back and parse the outcomes of every row.
+   */
+  onErrorOutcomes?: (outcomes: ReportOutcome[]) => void;
 }
 
 export interface ReportOutcome {
@@ -103,12 +109,19 @@ export function toReportOutcome(o: RowOutcome, names: ReadonlyMap<string, string
  * The report's per-row outcomes as one JSON array, written an outcome at a time (a report
  * object for each of 100,000 rows at once would cost more than the text).
  */
-export function outcomesJson(outcomes: RowOutcome[], names: ReadonlyMap<string, string>): string {
+export function outcomesJson(
+  outcomes: RowOutcome[],
+  names: ReadonlyMap<string, string>,
+  errors?: ReportOutcome[],
+): string {
   const parts: string[] = [];
   for (let i = 0; i < outcomes.length; i += 1000) {
     let part = '';
-    for (const o of outcomes.slice(i, i + 1000))
-      part += (part === '' ? '' : ',') + JSON.stringify(toReportOutcome(o, names));
+    for (const o of outcomes.slice(i, i + 1000)) {
+      const out = toReportOutcome(o, names);
+      if (errors && out.errors !== undefined) errors.push(out);
+      part += (part === '' ? '' : ',') + JSON.stringify(out);
+    }
     parts.push(part);
   }
   return `[${parts.join(',')}]`;
@@ -267,15 +280,18 @@ export class CsvImports {
                 beforeCommit: (tx) => repo.updateImport(tx, id, { applied: 1 }),
               });
         await pending;
-        const outcomes = outcomesJson(result.outcomes, file.header.names);
+        const errors: ReportOutcome[] | undefined = opts.onErrorOutcomes ? [] : undefined;
+        const outcomes = outcomesJson(result.outcomes, file.header.names, errors);
         result.outcomes = [];
-        return await this.finish(id, {
+        const report = await this.finish(id, {
           status: 'completed',
           applied: result.applied,
           summary: result.summary,
           outcomes,
           rows: total,
         });
+        if (errors) opts.onErrorOutcomes?.(errors);
+        return report;
       } catch (err) {
         if (err instanceof GatehouseError) {
           await pending;
