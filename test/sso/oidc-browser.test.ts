@@ -1,6 +1,7 @@
 /**
  * A walk in Chromium from the sign-in page's IdP button to the signed-in console, through a
- * real OpenID Provider; then the console's Login handler page with the decision recorded.
+ * real OpenID Provider; then the console's Login handler page with the decision recorded;
+ * then a seamless provider, and the `?no_auto=1` bypass through the console's redirects.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -79,5 +80,29 @@ describe('OIDC sign-in in a browser', () => {
     await page.getByText('Allow users to be provisioned on first login').first().waitFor();
     await page.getByText(/Signed in as lhadmin \(matched by username lhadmin\)/).waitFor();
     await b.shot('sso-login-handler');
+  });
+
+  it('seamless sends people straight to the provider; ?no_auto=1 shows the form through every redirect', async () => {
+    const page = b.page;
+    const r = await s.request('PATCH', `/api/people/v2/identity-providers/${id}`, {
+      body: { seamless: true },
+    });
+    assert.equal(r.status, 200, r.text);
+    await page.context().clearCookies();
+    // The buttons appear only when the page did not leave for the provider (the seamless
+    // redirect and the buttons are the two branches of one answer), so seeing one proves it.
+    for (const path of ['/login?no_auto=1', '/sign-in?no_auto=1', '/users?no_auto=1']) {
+      await page.goto(`${s.url}${path}`);
+      await page.getByRole('link', { name: 'Sign in with Company OP' }).waitFor();
+      await page.getByLabel('Username').waitFor();
+      const at = new URL(page.url());
+      assert.equal(at.origin, s.url, page.url());
+      assert.equal(at.searchParams.get('no_auto'), '1', page.url());
+    }
+    // Without it, a signed-out visit goes to the OpenID Provider and comes back signed in.
+    op.nextLogin('op-lhadmin');
+    await page.goto(`${s.url}/users`);
+    await page.getByRole('navigation', { name: 'Main navigation' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/users');
   });
 });

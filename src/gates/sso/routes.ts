@@ -95,6 +95,8 @@ export function ssoRoutes(server: FastifyInstance, app: App): void {
   );
 
   // Sign-out's last step: to the provider's logout URL when the session came from one.
+  // Otherwise to the sign-in form with no_auto=1: with a seamless provider, plain /sign-in
+  // would send the person straight back to the IdP and sign them in again at once.
   server.get('/sso/logout', { schema: { hide: true } }, async (req, reply) => {
     const token = req.cookies[SESSION_COOKIE];
     if (token) await app.sessions.end(token);
@@ -105,7 +107,7 @@ export function ssoRoutes(server: FastifyInstance, app: App): void {
       Number.isSafeInteger(id) && id > 0 ? await app.sso.providers.find(id) : undefined;
     return reply
       .header('cache-control', 'no-store')
-      .redirect(provider?.logout_url ?? '/sign-in', 303);
+      .redirect(provider?.logout_url ?? '/sign-in?no_auto=1', 303);
   });
 
   samlRoutes(server, app, deps);

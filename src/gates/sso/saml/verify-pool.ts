@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Piscina } from 'piscina';
 import { PACKAGE_ROOT } from '../../../paths.ts';
-import type { CheckedResponse, ResponseCheck } from './check-response.ts';
+import { checkResponse, type CheckedResponse, type ResponseCheck } from './check-response.ts';
 
 export interface VerifyPool {
   check(input: ResponseCheck): Promise<CheckedResponse>;
@@ -27,19 +27,36 @@ function workerFile(): string {
     : path.join(PACKAGE_ROOT, 'dist', 'saml-verify-worker.js');
 }
 
-export function createVerifyPool(): VerifyPool {
+/**
+ * A check the pool could not finish (a worker that crashed or threw) refuses the login with
+ * the cause, so the person sees the refusal page and the audit log says why, instead of an
+ * unaudited 500. Nothing was consumed yet (the replay record and the login request come
+ * after the check), so trying again works. After close() (server shutting down), a login
+ * still in flight is checked on the calling thread instead: close() must not start a new
+ * pool, nor drop a login that was already being answered.
+ */
+export function createVerifyPool(options: { filename?: string } = {}): VerifyPool {
   let pool: Piscina<ResponseCheck, CheckedResponse> | undefined;
+  let closed = false;
   return {
-    check(input) {
+    async check(input) {
+      if (closed) return checkResponse(input);
       pool ??= new Piscina({
-        filename: workerFile(),
+        filename: options.filename ?? workerFile(),
         minThreads: 0,
         maxThreads: availableParallelism(),
         idleTimeout: 60_000,
       });
-      return pool.run(input);
+      try {
+        return await pool.run(input);
+      } catch (err) {
+        if (closed) return checkResponse(input);
+        const cause = err instanceof Error ? err.message : String(err);
+        return { ok: false, reason: `The response could not be checked (${cause}).` };
+      }
     },
     async close() {
+      closed = true;
       await pool?.destroy();
       pool = undefined;
     },
