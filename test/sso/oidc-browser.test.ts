@@ -79,6 +79,12 @@ describe('OIDC sign-in in a browser', () => {
     await page.getByRole('heading', { level: 1, name: 'Login handler' }).waitFor();
     await page.getByText('Allow users to be provisioned on first login').first().waitFor();
     await page.getByText(/Signed in as lhadmin \(matched by username lhadmin\)/).waitFor();
+    // The redirect URI to register at the IdP, shown with its copy button.
+    assert.equal(
+      await page.getByLabel('Redirect URI', { exact: true }).textContent(),
+      `${s.url}/sso/${id}/callback`,
+    );
+    await page.getByRole('button', { name: 'Copy Redirect URI' }).waitFor();
     await b.shot('sso-login-handler');
   });
 

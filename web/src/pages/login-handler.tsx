@@ -8,7 +8,6 @@ import {
   Badge,
   Button,
   Checkbox,
-  Code,
   Group,
   Paper,
   Select,
@@ -23,6 +22,7 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { call, client, messageOf } from '../api/client';
+import { CopyValue } from '../components/CopyValue';
 import { Page } from '../components/Page';
 import { ErrorState, Failure, Loading } from '../components/states';
 import { formatDateTime } from '../words';
@@ -352,24 +352,24 @@ export function LoginHandlerPage() {
               <Stack gap={4}>
                 {p.type === 'saml' ? (
                   <>
+                    <Text size="sm">SP entity id</Text>
+                    <CopyValue label="SP entity id" value={p.sp_entity_id ?? ''} />
+                    <Text size="sm">ACS URL (HTTP-POST)</Text>
+                    <CopyValue label="ACS URL" value={p.acs_url ?? ''} />
                     <Text size="sm">
-                      SP entity id: <Code>{p.sp_entity_id}</Code>
-                    </Text>
-                    <Text size="sm">
-                      ACS URL (HTTP-POST): <Code>{p.acs_url}</Code>
-                    </Text>
-                    <Text size="sm">
-                      SP metadata:{' '}
+                      SP metadata (
                       <Anchor href={p.sp_metadata_url} download>
                         download
-                      </Anchor>{' '}
-                      <Code>{p.sp_metadata_url}</Code>
+                      </Anchor>
+                      )
                     </Text>
+                    <CopyValue label="SP metadata URL" value={p.sp_metadata_url ?? ''} />
                   </>
                 ) : (
-                  <Text size="sm">
-                    Redirect URI to register at the IdP: <Code>{p.redirect_uri}</Code>
-                  </Text>
+                  <>
+                    <Text size="sm">Redirect URI to register at the IdP</Text>
+                    <CopyValue label="Redirect URI" value={p.redirect_uri ?? ''} />
+                  </>
                 )}
               </Stack>
             </SimpleGrid>
