@@ -85,6 +85,16 @@ describe('OIDC sign-in in a browser', () => {
       `${s.url}/sso/${id}/callback`,
     );
     await page.getByRole('button', { name: 'Copy Redirect URI' }).waitFor();
+    // "Why was this login refused?": someone with no account, at a provider that does not
+    // provision at first login.
+    await page.getByLabel('Username or email').fill('nobody-here');
+    await page.getByRole('button', { name: 'Explain' }).click();
+    const answer = page.getByTestId('explain-answer');
+    await answer.waitFor();
+    assert.match(
+      (await answer.textContent()) ?? '',
+      /^refusedNo account exists for nobody-here.*does not create accounts at first login/,
+    );
     await b.shot('sso-login-handler');
   });
 
