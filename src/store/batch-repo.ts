@@ -2,7 +2,7 @@
 import type { Executor } from './people-repo.ts';
 import { bulkInsert } from './bulk-insert.ts';
 import type { Capabilities } from './capabilities.ts';
-import type { MemberTable } from './collection-repo.ts';
+import { keyOf, type MemberTable } from './collection-repo.ts';
 
 export function idsByUsernameKeys(
   db: Executor,
@@ -21,7 +21,7 @@ export async function membershipPairs(
   table: MemberTable,
   personIds: number[],
 ): Promise<{ person_id: number; item_id: number }[]> {
-  const key = table === 'group_members' ? 'group_id' : 'role_id';
+  const key = keyOf(table);
   const rows = (await db
     .selectFrom(table)
     .select(['person_id', key])
@@ -86,22 +86,13 @@ export async function insertMemberships(
   pairs: { person_id: number; item_id: number }[],
   maxParameters: number,
 ): Promise<void> {
-  if (table === 'group_members')
-    await bulkInsert(
-      db,
-      caps,
-      table,
-      ['group_id', 'person_id'],
-      pairs.map((p) => ({ group_id: p.item_id, person_id: p.person_id })),
-      { maxParameters },
-    );
-  else
-    await bulkInsert(
-      db,
-      caps,
-      table,
-      ['role_id', 'person_id'],
-      pairs.map((p) => ({ role_id: p.item_id, person_id: p.person_id })),
-      { maxParameters },
-    );
+  const key = keyOf(table);
+  await bulkInsert<Record<string, number>>(
+    db,
+    caps,
+    table,
+    [key, 'person_id'],
+    pairs.map((p) => ({ [key]: p.item_id, person_id: p.person_id })),
+    { maxParameters },
+  );
 }

@@ -84,7 +84,8 @@ export async function deleteCollectionItem(
   await db.deleteFrom(table).where('id', '=', id).execute();
 }
 
-function keyOf(table: MemberTable): 'group_id' | 'role_id' {
+/** The column naming the group or role in a membership table. */
+export function keyOf(table: MemberTable): 'group_id' | 'role_id' {
   return table === 'group_members' ? 'group_id' : 'role_id';
 }
 

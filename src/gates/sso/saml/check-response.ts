@@ -18,6 +18,7 @@ import type { SamlIdentityProvider } from '../../../core/sso/types.ts';
 import type { SamlEndpoints } from '../urls.ts';
 import { CLOCK_SKEW_MS, TRANSIENT, samlClient } from './client.ts';
 import { parseXmlSafely } from './idp-metadata.ts';
+import { SamlRefusal } from './refusal.ts';
 import type { SpKeys } from './sp-keys.ts';
 import type { XmlElement } from './xml.ts';
 
@@ -67,17 +68,15 @@ function text(node: XNode | undefined): string {
   return typeof node === 'string' ? node : (node._ ?? '');
 }
 
-class Refusal extends Error {}
-
 function refuse(reason: string): never {
-  throw new Refusal(reason);
+  throw new SamlRefusal(reason);
 }
 
 export async function checkResponse(input: ResponseCheck): Promise<CheckedResponse> {
   try {
     return { ok: true, assertion: await check(input) };
   } catch (err) {
-    if (err instanceof Refusal) return { ok: false, reason: err.message };
+    if (err instanceof SamlRefusal) return { ok: false, reason: err.reason };
     throw err;
   }
 }

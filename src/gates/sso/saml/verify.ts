@@ -15,20 +15,10 @@ import type {
 } from '../../../core/sso/types.ts';
 import type { SamlEndpoints } from '../urls.ts';
 import type { CheckedResponse, ResponseCheck } from './check-response.ts';
+import { SamlRefusal } from './refusal.ts';
 import type { SpKeys } from './sp-keys.ts';
 
-export class SamlRefusal extends Error {
-  constructor(
-    readonly reason: string,
-    /** Catalogue type shown to the person. */
-    readonly errorType:
-      | 'saml_response_invalid'
-      | 'sso_login_invalid'
-      | 'sso_login_other_browser' = 'saml_response_invalid',
-  ) {
-    super(reason);
-  }
-}
+export { SamlRefusal } from './refusal.ts';
 
 export interface VerifyPorts {
   /** The XML and signature checks (check-response.ts), in a worker thread. */
