@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../app.ts';
-import { LOGIN_TTL_MS } from '../../core/sso/service.ts';
+import { LOGIN_TTL_MS } from '../../core/sso/login-requests.ts';
 
 export const BROWSER_COOKIE = 'gh_sso_browser';
 /** 32 random bytes, base64url. */
