@@ -6,10 +6,7 @@ import type { Transaction } from 'kysely';
 import type { Store } from '../store/database.ts';
 import type { DB, PersonRow, PersonRowUpdate, NewPersonRow } from '../store/schema.ts';
 import * as repo from '../store/people-repo.ts';
-import { findDirectory } from '../store/directory-repo.ts';
 import { deleteSessionsOf } from '../store/auth-repo.ts';
-import { readPhoto, replacePhoto } from '../store/photo-repo.ts';
-import { findCollectionItem } from '../store/collection-repo.ts';
 import { recordAudit, diff } from '../audit/record.ts';
 import { hashPassword, isSupportedHash, type Argon2Params } from '../auth/passwords.ts';
 import { type Actor, nowIso } from './context.ts';
@@ -26,7 +23,11 @@ import {
   type Person,
   type PersonFields,
 } from './person.ts';
-import { forbiddenOwnedFields, ownedFieldsError } from './ownership.ts';
+import { auditView } from './audit-view.ts';
+import { assertNotOwned, checkReferences, personRow } from './person-checks.ts';
+import { personPhoto, setPersonPhoto } from './person-photo.ts';
+import { setSubordinates, subordinatesOf } from './org-chart.ts';
+import { deletePerson } from './person-delete.ts';
 import { stateTransition, type StateTarget } from './state.ts';
 import { takenError, withUniqueErrors } from './uniqueness.ts';
 import { passwordProblem } from './password-policy.ts';
@@ -53,9 +54,7 @@ export class PeopleService {
   }
 
   async row(id: number, db: repo.Executor = this.store.db): Promise<PersonRow> {
-    const row = await repo.findPerson(db, id);
-    if (!row) fail('not_found', `No person has id ${id}.`);
-    return row;
+    return personRow(db, id);
   }
 
   async findByUsername(username: string): Promise<Person | undefined> {
@@ -163,7 +162,7 @@ export class PeopleService {
   async insertIn(tx: Tx, actor: Actor, row: NewPersonRow): Promise<PersonRow> {
     const taken = await repo.uniqueConflicts(tx, row, null);
     if (taken.length > 0) throw takenError(taken);
-    await this.checkReferences(tx, row.manager_id ?? null, row.extranet_id ?? null, null);
+    await checkReferences(tx, row.manager_id ?? null, row.extranet_id ?? null, null);
     await this.profileFields.checkUserReferences(
       tx,
       JSON.parse(row.profile ?? '{}') as Record<string, unknown>,
@@ -268,11 +267,11 @@ export class PeopleService {
     const extraTouched = Object.keys(extra).includes('password_hash') ? ['password'] : [];
     const transition = state ? stateTransition(current, state.to, actor, state.reason) : null;
     if (transition?.kind === 'owned') extraTouched.push('state');
-    await this.assertNotOwned(tx, current, [...touched, ...extraTouched], actor);
+    await assertNotOwned(tx, current, [...touched, ...extraTouched], actor);
     if (transition?.kind === 'change') Object.assign(update, transition.update);
     if (touched.length === 0 && Object.keys(update).length === 0) return current;
     if ('manager_id' in update || 'extranet_id' in update) {
-      await this.checkReferences(
+      await checkReferences(
         tx,
         'manager_id' in update ? (update.manager_id ?? null) : null,
         'extranet_id' in update ? (update.extranet_id ?? null) : null,
@@ -308,51 +307,6 @@ export class PeopleService {
     return next;
   }
 
-  private async assertNotOwned(
-    tx: repo.Executor,
-    current: PersonRow,
-    touched: string[],
-    actor: Actor,
-  ): Promise<void> {
-    if (current.directory_id === null || touched.length === 0) return;
-    const dir = await findDirectory(tx, current.directory_id);
-    const mapping = dir ? (JSON.parse(dir.owned_fields) as string[]) : [];
-    const bad = forbiddenOwnedFields(current, mapping, touched, actor);
-    if (bad.length > 0) throw ownedFieldsError(bad, dir?.name ?? `#${current.directory_id}`);
-  }
-
-  /** Checks that a manager and extranet exist and that the manager makes no loop. */
-  private async checkReferences(
-    tx: Tx,
-    managerId: number | null,
-    extranetId: number | null,
-    selfId: number | null,
-  ): Promise<void> {
-    if (managerId !== null) {
-      if (managerId === selfId)
-        fail('manager_cycle', 'A person cannot be their own manager. Choose another manager.');
-      if (!(await repo.findPerson(tx, managerId))) {
-        throw new GatehouseError('validation_failed', undefined, [
-          { field: 'manager_id', message: `No person has id ${managerId}.` },
-        ]);
-      }
-      if (selfId !== null) {
-        let cursor: number | null = managerId;
-        for (let depth = 0; cursor !== null && depth < 10_000; depth++) {
-          if (cursor === selfId) fail('manager_cycle');
-          cursor = await repo.managerOf(tx, cursor);
-        }
-      }
-    }
-    if (extranetId !== null) {
-      const ex = await findCollectionItem(tx, 'extranets', extranetId);
-      if (!ex)
-        throw new GatehouseError('validation_failed', undefined, [
-          { field: 'extranet_id', message: `No extranet area has id ${extranetId}.` },
-        ]);
-    }
-  }
-
   async setManager(
     actor: Actor,
     id: number,
@@ -364,37 +318,16 @@ export class PeopleService {
     );
   }
 
-  /** Makes exactly `ids` the direct reports of `managerId`, all or nothing (one transaction). */
-  async setSubordinates(actor: Actor, managerId: number, ids: number[]): Promise<number[]> {
-    const wanted = [...new Set(ids)];
-    return withUniqueErrors(this.store.caps, () =>
-      this.store.db.transaction().execute(async (tx) => {
-        await this.row(managerId, tx);
-        const found = await repo.existingPersonIds(tx, wanted);
-        const missing = wanted.filter((sid) => !found.has(sid));
-        if (missing.length > 0)
-          throw new GatehouseError('validation_failed', undefined, [
-            { field: 'ids', message: `No person has id ${missing.slice(0, 10).join(', ')}.` },
-          ]);
-        const current = await repo.subordinateIds(tx, managerId);
-        const change = (sid: number, to: number | null) =>
-          this.changeIn(tx, actor, sid, { manager_id: to }, {}, 'person.set_manager');
-        for (const sid of current.filter((c) => !wanted.includes(c))) await change(sid, null);
-        for (const sid of wanted.filter((w) => !current.includes(w))) await change(sid, managerId);
-        return repo.subordinateIds(tx, managerId);
-      }),
+  /** Makes exactly `ids` the direct reports of `managerId`, all or nothing (org-chart.ts). */
+  setSubordinates(actor: Actor, managerId: number, ids: number[]): Promise<number[]> {
+    return setSubordinates(this.store, managerId, ids, (tx, sid, to) =>
+      this.changeIn(tx, actor, sid, { manager_id: to }, {}, 'person.set_manager'),
     );
   }
 
   async subordinates(id: number): Promise<Person[]> {
     await this.row(id);
-    const { rows } = await repo.listPeople(
-      this.store.db,
-      { managerId: id },
-      { offset: 0, limit: 10_000 },
-      this.store.caps,
-    );
-    return rows.map(toPerson);
+    return subordinatesOf(this.store, id);
   }
 
   /** Blocks an account; its sessions end at once and its API keys stop working (they check the state). */
@@ -462,7 +395,7 @@ export class PeopleService {
   ): Promise<Person> {
     const current = await this.row(id);
     if (current.directory_id !== null)
-      await this.assertNotOwned(this.store.db, current, ['password'], actor);
+      await assertNotOwned(this.store.db, current, ['password'], actor);
     if (current.password_authority !== 'local') {
       fail(
         'conflict',
@@ -490,129 +423,20 @@ export class PeopleService {
     return toPerson(row);
   }
 
-  /**
-   * Deletes a local account: its memberships, keys, sessions, photo and links go with it,
-   * its direct reports lose their manager, and the audit trail keeps a copy of the record.
-   * Synced accounts are refused: block them, or remove them from the directory.
-   */
+  /** Deletes a local account (person-delete.ts says what goes with it). */
   async delete(
     actor: Actor,
     id: number,
     opts: { ifVersion?: number | undefined } = {},
   ): Promise<void> {
-    await this.store.db.transaction().execute(async (tx) => {
-      const current = await this.row(id, tx);
-      if (opts.ifVersion !== undefined && opts.ifVersion !== current.version)
-        fail('precondition_failed');
-      if (current.directory_id !== null) {
-        fail(
-          'field_owned_by_directory',
-          'This account is synced from a directory and cannot be deleted here. Remove it from the directory (it will be blocked), or block it.',
-          { details: { fields: ['state'] } },
-        );
-      }
-      if (actor.personId === id) fail('conflict', 'You cannot delete your own account.');
-      // Direct reports lose their manager as a change of their own: new version, audit event.
-      const at = nowIso();
-      for (const sid of await repo.subordinateIds(tx, id)) {
-        const sub = await this.row(sid, tx);
-        await repo.updatePersonIfVersion(tx, sid, sub.version, {
-          manager_id: null,
-          updated_at: at,
-        });
-        await recordAudit(tx, actor, {
-          action: 'person.set_manager',
-          targetType: 'person',
-          targetId: sid,
-          targetLabel: sub.username,
-          changes: { manager_id: [id, null] },
-          at,
-        });
-      }
-      await repo.deletePersonRow(tx, id);
-      await recordAudit(tx, actor, {
-        action: 'person.delete',
-        targetType: 'person',
-        targetId: id,
-        targetLabel: current.username,
-        changes: Object.fromEntries(
-          Object.entries(auditView(current)).map(([k, v]) => [k, [v, null]]),
-        ),
-        at: nowIso(),
-      });
-    });
+    await deletePerson(this.store, actor, id, opts);
   }
 
-  async setPhoto(actor: Actor, id: number, contentType: string, data: Buffer): Promise<Person> {
-    const row = await this.store.db.transaction().execute(async (tx) => {
-      const current = await this.row(id, tx);
-      await this.assertNotOwned(tx, current, ['photo'], actor);
-      const at = nowIso();
-      await replacePhoto(tx, id, contentType, data, at);
-      const next = await repo.updatePersonIfVersion(tx, id, current.version, {
-        has_photo: 1,
-        updated_at: at,
-      });
-      if (!next) fail('precondition_failed');
-      await recordAudit(tx, actor, {
-        action: 'person.set_photo',
-        targetType: 'person',
-        targetId: id,
-        targetLabel: current.username,
-        changes: {
-          photo: [current.has_photo === 1 ? 'set' : null, `${contentType}, ${data.length} bytes`],
-        },
-        at,
-      });
-      return next;
-    });
-    return toPerson(row);
+  setPhoto(actor: Actor, id: number, contentType: string, data: Buffer): Promise<Person> {
+    return setPersonPhoto(this.store, actor, id, contentType, data);
   }
 
-  async photo(id: number): Promise<{ contentType: string; data: Buffer } | undefined> {
-    return readPhoto(this.store.db, id);
+  photo(id: number): Promise<{ contentType: string; data: Buffer } | undefined> {
+    return personPhoto(this.store, id);
   }
-}
-
-/**
- * Columns an audit event leaves out: the id (the event's target), derived keys, bookkeeping,
- * and the hash (shown as "[set]").
- */
-const NOT_AUDITED = new Set([
-  'id',
-  'password_hash',
-  'username_key',
-  'email_key',
-  'search_text',
-  'version',
-  'updated_at',
-  'created_at',
-  'profile',
-]);
-
-/** Whether an audit event shows this column of a person row (auditView's own rule). */
-export const isAuditedColumn = (column: string): boolean => !NOT_AUDITED.has(column);
-
-/**
- * The fields of a person row that an audit event shows (secrets and internals left out).
- * Built by assignment, not by destructuring with a rest and spreading: V8 runs those on a slow
- * path, and this runs for every person a 100,000-row batch creates.
- */
-export function auditView(row: Partial<PersonRow>): Record<string, unknown> {
-  const view: Record<string, unknown> = {};
-  const fields = row as Record<string, unknown>;
-  for (const key of Object.keys(fields)) if (!NOT_AUDITED.has(key)) view[key] = fields[key];
-  if (row.password_hash !== undefined) view.password = row.password_hash === null ? null : '[set]';
-  if (row.profile !== undefined) view.profile = JSON.parse(row.profile) as unknown;
-  return view;
-}
-
-/** The fields of a synced account that only its directory may change; empty for local accounts. */
-export async function ownedFieldsOf(
-  store: Store,
-  p: { directory_id: number | null },
-): Promise<string[]> {
-  if (p.directory_id === null) return [];
-  const dir = await findDirectory(store.db, p.directory_id);
-  return ['state', 'password', ...(dir ? (JSON.parse(dir.owned_fields) as string[]) : [])];
 }

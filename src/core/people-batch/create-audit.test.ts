@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { diff, redact } from '../../audit/record.ts';
-import { auditView } from '../people.ts';
+import { auditView } from '../audit-view.ts';
 import { newPersonRow, type NewPersonSpec } from '../person.ts';
 import { createChangesJson } from './create-audit.ts';
 

@@ -10,7 +10,7 @@
  */
 import { isSecretField } from '../../audit/record.ts';
 import type { NewPersonRow } from '../../store/schema.ts';
-import { isAuditedColumn } from '../people.ts';
+import { isAuditedColumn } from '../audit-view.ts';
 
 /** Strings JSON writes as they are, between quotes: no quote, backslash, control or surrogate. */
 // eslint-disable-next-line no-control-regex -- the controls are what JSON escapes

@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import type { App } from '../../../app.ts';
 import { fail } from '../../../core/errors.ts';
-import { ownedFieldsOf } from '../../../core/people.ts';
+import { ownedFieldsOf } from '../../../core/person-checks.ts';
 import { listedInDirectory, type Person } from '../../../core/person.ts';
 import { can } from '../../../auth/permissions.ts';
 import {
