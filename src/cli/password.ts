@@ -3,7 +3,6 @@
  * otherwise asked twice at the terminal without echo. Never from an argument, which would
  * land in the shell history and in `ps`.
  */
-import readline from 'node:readline';
 import { Writable } from 'node:stream';
 import { CancelledError, UsageError } from './exit-codes.ts';
 
@@ -28,6 +27,7 @@ export async function readPassword(
 
 /** The first line (without its line ending); the rest of the input is not read. */
 async function firstLine(input: NodeJS.ReadableStream): Promise<string> {
+  const readline = await import('node:readline');
   const rl = readline.createInterface({ input, crlfDelay: Infinity, terminal: false });
   try {
     for await (const line of rl) return line;
@@ -37,11 +37,13 @@ async function firstLine(input: NodeJS.ReadableStream): Promise<string> {
   }
 }
 
-function askHidden(
+async function askHidden(
   input: NodeJS.ReadStream,
   prompts: NodeJS.WriteStream,
   prompt: string,
 ): Promise<string> {
+  // Loaded here: only the commands that ask for a password need readline at start-up.
+  const readline = await import('node:readline');
   // readline echoes what is typed to its output: give it one that swallows everything.
   const silent = new Writable({ write: (_chunk, _enc, done) => done() });
   const rl = readline.createInterface({ input, output: silent, terminal: true });

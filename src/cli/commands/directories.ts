@@ -3,14 +3,14 @@
  * [--confirm-mass-block] [--json]`: user directories from the command line, through the same
  * LDAP gate and core as the API. A sync shows its progress on a terminal and exits 4 when the
  * run stopped, failed or had entries in error (EXIT.refused), as other refused commands do.
+ * The LDAP gate (ldapts, TLS) and the progress bar are loaded by the commands that use them:
+ * every other command's start-up would pay for them.
  */
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import type { App } from '../../app.ts';
 import { fail } from '../../core/errors.ts';
 import type { DirectoryRecord } from '../../core/directories.ts';
 import type { RunReport } from '../../core/sync/run.ts';
-import { startSync, testDirectory } from '../../gates/ldap/sync-gate.ts';
 import { type CliContext, type CommonOptions, cliActor } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { table } from '../output.ts';
@@ -98,6 +98,7 @@ export function registerDirectoryCommands(program: Command, ctx: CliContext): Co
     .action((name: string, opts: CommonOptions) =>
       ctx.withApp(opts, async (app, out) => {
         const d = await byName(app, name);
+        const { testDirectory } = await import('../../gates/ldap/sync-gate.ts');
         const r = await testDirectory(app, d.id);
         out.result(
           () =>
@@ -130,13 +131,15 @@ export function registerDirectoryCommands(program: Command, ctx: CliContext): Co
     .action((name: string, opts: SyncOptions) =>
       ctx.withApp(opts, async (app, out) => {
         const d = await byName(app, name);
-        const bar =
-          process.stderr.isTTY && !opts.json
-            ? new cliProgress.SingleBar(
-                { format: '{phase} [{bar}] {value}/{total}', stream: process.stderr },
-                cliProgress.Presets.shades_classic,
-              )
-            : undefined;
+        const { startSync } = await import('../../gates/ldap/sync-gate.ts');
+        const cliProgress =
+          process.stderr.isTTY && !opts.json ? (await import('cli-progress')).default : undefined;
+        const bar = cliProgress
+          ? new cliProgress.SingleBar(
+              { format: '{phase} [{bar}] {value}/{total}', stream: process.stderr },
+              cliProgress.Presets.shades_classic,
+            )
+          : undefined;
         let shown = '';
         const { done } = await startSync(
           app,
