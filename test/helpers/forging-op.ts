@@ -22,6 +22,8 @@ export interface IdTokenPlan {
   claims?: Record<string, unknown>;
   /** 'published' (the JWKS key, the default), 'stranger' (a key not in the JWKS), 'none'. */
   signWith?: 'published' | 'stranger' | 'none';
+  /** The header's kid (default: the published key's, so a stranger's signature is tried with it). */
+  kid?: string;
 }
 
 export interface ForgingOp {
@@ -112,11 +114,12 @@ export async function startForgingOp(): Promise<ForgingOp> {
       if (v === undefined) delete claims[k];
       else claims[k] = v;
     const how = next.plan.signWith ?? 'published';
+    const kid = next.plan.kid ?? KID;
     next = undefined;
     issued++;
     if (how === 'none') return jwt({ alg: 'none', typ: 'JWT' }, claims, null);
     const key = how === 'stranger' ? stranger.privateKey : published.privateKey;
-    return jwt({ alg: 'RS256', typ: 'JWT', kid: KID }, claims, key);
+    return jwt({ alg: 'RS256', typ: 'JWT', kid }, claims, key);
   }
 
   const server = http.createServer((req, res) => {

@@ -110,10 +110,16 @@ const now = () => Math.floor(Date.now() / 1000);
 /** Each bad token, and what the audited reason names (the check that refused it). */
 const refused: [string, string, IdTokenPlan, RegExp][] = [
   [
-    'signed by a key not in the JWKS',
+    "signed by a key not in the JWKS, under the published key's kid",
     'forged',
     { signWith: 'stranger' },
     /JWT signature verification failed/,
+  ],
+  [
+    'signed by a key not in the JWKS, under its own kid',
+    'strangerkid',
+    { signWith: 'stranger', kid: 'not-published' },
+    /no applicable keys found/,
   ],
   [
     'alg: none (unsigned)',
