@@ -26,6 +26,12 @@ import { CopyValue } from '../components/CopyValue';
 import { Page } from '../components/Page';
 import { ErrorState, Failure, Loading } from '../components/states';
 import { formatDateTime } from '../words';
+import {
+  TEST_LOGIN_HELP,
+  TestLoginLink,
+  TestLoginResult,
+  useSsoDecisions,
+} from './login-handler-test';
 
 type Provider = NonNullable<Awaited<ReturnType<typeof listProviders>>>['data'][number];
 type Create = Record<string, unknown>;
@@ -264,15 +270,7 @@ function Explain({ providers }: { providers: Provider[] }) {
 }
 
 function Decisions() {
-  const q = useQuery({
-    queryKey: ['sso-decisions'],
-    queryFn: () =>
-      call(
-        client.GET('/api/people/v2/audit', {
-          params: { query: { action: 'sso.login', limit: 20 } },
-        }),
-      ),
-  });
+  const q = useSsoDecisions();
   if (q.isLoading) return <Loading />;
   if (q.error) return <ErrorState error={q.error} />;
   const rows = q.data?.data ?? [];
@@ -319,8 +317,14 @@ export function LoginHandlerPage() {
             onDone={() => setEditing(null)}
           />
         )}
+        {q.data && <TestLoginResult providers={q.data.data} />}
         {q.isLoading && <Loading />}
         {q.error && <ErrorState error={q.error} />}
+        {q.data && q.data.data.length > 0 && (
+          <Text size="sm" c="dimmed">
+            {TEST_LOGIN_HELP}
+          </Text>
+        )}
         {q.data?.data.map((p) => (
           <Paper withBorder p="md" key={p.id}>
             <Group justify="space-between">
@@ -329,7 +333,7 @@ export function LoginHandlerPage() {
                 {!p.enabled && <Badge color="gray">disabled</Badge>}
               </Title>
               <Group>
-                <Anchor href={`${p.login_url}?return_to=/login-handler`}>Test login</Anchor>
+                <TestLoginLink provider={p} />
                 <Button variant="default" size="xs" onClick={() => setEditing(p)}>
                   Edit
                 </Button>

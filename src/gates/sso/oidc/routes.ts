@@ -12,7 +12,13 @@ import { isOidc, type OidcIdentityProvider } from '../../../core/sso/types.ts';
 import { bindBrowser, browserOf } from '../browser-binding.ts';
 import { finishLogin } from '../finish.ts';
 import { oidcEndpoints } from '../urls.ts';
-import { newOidcSecrets, oidcAuthorizationUrl, oidcCallback, oidcConfiguration } from './client.ts';
+import {
+  newOidcSecrets,
+  oidcAuthorizationUrl,
+  oidcCallback,
+  oidcConfiguration,
+  oidcFailure,
+} from './client.ts';
 
 export function publicBase(app: App, req: FastifyRequest): string {
   return app.config.publicUrl ?? `${req.protocol}://${req.host}`;
@@ -138,10 +144,11 @@ export async function oidcCallbackRoute(
     );
   } catch (err) {
     // Signature, iss, aud, exp, nonce or the code exchange failed: nobody is signed in.
-    req.log.warn({ provider: provider.id, err: (err as Error).message }, 'OIDC callback refused');
+    const why = oidcFailure(err);
+    req.log.warn({ provider: provider.id, err: why }, 'OIDC callback refused');
     return refusedPage(app, req, reply, 'sso_idp_error', {
       providerId: provider.id,
-      reason: `The OpenID Provider's answer did not verify: ${(err as Error).message}`,
+      reason: `The OpenID Provider's answer did not verify: ${why}`,
     });
   }
   const more = result.withUserInfo;
