@@ -81,6 +81,10 @@ async function sampledRun(server: BenchServer, key: string, id: number) {
 }
 
 async function main(): Promise<void> {
+  // Each profiler's folder flag is refused without its profiler.
+  const dirFlags = ['--cpu-prof', '--heap-prof']
+    .filter((f) => FLAGS.includes(f))
+    .map((f) => `${f}-dir=${DIR}`);
   let key = '';
   const template = await templateDatabase(ENGINE, async (app) => {
     const adminId = await createAdministrator(app, SYSTEM_ACTOR, 'benchadmin', 'bench-pass-1');
@@ -95,9 +99,7 @@ async function main(): Promise<void> {
       for (const run of ['full', 'second'] as const) {
         const server = await startServer(
           { ...copy.env, ...SECRET },
-          run === PROFILED
-            ? { nodeArgs: [...FLAGS, `--cpu-prof-dir=${DIR}`, `--heap-prof-dir=${DIR}`] }
-            : {},
+          run === PROFILED ? { nodeArgs: [...FLAGS, ...dirFlags] } : {},
         );
         try {
           if (id === 0)

@@ -31,10 +31,10 @@ import { type Actor, nowIso } from '../context.ts';
 import { fail } from '../errors.ts';
 import { usernameKey } from '../normalize.ts';
 import type { DirectoryRecord } from '../directories.ts';
-import type { PeopleBatch, BatchRow } from '../people-batch/index.ts';
+import type { PeopleBatch, BatchRow, BatchSource } from '../people-batch/index.ts';
 import type { EntryWriter } from './apply-entry.ts';
 import type { GroupSync } from './group-sync.ts';
-import { planRun, type PlannedRun } from './plan-run.ts';
+import { managerAt, planRun, type PlannedRun } from './plan-run.ts';
 import { takeRunLease } from './run-recovery.ts';
 import { thisRunner } from '../../jobs/runner.ts';
 import { runGroupPart } from './run-groups.ts';
@@ -234,8 +234,9 @@ export class SyncRunner {
       try {
         mark = await source.watermark?.();
         for await (const page of readAhead(source.read(since))) {
+          const base = entries.length;
           for (const e of page) entries.push(e);
-          looked = looked.then(() => lookUp(db, page, links, lookups));
+          looked = looked.then(() => lookUp(db, entries, base, page.length, links, lookups));
           looked.catch(() => undefined); // handled: awaited below
           opts.onProgress?.('reading', entries.length, 0);
         }
@@ -330,11 +331,13 @@ export class SyncRunner {
     const total = plan.creates.length + plan.changes.length + plan.gone.length;
     let done = 0;
     const provider = directoryProvider(directory.id);
-    // New accounts, in bulk. Managers among this run's entries are named by username.
+    // New accounts, in bulk. Managers among this run's entries are named by username. The
+    // batch engine takes its rows a slice at a time: each is made when asked for, so that the
+    // run does not hold a second record of every new account beside its entry.
     if (plan.creates.length > 0) {
-      const rows: BatchRow[] = plan.creates.map((i, n) => {
+      const toRow = (i: number, n: number): BatchRow => {
         const e = entries[i]!;
-        const mi = plan.managerIndex.get(i);
+        const mi = managerAt(plan, i);
         const row: BatchRow = {
           row: n + 1,
           username: e.username,
@@ -347,7 +350,11 @@ export class SyncRunner {
         if (mi !== undefined)
           row.manager = mi === null ? null : { username: entries[mi]!.username };
         return row;
-      });
+      };
+      const rows: BatchSource = {
+        length: plan.creates.length,
+        slice: (start, end) => plan.creates.slice(start, end).map((i, k) => toRow(i, start + k)),
+      };
       const result = opts.dryRun
         ? await this.batch.plan(actor, rows)
         : await this.batch.apply(actor, rows, {
@@ -382,7 +389,10 @@ export class SyncRunner {
     // Managers of changed entries, now that new accounts have ids.
     // An incremental run sees only changed entries: whether another entry still uses a
     // username is then judged by its account's state, as for one entry at a time.
-    const liveLinks = mode === 'full' ? new Set(entries.map((e) => e.externalId)) : undefined;
+    const liveLinks =
+      mode === 'full' && plan.changes.length > 0
+        ? new Set(entries.map((e) => e.externalId))
+        : undefined;
     const idOf = async (i: number): Promise<number | null> => {
       const e = entries[i]!;
       const linked = links.get(e.externalId);
@@ -392,7 +402,7 @@ export class SyncRunner {
     };
     for (const i of plan.changes) {
       const e = entries[i]!;
-      const mi = plan.managerIndex.get(i);
+      const mi = managerAt(plan, i);
       const managerId = mi === undefined ? undefined : mi === null ? null : await idOf(mi);
       record(
         label(e),

@@ -78,9 +78,12 @@ export function rawEntryMapper(
     return s;
   };
   const n = slots.size;
+  // Scratch of the entry being converted (the conversion is synchronous): no arrays per entry.
+  const values: (RawValue | undefined)[] = new Array<RawValue | undefined>(n);
+  const filled: boolean[] = new Array<boolean>(n);
   return (raw) => {
-    const values: (RawValue | undefined)[] = new Array<RawValue | undefined>(n);
-    const filled: boolean[] = new Array<boolean>(n).fill(false);
+    values.fill(undefined);
+    filled.fill(false);
     for (const key of Object.keys(raw)) {
       if (key === 'dn') continue;
       const s = slotOfKey(key);
