@@ -26,7 +26,11 @@ const N = Number(process.env.PROFILE_N ?? 30_000);
 const ENGINE = (process.env.PROFILE_ENGINE ?? 'sqlite') as Engine;
 const PROFILED = process.env.PROFILE_RUN === 'full' ? 'full' : 'second';
 const FLAGS = (process.env.PROFILE_FLAGS ?? '--cpu-prof').split(/\s+/).filter(Boolean);
-const DIR = process.env.PROFILE_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-prof-'));
+const PROFILING = FLAGS.some((f) => f === '--cpu-prof' || f === '--heap-prof');
+// A folder only when a profiler writes into it.
+const DIR =
+  process.env.PROFILE_DIR ??
+  (PROFILING ? fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-prof-')) : '');
 const SECRET = { GATEHOUSE_SECRET_KEY: 'b5'.repeat(32) };
 
 interface CpuNode {
@@ -129,6 +133,7 @@ async function main(): Promise<void> {
     await dir?.server.stop();
     await template.drop();
   }
+  if (DIR === '') return;
   for (const f of fs.readdirSync(DIR).filter((f) => f.endsWith('.cpuprofile')))
     console.log([`${path.join(DIR, f)}:`, ...topSelf(path.join(DIR, f))].join('\n'));
   console.log(`profiles in ${DIR}`);
