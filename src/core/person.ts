@@ -218,18 +218,29 @@ function labelOf(f: string): string {
   );
 }
 
-/** Trims the text fields the way they are stored (NFC; ASCII text is NFC already). */
+const TEXT_FIELD_SET = new Set<string>(TEXT_FIELDS);
+
+/**
+ * One field's value the way it is stored: text fields NFC (ASCII text is NFC already) and
+ * trimmed, a user code trimmed and an empty one none; other fields as they are. tidy's rule
+ * for one value, so that a comparison (the sync's unchanged entries) copies no record.
+ */
+export function storedForm(field: string, v: string): string | null {
+  if (field === 'user_code') {
+    const code = v.trim();
+    return code === '' ? null : code;
+  }
+  return TEXT_FIELD_SET.has(field) ? (isAscii(v) ? v : v.normalize('NFC')).trim() : v;
+}
+
+/** Trims the text fields the way they are stored (storedForm of each). */
 export function tidy<T extends PersonFields>(input: T): T {
   const out = { ...input };
   for (const f of TEXT_FIELDS) {
     const v = out[f];
-    if (typeof v === 'string')
-      (out as PersonFields)[f] = (isAscii(v) ? v : v.normalize('NFC')).trim();
+    if (typeof v === 'string') (out as PersonFields)[f] = storedForm(f, v) as string;
   }
-  if (typeof out.user_code === 'string') {
-    const code = out.user_code.trim();
-    out.user_code = code === '' ? null : code;
-  }
+  if (typeof out.user_code === 'string') out.user_code = storedForm('user_code', out.user_code);
   return out;
 }
 

@@ -8,6 +8,9 @@ import { nowIso } from '../context.ts';
 import { usernameKey } from '../normalize.ts';
 import type { DirectoryEntry } from './types.ts';
 
+/** Username keys per statement (the engines' parameter limits). */
+const CHUNK = 500;
+
 export async function linkCreated(
   tx: Executor,
   directoryId: number,
@@ -15,21 +18,21 @@ export async function linkCreated(
   created: readonly DirectoryEntry[],
   links: ReadonlyMap<string, number>,
 ): Promise<void> {
-  const byKey = new Map(created.map((e) => [usernameKey(e.username), e.externalId]));
-  const keys = [...byKey.keys()];
-  const made: { externalId: string; personId: number }[] = [];
-  for (let s = 0; s < keys.length; s += 500)
-    for (const r of await planRowsByUsernameKeys(tx, keys.slice(s, s + 500)))
-      // Only accounts this batch made for the directory: a local account created under the
-      // same username while the run planned is not taken over by the link.
-      if (r.directory_id === directoryId)
-        made.push({ externalId: byKey.get(r.username_key)!, personId: r.id });
   // Only the rows the batch created: a key already linked is another account.
   const linkedIds = new Set(links.values());
-  await insertLinks(
-    tx,
-    provider,
-    made.filter((m) => !linkedIds.has(m.personId)),
-    nowIso(),
-  );
+  const at = nowIso();
+  // A chunk at a time: a run of 100,000 new accounts holds no second map of them all
+  // (this runs at the batch's peak of memory, with every row's outcome held).
+  for (let s = 0; s < created.length; s += CHUNK) {
+    const byKey = new Map(
+      created.slice(s, s + CHUNK).map((e) => [usernameKey(e.username), e.externalId]),
+    );
+    const made: { externalId: string; personId: number }[] = [];
+    for (const r of await planRowsByUsernameKeys(tx, [...byKey.keys()]))
+      // Only accounts this batch made for the directory: a local account created under the
+      // same username while the run planned is not taken over by the link.
+      if (r.directory_id === directoryId && !linkedIds.has(r.id))
+        made.push({ externalId: byKey.get(r.username_key)!, personId: r.id });
+    await insertLinks(tx, provider, made, at);
+  }
 }

@@ -6,10 +6,10 @@
  * directory's accounts whose entries are gone.
  */
 import type { Executor } from '../../store/people-repo.ts';
-import { peopleByIds, type PlanPersonRow } from '../../store/sync-repo.ts';
-import type { PlanLookups } from './plan-lookups.ts';
+import { peopleByIds } from '../../store/sync-repo.ts';
+import { NOT_SAME, SAME_NO_MANAGER, type PlanLookups } from './plan-lookups.ts';
 import { usernameKey } from '../normalize.ts';
-import { tidy } from '../person.ts';
+import { differs } from './compare.ts';
 import { matchEntry } from './match.ts';
 import { entryError, type DirectoryEntry, type EntryOutcome } from './types.ts';
 
@@ -25,32 +25,23 @@ export interface PlannedRun {
   gone: { personId: number; username: string; externalId: string }[];
   /** Accounts active now that the run would block (gone, or disabled in the directory). */
   wouldBlock: { personId: number; username: string }[];
-  /** Manager of each entry, as an index into the entries (resolved from DNs or stable ids). */
-  managerIndex: Map<number, number | null>;
+  /**
+   * Manager of each entry, as an index into the entries (resolved from DNs or stable ids),
+   * flat by entry index: NO_MANAGER_MAPPED, MANAGER_NONE, or the index (read with managerAt).
+   */
+  managerIndex: Int32Array;
+}
+
+const NO_MANAGER_MAPPED = -2;
+const MANAGER_NONE = -1;
+
+/** Entry i's manager: an entry index, null (none: cleared), undefined (not mapped: left as is). */
+export function managerAt(plan: PlannedRun, i: number): number | null | undefined {
+  const m = plan.managerIndex[i] ?? NO_MANAGER_MAPPED;
+  return m === NO_MANAGER_MAPPED ? undefined : m === MANAGER_NONE ? null : m;
 }
 
 const CHUNK = 500;
-
-/** True when the entry would change the stored account. */
-export function differs(
-  entry: DirectoryEntry,
-  p: PlanPersonRow,
-  managerId: number | null | undefined,
-): boolean {
-  // Compared as they would be stored (trimmed, NFC, an empty user code as none): a mapped
-  // attribute the entry lacks is '' here but a null user code in the row.
-  for (const [f, v] of Object.entries(tidy({ ...entry.fields, username: entry.username })))
-    if ((p as unknown as Record<string, unknown>)[f] !== v) return true;
-  const names = Object.keys(entry.profile);
-  if (names.length > 0) {
-    const stored = JSON.parse(p.profile) as Record<string, unknown>;
-    for (const n of names) if ((stored[n] ?? null) !== (entry.profile[n] ?? null)) return true;
-  }
-  if (managerId !== undefined && managerId !== p.manager_id) return true;
-  if (entry.active && p.state === 'blocked' && p.blocked_by === 'directory') return true;
-  if (!entry.active && p.state !== 'blocked') return true;
-  return false;
-}
 
 export async function planRun(
   db: Executor,
@@ -61,7 +52,7 @@ export async function planRun(
   lookups: PlanLookups,
   scope: { incremental: boolean; deleted: string[] } = { incremental: false, deleted: [] },
 ): Promise<PlannedRun> {
-  const { persons, byKey, admins } = lookups;
+  const { persons, same, byKey, admins } = lookups;
   const plan: PlannedRun = {
     creates: [],
     changes: [],
@@ -69,7 +60,7 @@ export async function planRun(
     errors: new Map(),
     gone: [],
     wouldBlock: [],
-    managerIndex: new Map(),
+    managerIndex: new Int32Array(entries.length).fill(NO_MANAGER_MAPPED),
   };
   // Stable ids and DNs to entries, for duplicates and managers.
   const byId = new Map<string, number>();
@@ -104,21 +95,44 @@ export async function planRun(
   });
   entries.forEach((e, i) => {
     if (e.manager === undefined) return;
-    if (e.manager === null) return plan.managerIndex.set(i, null);
+    if (e.manager === null) return void (plan.managerIndex[i] = MANAGER_NONE);
     const m =
       e.manager.kind === 'dn' ? byDn.get(e.manager.ref.toLowerCase()) : byId.get(e.manager.ref);
-    plan.managerIndex.set(i, m ?? null);
+    plan.managerIndex[i] = m ?? MANAGER_NONE;
   });
-  const liveLinks = new Set(byId.keys());
-  const personLinks = new Map<number, string>();
-  for (const [ext, pid] of links) personLinks.set(pid, ext);
+  // The entries read, by stable id: a link among them is live.
+  const liveLinks: ReadonlySet<string> | ReadonlyMap<string, number> = byId;
+  // Person id → this directory's link, for the holders of unlinked entries' usernames
+  // (none in a run of linked entries: made when first needed).
+  let personLinks: Map<number, string> | undefined;
+  const linkOf = (personId: number): string | undefined => {
+    if (!personLinks) {
+      personLinks = new Map();
+      for (const [ext, pid] of links) personLinks.set(pid, ext);
+    }
+    return personLinks.get(personId);
+  };
+  const managerIdOf = (i: number): number | null | undefined => {
+    const mi = managerAt(plan, i);
+    return mi === undefined || mi === null ? mi : (links.get(entries[mi]!.externalId) ?? -1);
+  };
   for (let i = 0; i < entries.length; i++) {
     if (plan.errors.has(i)) continue;
     const e = entries[i]!;
+    // Compared with its linked account as the page was read: the same apart from the
+    // manager, whose entry may have come later.
+    const s = same[i] ?? NOT_SAME;
+    if (s !== NOT_SAME) {
+      const managerId = managerIdOf(i);
+      if (managerId !== undefined && managerId !== (s === SAME_NO_MANAGER ? null : s))
+        plan.changes.push(i);
+      else plan.unchanged++;
+      continue;
+    }
     const linkedId = links.get(e.externalId);
     const linked = linkedId === undefined ? undefined : persons.get(linkedId);
     const holder = linked ? undefined : byKey.get(usernameKey(e.username));
-    const holderLink = holder ? personLinks.get(holder.id) : undefined;
+    const holderLink = holder ? linkOf(holder.id) : undefined;
     const m = matchEntry(
       {
         directoryId: directory.id,
@@ -143,14 +157,7 @@ export async function planRun(
       plan.errors.set(i, entryError('username_taken', m.message, holder?.id ?? null));
     } else if (m.kind === 'create') plan.creates.push(i);
     else if (m.kind === 'linked') {
-      const mi = plan.managerIndex.get(i);
-      const managerId =
-        mi === undefined
-          ? undefined
-          : mi === null
-            ? null
-            : (links.get(entries[mi]!.externalId) ?? -1);
-      if (differs(e, m.person, managerId)) plan.changes.push(i);
+      if (differs(e, m.person, managerIdOf(i))) plan.changes.push(i);
       else plan.unchanged++;
       if (!e.active && m.person.state !== 'blocked')
         plan.wouldBlock.push({ personId: m.person.id, username: m.person.username });

@@ -17,8 +17,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../../store/database.ts';
 import { listDirectories, setWatermark } from '../../store/directory-repo.ts';
-import { idsByUsernameKeys } from '../../store/batch-repo.ts';
-import type { Executor } from '../../store/people-repo.ts';
 import {
   insertRun,
   linksOfProvider,
@@ -29,27 +27,24 @@ import {
 } from '../../store/sync-repo.ts';
 import { type Actor, nowIso } from '../context.ts';
 import { fail } from '../errors.ts';
-import { usernameKey } from '../normalize.ts';
 import type { DirectoryRecord } from '../directories.ts';
-import type { PeopleBatch, BatchRow } from '../people-batch/index.ts';
+import type { PeopleBatch } from '../people-batch/index.ts';
 import type { EntryWriter } from './apply-entry.ts';
 import type { GroupSync } from './group-sync.ts';
-import { planRun, type PlannedRun } from './plan-run.ts';
+import { planRun } from './plan-run.ts';
+import { writeRun } from './run-write.ts';
 import { takeRunLease } from './run-recovery.ts';
 import { thisRunner } from '../../jobs/runner.ts';
 import { runGroupPart } from './run-groups.ts';
 import { emptyLookups, lookUp } from './plan-lookups.ts';
-import { linkCreated } from './link-created.ts';
 import { readAhead } from './read-ahead.ts';
 import { RunItems } from './run-items.ts';
 import {
   directoryProvider,
-  entryError,
   type DirectoryEntry,
   type DirectoryGroupEntry,
   type GroupCounts,
   type EntryAction,
-  type EntryOutcome,
 } from './types.ts';
 
 /** Where a run's entries come from: pages of every entry in scope, or a thrown error. */
@@ -128,10 +123,6 @@ export function emptyCounts(): RunCounts {
     unchanged: 0,
     errors: 0,
   };
-}
-
-function label(e: DirectoryEntry): string {
-  return e.dn ?? e.username;
 }
 
 export class SyncRunner {
@@ -234,8 +225,9 @@ export class SyncRunner {
       try {
         mark = await source.watermark?.();
         for await (const page of readAhead(source.read(since))) {
+          const base = entries.length;
           for (const e of page) entries.push(e);
-          looked = looked.then(() => lookUp(db, page, links, lookups));
+          looked = looked.then(() => lookUp(db, entries, base, page.length, links, lookups));
           looked.catch(() => undefined); // handled: awaited below
           opts.onProgress?.('reading', entries.length, 0);
         }
@@ -277,7 +269,18 @@ export class SyncRunner {
         );
       }
       await updateRun(db, row.id, { phase: 'writing' });
-      await this.write(actor, directory, entries, plan, links, opts, report, items, mode);
+      await writeRun(
+        { db, batch: this.batch, writer: this.writer },
+        actor,
+        directory,
+        entries,
+        plan,
+        links,
+        opts,
+        report,
+        items,
+        mode,
+      );
       // Groups follow the users (their members are the accounts just written). An incremental
       // run reads only changed users, not enough to know every member: full runs sync groups.
       if (mode === 'full' && source.readGroups) {
@@ -298,129 +301,6 @@ export class SyncRunner {
     } finally {
       clearInterval(beat);
       await releaseLease(db, directory.id, holder).catch(() => undefined);
-    }
-  }
-
-  private async write(
-    actor: Actor,
-    directory: DirectoryRecord,
-    entries: DirectoryEntry[],
-    plan: PlannedRun,
-    links: Map<string, number>,
-    opts: RunOptions,
-    report: RunReport,
-    items: RunItems,
-    mode: 'full' | 'incremental',
-  ): Promise<void> {
-    const db = this.store.db;
-    const record = (entry: string, o: EntryOutcome) => {
-      if (o.action === 'error') report.counts.errors++;
-      else report.counts[o.action]++;
-      if (o.action === 'unchanged') return;
-      items.add({
-        entry,
-        person_id: o.personId,
-        action: o.action,
-        changes: Object.keys(o.changes).length > 0 ? JSON.stringify(o.changes) : null,
-        error: o.error ? o.error.message : null,
-      });
-    };
-    report.counts.unchanged = plan.unchanged;
-    for (const [i, o] of plan.errors) record(label(entries[i]!), o);
-    const total = plan.creates.length + plan.changes.length + plan.gone.length;
-    let done = 0;
-    const provider = directoryProvider(directory.id);
-    // New accounts, in bulk. Managers among this run's entries are named by username.
-    if (plan.creates.length > 0) {
-      const rows: BatchRow[] = plan.creates.map((i, n) => {
-        const e = entries[i]!;
-        const mi = plan.managerIndex.get(i);
-        const row: BatchRow = {
-          row: n + 1,
-          username: e.username,
-          fields: {
-            ...e.fields,
-            ...(Object.keys(e.profile).length > 0 ? { profile: { ...e.profile } } : {}),
-          },
-          state: e.active ? 'active' : 'blocked',
-        };
-        if (mi !== undefined)
-          row.manager = mi === null ? null : { username: entries[mi]!.username };
-        return row;
-      });
-      const result = opts.dryRun
-        ? await this.batch.plan(actor, rows)
-        : await this.batch.apply(actor, rows, {
-            validOnly: true,
-            origin: provider,
-            beforeCommit: (tx: Executor) =>
-              linkCreated(
-                tx,
-                directory.id,
-                provider,
-                plan.creates.map((i) => entries[i]!),
-                links,
-              ),
-          });
-      for (const [n, o] of result.outcomes.entries()) {
-        const e = entries[plan.creates[n]!]!;
-        if (o.action === 'error')
-          record(
-            label(e),
-            entryError(
-              'validation_failed',
-              (o.errors ?? []).map((x) => `${x.field}: ${x.message}`).join(' '),
-            ),
-          );
-        else
-          record(label(e), { action: 'created', personId: o.person_id, changes: o.changes ?? {} });
-        await items.flush();
-      }
-      done += plan.creates.length;
-      opts.onProgress?.('writing', done, total);
-    }
-    // Managers of changed entries, now that new accounts have ids.
-    // An incremental run sees only changed entries: whether another entry still uses a
-    // username is then judged by its account's state, as for one entry at a time.
-    const liveLinks = mode === 'full' ? new Set(entries.map((e) => e.externalId)) : undefined;
-    const idOf = async (i: number): Promise<number | null> => {
-      const e = entries[i]!;
-      const linked = links.get(e.externalId);
-      if (linked !== undefined) return linked;
-      const r = await idsByUsernameKeys(db, [usernameKey(e.username)]);
-      return r[0]?.id ?? null;
-    };
-    for (const i of plan.changes) {
-      const e = entries[i]!;
-      const mi = plan.managerIndex.get(i);
-      const managerId = mi === undefined ? undefined : mi === null ? null : await idOf(mi);
-      record(
-        label(e),
-        await this.writer.apply(actor, directory, e, {
-          dryRun: opts.dryRun,
-          managerId,
-          ...(liveLinks ? { liveLinks } : {}),
-        }),
-      );
-      await items.flush();
-      opts.onProgress?.('writing', ++done, total);
-    }
-    for (const g of plan.gone) {
-      const o = opts.dryRun
-        ? {
-            action: 'blocked' as const,
-            personId: g.personId,
-            changes: { state: ['active', 'blocked'] as [unknown, unknown] },
-          }
-        : await this.writer.remove(
-            actor,
-            directory,
-            g.externalId,
-            'No longer in the directory (deleted, or out of its filter or sync group).',
-          );
-      record(g.username, o);
-      await items.flush();
-      opts.onProgress?.('writing', ++done, total);
     }
   }
 }

@@ -10,10 +10,9 @@ import type { EntrySource } from '../../core/sync/run.ts';
 import type { DirectoryEntry, DirectoryGroupEntry } from '../../core/sync/types.ts';
 import type { LdapDirectorySettings } from '../../core/sync/directory-config.ts';
 import { readGroups } from './groups.ts';
-import { mapEntry } from './map.ts';
 import { LDAP_PRESETS } from './presets.ts';
 import { normalizeDn } from './scope.ts';
-import { readUsers } from './search.ts';
+import { readMappedUsers } from './search.ts';
 import { currentWatermark, readDeletedSince } from './watermark.ts';
 import type { LdapConnectionSettings, LdapUserSearch } from './types.ts';
 
@@ -73,8 +72,7 @@ export function ldapEntrySource(
       ? { readGroups: (entries: DirectoryEntry[]) => ldapGroups(t, groupBase, entries, opts) }
       : {}),
     async *read(changedSince?: string) {
-      for await (const page of readUsers(t.conn, t.search, { changedSince }))
-        yield page.map((e) => mapEntry(e, t.settings.mapping));
+      yield* readMappedUsers(t.conn, t.search, t.settings.mapping, { changedSince });
     },
     watermark: () => currentWatermark(t.conn, t.search),
     deletedSince: async (mark: string) =>

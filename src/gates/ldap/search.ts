@@ -5,13 +5,16 @@
  * it does not see.
  */
 import { FilterParser, type Client, type Entry } from 'ldapts';
+import type { DirectoryEntry } from '../../core/sync/types.ts';
 import { openClient, withClient } from './client.ts';
 import { toLdapError } from './errors.ts';
 import { binaryAttributes, toUserEntry, userAttributes } from './entries.ts';
 import { escapeFilterValue } from './escape.ts';
+import { rawEntryMapper } from './map-raw.ts';
 import { changedSinceFilter, scopeFilters, type NestingStrategy } from './scope.ts';
 import {
   LdapError,
+  type LdapAttributeMapping,
   type LdapConnectionSettings,
   type LdapUserEntry,
   type LdapUserSearch,
@@ -102,6 +105,28 @@ export async function* readUsersWith(
   search: LdapUserSearch,
   opts: ReadOptions = {},
 ): AsyncGenerator<LdapUserEntry[]> {
+  yield* readConvertedWith(
+    client,
+    conn,
+    search,
+    opts,
+    (r) => requireEntry(r, search),
+    (e) => e.id,
+  );
+}
+
+/**
+ * The paged read of every entry in scope, each raw entry converted as it comes (the sync
+ * maps it straight to what it compares: map-raw.ts), an entry met twice kept once.
+ */
+async function* readConvertedWith<T>(
+  client: Client,
+  conn: LdapConnectionSettings,
+  search: LdapUserSearch,
+  opts: ReadOptions,
+  convert: (raw: Entry) => T,
+  idOf: (entry: T) => string,
+): AsyncGenerator<T[]> {
   const filters = await scopeFilters(
     client,
     conn,
@@ -123,12 +148,13 @@ export async function* readUsersWith(
       binary,
       search.pageSize ?? DEFAULT_PAGE_SIZE,
     )) {
-      const page: LdapUserEntry[] = [];
+      const page: T[] = [];
       for (const r of raw) {
-        const entry = requireEntry(r, search);
+        const entry = convert(r);
         if (seen) {
-          if (seen.has(entry.id)) continue;
-          seen.add(entry.id);
+          const id = idOf(entry);
+          if (seen.has(id)) continue;
+          seen.add(id);
         }
         page.push(entry);
       }
@@ -139,14 +165,41 @@ export async function* readUsersWith(
 
 /** An entry without its stable id or username is a configuration error, not an entry to skip. */
 export function requireEntry(raw: Entry, search: LdapUserSearch): LdapUserEntry {
-  const entry = toUserEntry(raw, search);
-  if (!entry) {
-    throw new LdapError(
-      'other',
-      `The entry ${raw.dn} has no ${search.idAttribute} or ${search.usernameAttribute}: check the id and username attributes of the directory (or narrow the filter to entries that have both).`,
+  return toUserEntry(raw, search) ?? missingIdOrUsername(raw, search);
+}
+
+/** The entry met without its stable id or username: a configuration error, as requireEntry says. */
+function missingIdOrUsername(raw: Entry, search: LdapUserSearch): never {
+  throw new LdapError(
+    'other',
+    `The entry ${raw.dn} has no ${search.idAttribute} or ${search.usernameAttribute}: check the id and username attributes of the directory (or narrow the filter to entries that have both).`,
+  );
+}
+
+/**
+ * Every in-scope entry mapped for the sync (the core's DirectoryEntry through the
+ * directory's mapping), page by page, on one connection; or an LdapError.
+ */
+export async function* readMappedUsers(
+  conn: LdapConnectionSettings,
+  search: LdapUserSearch,
+  mapping: LdapAttributeMapping,
+  opts: ReadOptions = {},
+): AsyncGenerator<DirectoryEntry[]> {
+  const map = rawEntryMapper(search, mapping);
+  const client = await openClient(conn);
+  try {
+    yield* readConvertedWith(
+      client,
+      conn,
+      search,
+      opts,
+      (r) => map(r) ?? missingIdOrUsername(r, search),
+      (e) => e.externalId,
     );
+  } finally {
+    await client.unbind().catch(() => undefined);
   }
-  return entry;
 }
 
 /** Every in-scope entry, page by page, on one connection; or an LdapError. */

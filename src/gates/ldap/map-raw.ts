@@ -1,0 +1,132 @@
+/**
+ * ldapts's raw entry → the core's DirectoryEntry in one pass, for the sync's read of every
+ * entry. The same result as toUserEntry then mapEntry (entries.ts, map.ts: the id, username,
+ * disabled flag, and each mapped attribute's first value as text, trimmed, '' when absent),
+ * without the intermediate record of every attribute's values and the LdapUserEntry: on a
+ * run of 100,000 entries those objects were most of what the garbage collector copied
+ * (docs/benchmarks.md, session 7).
+ */
+import type { Entry } from 'ldapts';
+import { SYNCABLE_FIELDS, type DirectoryEntry, type SyncableField } from '../../core/sync/types.ts';
+import { binaryAttributes, UAC_ACCOUNTDISABLE } from './entries.ts';
+import { guidToString } from './guid.ts';
+import type { LdapAttributeMapping, LdapUserSearch } from './types.ts';
+
+const FIELDS = new Set<string>(SYNCABLE_FIELDS);
+
+/** Where a mapped attribute's value goes, in the mapping's order (the order mapEntry fills). */
+type Target =
+  | { kind: 'field'; field: SyncableField; slot: number }
+  | { kind: 'profile'; name: string; slot: number }
+  | { kind: 'manager'; slot: number };
+
+type RawValue = string | Buffer;
+
+function firstValue(v: Entry[string] | undefined): RawValue | undefined {
+  if (v === undefined) return undefined;
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function asText(v: RawValue, binary: boolean): string {
+  if (typeof v === 'string') return v;
+  if (binary && v.length === 16) return guidToString(v);
+  return binary ? v.toString('hex') : v.toString('utf8');
+}
+
+/**
+ * A converter for one search and mapping; undefined for an entry without its stable id or
+ * username (the caller names it as a configuration error, as requireEntry does).
+ */
+export function rawEntryMapper(
+  search: LdapUserSearch,
+  mapping: LdapAttributeMapping,
+): (raw: Entry) => DirectoryEntry | undefined {
+  const binary = new Set(binaryAttributes(search).map((n) => n.toLowerCase()));
+  // Each lower-cased attribute the conversion reads gets a slot; an entry's first value of
+  // that attribute lands there (the first key of that name, as valuesOf finds it).
+  const slots = new Map<string, number>();
+  const slotOf = (name: string): number => {
+    const lc = name.toLowerCase();
+    let s = slots.get(lc);
+    if (s === undefined) slots.set(lc, (s = slots.size));
+    return s;
+  };
+  const idSlot = slotOf(search.idAttribute);
+  const usernameSlot = slotOf(search.usernameAttribute);
+  const disabledSlot = slotOf(
+    search.activeDirectory ? 'userAccountControl' : 'pwdAccountLockedTime',
+  );
+  const targets: Target[] = [];
+  for (const [key, attribute] of Object.entries(mapping)) {
+    if (!attribute) continue;
+    if (FIELDS.has(key))
+      targets.push({ kind: 'field', field: key as SyncableField, slot: slotOf(attribute) });
+    else if (key.startsWith('profile.'))
+      targets.push({
+        kind: 'profile',
+        name: key.slice('profile.'.length),
+        slot: slotOf(attribute),
+      });
+    else if (key === 'manager_id') targets.push({ kind: 'manager', slot: slotOf(attribute) });
+  }
+  const binarySlot = [...slots.keys()].map((lc) => binary.has(lc));
+  // Attribute names as servers send them, lower-cased once per distinct spelling.
+  const lower = new Map<string, number>();
+  const slotOfKey = (key: string): number => {
+    let s = lower.get(key);
+    if (s === undefined) lower.set(key, (s = slots.get(key.toLowerCase()) ?? -1));
+    return s;
+  };
+  const n = slots.size;
+  // Scratch of the entry being converted (the conversion is synchronous): no arrays per entry.
+  const values: (RawValue | undefined)[] = new Array<RawValue | undefined>(n);
+  const filled: boolean[] = new Array<boolean>(n);
+  return (raw) => {
+    values.fill(undefined);
+    filled.fill(false);
+    for (const key of Object.keys(raw)) {
+      if (key === 'dn') continue;
+      const s = slotOfKey(key);
+      if (s < 0 || filled[s]) continue;
+      filled[s] = true;
+      values[s] = firstValue(raw[key]);
+    }
+    const idRaw = values[idSlot];
+    const usernameRaw = values[usernameSlot];
+    if (idRaw === undefined || usernameRaw === undefined) return undefined;
+    const externalId =
+      typeof idRaw !== 'string' && idRaw.length === 16
+        ? guidToString(idRaw)
+        : asText(idRaw, false).toLowerCase();
+    const fields: Partial<Record<SyncableField, string>> = {};
+    const profile: Record<string, string> = {};
+    const out: DirectoryEntry = {
+      externalId,
+      username: asText(usernameRaw, false),
+      fields,
+      profile,
+      dn: raw.dn,
+      active: !disabled(values[disabledSlot], search.activeDirectory),
+    };
+    for (const t of targets) {
+      const v = values[t.slot];
+      const text = v === undefined ? '' : asText(v, binarySlot[t.slot] === true).trim();
+      if (t.kind === 'field') fields[t.field] = text;
+      else if (t.kind === 'profile') profile[t.name] = text;
+      else out.manager = text === '' ? null : { kind: 'dn', ref: text };
+    }
+    return out;
+  };
+}
+
+/** isDisabled (entries.ts) on the one value it reads. */
+function disabled(v: RawValue | undefined, activeDirectory: boolean): boolean {
+  if (v === undefined) return false;
+  const text = asText(v, false);
+  if (activeDirectory) {
+    const n = Number(text);
+    return Number.isFinite(n) && (n & UAC_ACCOUNTDISABLE) !== 0;
+  }
+  // OpenLDAP ppolicy: pwdAccountLockedTime "000001010000Z" is a permanent administrative lock.
+  return text.startsWith('000001010000');
+}
