@@ -98,7 +98,37 @@ describe('CSV reading', () => {
       (await fileError(read(Buffer.from([0x75, 0x2c, 0x0a, 0xe9, 0x0a])))).message,
       /not valid UTF-8/,
     );
-    assert.match((await fileError(read('username\n"a"b\n'))).message, /not valid CSV/);
+    assert.match((await fileError(read('username\n"a"b\n'))).message, /not valid CSV near row 2/);
+    assert.match(
+      (await fileError(read('username\n"ann\nbob\n'))).message,
+      /not valid CSV near row 2: Quoted field unterminated/,
+    );
+  });
+
+  it('reads a quote inside an unquoted cell as a character (regression: it was an internal error)', async () => {
+    // csv-parse's INVALID_OPENING_QUOTE had no CSV_ prefix and escaped as a 500. Excel and
+    // papaparse keep the quote; the username rule then refuses it on its row.
+    const f = await read('username,firstname\nan"n,Ann\n');
+    assert.equal(f.rows[0]?.username, 'an"n');
+    assert.equal(f.rows[0]?.fields.firstname, 'Ann');
+  });
+
+  it('keeps line breaks inside quoted cells as they are, CRLF or LF', async () => {
+    const f = await read('username,firstname\r\nann,"Ann\r\nMarie"\r\nbob,"B\nob"\r\n');
+    assert.deepEqual(
+      f.rows.map((r) => [r.username, r.fields.firstname]),
+      [
+        ['ann', 'Ann\r\nMarie'],
+        ['bob', 'B\nob'],
+      ],
+    );
+  });
+
+  it('reads the line ending of the header for the whole file; a file that mixes them gets row errors, not wrong people', async () => {
+    const f = await read('username,firstname\r\nann,Ann\nbob,Bob\r\n');
+    // papaparse keeps the header's CRLF: "Ann\nbob" is one cell, so the row has three cells.
+    assert.equal(f.rows.length, 1);
+    assert.equal(f.rows[0]?.readErrors?.[0]?.field, 'row');
   });
 
   it('reports cells it cannot read, and rows of the wrong width, on their row and column', async () => {
