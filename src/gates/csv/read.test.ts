@@ -126,7 +126,7 @@ describe('CSV reading', () => {
 
   it('reads one line ending for the whole file; a file that mixes them gets row errors, not wrong people', async () => {
     const f = await read('username,firstname\r\nann,Ann\nbob,Bob\r\n');
-    // papaparse reads CRLF (most of the lines): : "Ann\nbob" is one cell, so the row has three cells.
+    // papaparse reads CRLF (two of the three lines): "Ann\nbob" is one cell, so the row has three cells.
     assert.equal(f.rows.length, 1);
     assert.equal(f.rows[0]?.readErrors?.[0]?.field, 'row');
   });
