@@ -5,15 +5,16 @@
  */
 import type { Store } from '../store/database.ts';
 import type { Executor } from '../store/people-repo.ts';
+import { findPersonByUsernameKey } from '../store/people-repo.ts';
 import {
-  thawExpired,
-  findPersonByUsernameKey,
+  findPersonForSignIn,
   recordLoginFailure,
   recordLoginSuccess,
-} from '../store/people-repo.ts';
+  thawExpired,
+  type SignInPerson,
+} from '../store/sign-in-repo.ts';
 import { recordAudit } from '../audit/record.ts';
 import type { Actor } from '../core/context.ts';
-import type { PersonRow } from '../store/schema.ts';
 import { GatehouseError } from '../core/errors.ts';
 import { usernameKey } from '../core/normalize.ts';
 import { effectiveState } from '../core/person.ts';
@@ -26,6 +27,10 @@ export interface SignInResult {
   personId: number;
   username: string;
   mustChangePassword: boolean;
+  /** As read at the sign-in, for the console's answer (no second read of the person). */
+  firstname: string;
+  surname: string;
+  grants: string[];
 }
 
 export class SignInService {
@@ -65,7 +70,7 @@ export class SignInService {
     inSameTransaction?: (tx: Executor, personId: number) => Promise<T>,
   ): Promise<SignInResult & { made: T | undefined }> {
     const key = usernameKey(username);
-    const person = key === '' ? undefined : await findPersonByUsernameKey(this.store.db, key);
+    const person = key === '' ? undefined : await findPersonForSignIn(this.store.db, key);
     const byDirectory =
       person !== undefined &&
       person.password_authority === 'directory' &&
@@ -161,6 +166,9 @@ export class SignInService {
       personId: usable.id,
       username: usable.username,
       mustChangePassword: usable.must_change_password === 1 || expired,
+      firstname: usable.firstname,
+      surname: usable.surname,
+      grants: usable.grants,
     };
   }
 
@@ -170,7 +178,7 @@ export class SignInService {
    * wrong password; neither counts towards the lockout.
    */
   private async checkWithDirectory(
-    person: PersonRow,
+    person: SignInPerson,
     password: string,
     actor: Omit<Actor, 'personId' | 'label'>,
   ): Promise<boolean> {

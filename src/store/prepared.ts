@@ -1,7 +1,7 @@
 /**
  * Server-side prepared statements on PostgreSQL for the few single-row lookups that nearly
  * every request makes: the API key with its owner and grants, the session, a person by id,
- * a SCIM token, a SCIM user by userName.
+ * a SCIM token, a SCIM user by userName; and the statements of a password sign-in.
  *
  * Why: PostgreSQL planned these tiny queries anew for every request, and on the benchmark
  * machine that planning was most of their cost: `GET /users/{id}` went from about 2,700 to
@@ -17,18 +17,34 @@
 import type pg from 'pg';
 import type { Compilable } from 'kysely';
 import type { Executor } from './people-repo.ts';
-import { apiKeyForAuthQuery, sessionByTokenQuery } from './auth-repo.ts';
+import {
+  apiKeyForAuthQuery,
+  SESSION_COLUMNS,
+  sessionByTokenQuery,
+  sessionInsertQuery,
+} from './auth-repo.ts';
+import { AUDIT_COLUMNS, auditEventInsertQuery } from './audit-repo.ts';
+import { loginSuccessQuery, personForSignInQuery } from './sign-in-repo.ts';
 import { personByIdQuery } from './people-repo.ts';
 import { scimTokenForAuthQuery } from './scim-tokens.ts';
 import { scimUserByUserNameQuery } from './scim-repo.ts';
 
-/** The lookups to prepare, built with placeholder values: only their SQL text is kept. */
+/**
+ * The lookups to prepare, built with placeholder values: only their SQL text is kept. With
+ * them, a password sign-in's statements (its person, the success's update, the audit event,
+ * the session): their plans cannot depend on the values either (one row by a unique key, or
+ * one row inserted).
+ */
 const LOOKUPS: ((db: Executor) => Compilable)[] = [
   (db) => personByIdQuery(db, 0),
   (db) => apiKeyForAuthQuery(db, ''),
   (db) => sessionByTokenQuery(db, ''),
   (db) => scimTokenForAuthQuery(db, ''),
   (db) => scimUserByUserNameQuery(db, 0, ''),
+  (db) => personForSignInQuery(db, ''),
+  (db) => loginSuccessQuery(db, '', 0),
+  (db) => auditEventInsertQuery(db, ...AUDIT_COLUMNS.map(() => null)),
+  (db) => sessionInsertQuery(db, ...SESSION_COLUMNS.map(() => null)),
 ];
 
 type Query = (...args: unknown[]) => unknown;

@@ -15,11 +15,10 @@ import {
   findPerson,
   findPersonByUsernameKey,
   insertPerson,
-  recordLoginSuccess,
-  thawExpired,
   uniqueConflicts,
   type Executor,
 } from '../../store/people-repo.ts';
+import { recordLoginSuccess, thawExpired } from '../../store/sign-in-repo.ts';
 import {
   identitiesOfPerson,
   insertIdentity,
