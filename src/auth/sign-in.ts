@@ -10,10 +10,13 @@ import {
   findPersonForSignIn,
   recordLoginFailure,
   recordLoginSuccess,
+  recordSignInWithSession,
   thawExpired,
   type SignInPerson,
 } from '../store/sign-in-repo.ts';
-import { recordAudit } from '../audit/record.ts';
+import { auditRow, recordAudit } from '../audit/record.ts';
+import { insertAuditRow } from '../store/audit-repo.ts';
+import type { NewAuditEventRow, NewSessionRow } from '../store/schema.ts';
 import type { Actor } from '../core/context.ts';
 import { GatehouseError } from '../core/errors.ts';
 import { usernameKey } from '../core/normalize.ts';
@@ -31,6 +34,15 @@ export interface SignInResult {
   firstname: string;
   surname: string;
   grants: string[];
+}
+
+/** A verified sign-in, its success not yet written. */
+interface Verified {
+  at: string;
+  newHash: string | null;
+  expired: boolean;
+  audit: NewAuditEventRow;
+  result: SignInResult;
 }
 
 export class SignInService {
@@ -69,6 +81,49 @@ export class SignInService {
     actor: Omit<Actor, 'personId' | 'label'>,
     inSameTransaction?: (tx: Executor, personId: number) => Promise<T>,
   ): Promise<SignInResult & { made: T | undefined }> {
+    const v = await this.verified(username, password, actor);
+    const made = await this.store.db.transaction().execute(async (tx) => {
+      await recordLoginSuccess(tx, v.result.personId, v.at, v.newHash, v.expired);
+      await insertAuditRow(tx, v.audit);
+      return inSameTransaction ? await inSameTransaction(tx, v.result.personId) : undefined;
+    });
+    return { ...v.result, made };
+  }
+
+  /**
+   * The console's sign-in: the session `makeSession` gives is written with the sign-in's
+   * bookkeeping and audit event, as one statement on PostgreSQL (recordSignInWithSession):
+   * a BEGIN, a COMMIT and two round trips less, each a few tenths of a millisecond of the
+   * main thread at sign-in rates (bench/api.bench.ts, password sign-ins).
+   */
+  async signInWithSession<S extends { row: NewSessionRow }>(
+    username: string,
+    password: string,
+    actor: Omit<Actor, 'personId' | 'label'>,
+    makeSession: (personId: number) => S,
+  ): Promise<SignInResult & { made: S }> {
+    const v = await this.verified(username, password, actor);
+    const made = makeSession(v.result.personId);
+    await recordSignInWithSession(this.store.db, this.store.caps, {
+      personId: v.result.personId,
+      at: v.at,
+      newHash: v.newHash,
+      forceChange: v.expired,
+      audit: v.audit,
+      session: made.row,
+    });
+    return { ...v.result, made };
+  }
+
+  /**
+   * Everything of a sign-in but its success's writes: the person, the password check, and a
+   * failure's bookkeeping and audit (thrown as the error the caller sees).
+   */
+  private async verified(
+    username: string,
+    password: string,
+    actor: Omit<Actor, 'personId' | 'label'>,
+  ): Promise<Verified> {
     const key = usernameKey(username);
     const person = key === '' ? undefined : await findPersonForSignIn(this.store.db, key);
     const byDirectory =
@@ -148,27 +203,40 @@ export class SignInService {
         : null;
     // The directory keeps its own password age rules (AD's expired password is refused there).
     const expired = !byDirectory && passwordExpired(policy, usable.password_changed_at);
-    const made = await this.store.db.transaction().execute(async (tx) => {
-      await recordLoginSuccess(tx, usable.id, new Date().toISOString(), newHash, expired);
-      await audit(
-        tx,
-        'success',
-        byDirectory
-          ? 'directory password'
-          : expired
-            ? 'password (expired: must be changed)'
-            : 'password',
-      );
-      return inSameTransaction ? await inSameTransaction(tx, usable.id) : undefined;
-    });
+    const at = new Date().toISOString();
     return {
-      made,
-      personId: usable.id,
-      username: usable.username,
-      mustChangePassword: usable.must_change_password === 1 || expired,
-      firstname: usable.firstname,
-      surname: usable.surname,
-      grants: usable.grants,
+      at,
+      newHash,
+      expired,
+      audit: auditRow(
+        { ...actor, personId: usable.id, label: usable.username },
+        {
+          action: 'session.sign_in',
+          targetType: 'person',
+          targetId: usable.id,
+          targetLabel: usable.username,
+          changes: {
+            reason: [
+              null,
+              byDirectory
+                ? 'directory password'
+                : expired
+                  ? 'password (expired: must be changed)'
+                  : 'password',
+            ],
+          },
+          outcome: 'success',
+          at,
+        },
+      ),
+      result: {
+        personId: usable.id,
+        username: usable.username,
+        mustChangePassword: usable.must_change_password === 1 || expired,
+        firstname: usable.firstname,
+        surname: usable.surname,
+        grants: usable.grants,
+      },
     };
   }
 

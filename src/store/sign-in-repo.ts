@@ -8,10 +8,13 @@
  * is what the server loses to argon2 alone on a 2-core machine. Sign-ins are too few a second
  * for V8 to optimise Kysely's builders, so building each statement anew ran at baseline speed.
  */
-import { sql } from 'kysely';
+import { sql, type QueryCreator } from 'kysely';
 import type { Executor } from './people-repo.ts';
-import type { PersonRow } from './schema.ts';
+import type { DB, NewAuditEventRow, NewSessionRow, PersonRow } from './schema.ts';
+import type { Capabilities } from './capabilities.ts';
 import { compiledLookup } from './compiled-lookup.ts';
+import { AUDIT_COLUMNS, insertAuditRow } from './audit-repo.ts';
+import { insertSession, SESSION_COLUMNS } from './auth-repo.ts';
 
 /** What a sign-in reads of the person: the password, the state, and what the console shows. */
 export type SignInPerson = Pick<
@@ -66,7 +69,7 @@ export async function findPersonForSignIn(
 }
 
 /** A success with nothing else to change: the common case, compiled once. */
-export function loginSuccessQuery(db: Executor, at: string, id: number) {
+export function loginSuccessQuery(db: QueryCreator<DB>, at: string, id: number) {
   return db
     .updateTable('people')
     .set({ last_login_at: at, failed_logins: sql<number>`0` })
@@ -100,6 +103,66 @@ export async function recordLoginSuccess(
     })
     .where('id', '=', id)
     .execute();
+}
+
+/**
+ * A success, its audit event and its new session in one statement (a data-modifying WITH on
+ * PostgreSQL): atomic by itself, so no BEGIN and COMMIT either. Its arguments: the time, the
+ * person's id, the audit row's values and the session row's values, in column order.
+ */
+export function signInWritesQuery(db: Executor, at: string, id: number, ...values: unknown[]) {
+  const audit = values.slice(0, AUDIT_COLUMNS.length);
+  const session = values.slice(AUDIT_COLUMNS.length);
+  return db
+    .with('success', (q) => loginSuccessQuery(q, at, id))
+    .with('audit', (q) =>
+      q
+        .insertInto('audit_events')
+        .values(Object.fromEntries(AUDIT_COLUMNS.map((c, i) => [c, audit[i]])) as NewAuditEventRow),
+    )
+    .insertInto('sessions')
+    .values(Object.fromEntries(SESSION_COLUMNS.map((c, i) => [c, session[i]])) as NewSessionRow);
+}
+
+const sample = (p: string): unknown[] =>
+  [...AUDIT_COLUMNS, ...SESSION_COLUMNS].map((_, i): unknown => `${p}${i}`);
+const signInWrites = compiledLookup('signInWrites', signInWritesQuery, [
+  ['a', 1, ...sample('a')],
+  ['b', 2, ...sample('b')],
+]);
+
+/**
+ * A password sign-in's writes with the session it opens, committed together: one statement
+ * where the engine allows it and nothing else changes (no new hash, no forced change), else
+ * one transaction.
+ */
+export async function recordSignInWithSession(
+  db: Executor,
+  caps: Capabilities,
+  w: {
+    personId: number;
+    at: string;
+    newHash: string | null;
+    forceChange: boolean;
+    audit: NewAuditEventRow;
+    session: NewSessionRow;
+  },
+): Promise<void> {
+  if (caps.writesInOneStatement && !w.newHash && !w.forceChange) {
+    await signInWrites(
+      db,
+      w.at,
+      w.personId,
+      ...AUDIT_COLUMNS.map((c) => w.audit[c] ?? null),
+      ...SESSION_COLUMNS.map((c) => w.session[c]),
+    );
+    return;
+  }
+  await db.transaction().execute(async (tx) => {
+    await recordLoginSuccess(tx, w.personId, w.at, w.newHash, w.forceChange);
+    await insertAuditRow(tx, w.audit);
+    await insertSession(tx, w.session);
+  });
 }
 
 /** Counts a failed sign-in; freezes the account when `freezeAt` attempts are reached. Returns the count. */

@@ -44,12 +44,12 @@ export function sessionRoutes(api: Api, app: App): void {
       config: { rateLimit: { max: app.config.signInPerMinute, timeWindow: 60_000 } },
     },
     async (req, reply) => {
-      const result = await app.signIn.signIn(
+      const result = await app.signIn.signInWithSession(
         req.body.username,
         req.body.password,
         { gate: 'console', requestId: req.id, ip: req.ip },
-        (tx, personId) =>
-          app.sessions.create(personId, { ip: req.ip, userAgent: req.headers['user-agent'] }, tx),
+        (personId) =>
+          app.sessions.newSession(personId, { ip: req.ip, userAgent: req.headers['user-agent'] }),
       );
       const { token, csrfToken } = result.made;
       void reply.setCookie(SESSION_COOKIE, token, {
