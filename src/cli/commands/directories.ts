@@ -5,7 +5,6 @@
  * run stopped, failed or had entries in error (EXIT.refused), as other refused commands do.
  */
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import type { App } from '../../app.ts';
 import { fail } from '../../core/errors.ts';
 import type { DirectoryRecord } from '../../core/directories.ts';
@@ -130,13 +129,15 @@ export function registerDirectoryCommands(program: Command, ctx: CliContext): Co
     .action((name: string, opts: SyncOptions) =>
       ctx.withApp(opts, async (app, out) => {
         const d = await byName(app, name);
-        const bar =
-          process.stderr.isTTY && !opts.json
-            ? new cliProgress.SingleBar(
-                { format: '{phase} [{bar}] {value}/{total}', stream: process.stderr },
-                cliProgress.Presets.shades_classic,
-              )
-            : undefined;
+        // cli-progress (and node:readline with it) only for a sync shown on a terminal.
+        const cliProgress =
+          process.stderr.isTTY && !opts.json ? (await import('cli-progress')).default : undefined;
+        const bar = cliProgress
+          ? new cliProgress.SingleBar(
+              { format: '{phase} [{bar}] {value}/{total}', stream: process.stderr },
+              cliProgress.Presets.shades_classic,
+            )
+          : undefined;
         let shown = '';
         const { done } = await startSync(
           app,

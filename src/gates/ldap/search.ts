@@ -4,7 +4,8 @@
  * the read with an error, never early and silently, because the sync blocks the accounts
  * it does not see.
  */
-import { FilterParser, type Client, type Entry } from 'ldapts';
+import type { Client, Entry } from 'ldapts';
+import { ldapts } from './ldapts.ts';
 import { openClient, withClient } from './client.ts';
 import { toLdapError } from './errors.ts';
 import { binaryAttributes, toUserEntry, userAttributes } from './entries.ts';
@@ -37,7 +38,8 @@ function balanced(filter: string): boolean {
   return depth === 0;
 }
 
-function checkFilter(filter: string, conn: LdapConnectionSettings): void {
+async function checkFilter(filter: string, conn: LdapConnectionSettings): Promise<void> {
+  const { FilterParser } = await ldapts();
   try {
     // ldapts's parser accepts some unbalanced filters (a missing final parenthesis).
     if (!balanced(filter)) throw new Error('Unbalanced parentheses');
@@ -62,7 +64,7 @@ export async function* pagedSearch(
   binary: string[],
   pageSize: number,
 ): AsyncGenerator<Entry[]> {
-  checkFilter(filter, conn);
+  await checkFilter(filter, conn);
   const iterator = client.searchPaginated(baseDn, {
     scope: 'sub',
     filter,
