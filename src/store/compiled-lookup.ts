@@ -10,18 +10,26 @@
  * is reused with the new values. That holds only when the call's arguments are exactly the
  * query's parameters, in order: it is checked when the statement is first compiled, with two
  * different sample argument lists, and a statement that breaks it fails loudly at once rather
- * than sending wrong values.
+ * than sending wrong values. Some are also prepared on PostgreSQL (prepared.ts, by name).
  */
 import type { Compilable, CompiledQuery } from 'kysely';
 import type { Executor } from './people-repo.ts';
+import { compiledStatement } from './prepared.ts';
 
 export type CompiledLookup<A extends unknown[], R> = (db: Executor, ...args: A) => Promise<R[]>;
+
+/** Names of the statements defined: one each, as prepared.ts prepares them by name. */
+const defined = new Set<string>();
+
+export const definedLookups = (): ReadonlySet<string> => defined;
 
 export function compiledLookup<A extends unknown[], R>(
   name: string,
   build: (db: Executor, ...args: A) => Compilable<R>,
   samples: readonly [A, A],
 ): CompiledLookup<A, R> {
+  if (defined.has(name)) throw new Error(`Two compiled lookups are named ${name}.`);
+  defined.add(name);
   // Keyed by the dialect's adapter: one per Kysely instance, shared by its transactions, so a
   // statement run inside transactions (every sign-in's writes) is compiled once too, not once
   // per transaction as a key on the transaction object would be. Plugins could rewrite the
@@ -45,6 +53,7 @@ export function compiledLookup<A extends unknown[], R>(
     if (!compiled) {
       compiled = compile(db);
       cache.set(executor.adapter, compiled);
+      compiledStatement(name, compiled.sql);
     }
     const result = await db.executeQuery<R>({ ...compiled, parameters: args });
     return result.rows;
