@@ -19,9 +19,9 @@ import type pg from 'pg';
 /**
  * The compiled statements (compiled-lookup.ts) to prepare, by their names there; each is
  * prepared as `gatehouse_lookup_<its index here>`. Besides the lookups, a password sign-in's
- * statements (its person, the success's update, the audit event, the session, and the one
- * statement of all three on PostgreSQL): their plans cannot depend on the values either (one
- * row by a unique key, or one row inserted).
+ * statements (its person, the success's update, the session, and the one statement of the
+ * success, its audit event and the session on PostgreSQL): their plans cannot depend on the
+ * values either (one row by a unique key, or one row inserted).
  */
 export const PREPARED = [
   'personById',
@@ -31,7 +31,6 @@ export const PREPARED = [
   'scimUserByUserName',
   'personForSignIn',
   'loginSuccess',
-  'auditEventInsert',
   'sessionInsert',
   'signInWrites',
 ];

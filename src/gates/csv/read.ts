@@ -1,6 +1,6 @@
 /**
  * Reads an import file: decodes it (decode.ts), finds the delimiter from the header line,
- * parses it with csv-parse as a stream, maps the header (columns.ts) and turns every record
+ * parses it a chunk at a time (records.ts), maps the header (columns.ts) and turns every record
  * into a BatchRow (cells.ts). Problems with the file as a whole (not CSV, unknown columns,
  * empty) are one `import_file_invalid` error; problems with a cell stay on their row.
  *
@@ -8,13 +8,13 @@
  * a time, as the core asks for them: 100,000 BatchRows take about 100 MB, packed rows about
  * a sixth of that.
  */
-import { parse } from 'csv-parse';
 import { GatehouseError, type FieldError } from '../../core/errors.ts';
 import type { BatchRow, BatchSource } from '../../core/people-batch/index.ts';
 import type { ProfileFieldDef } from '../../core/profile-field-types.ts';
 import { decodeText } from './decode.ts';
 import { exportHeader, mapHeader, type ColumnTarget, type HeaderMap } from './columns.ts';
 import { toBatchRow } from './cells.ts';
+import { CsvRecords, CsvSyntaxError } from './records.ts';
 
 export interface ReadOptions {
   /** Most data rows accepted in one file. */
@@ -206,79 +206,46 @@ export async function readImportRows(
       'The file is empty. It needs a header row with at least a "username" column, then one row per person.',
       [{ field: 'file', message: 'Empty file.' }],
     );
-  const parser = parse({
-    delimiter,
-    relax_column_count: true,
-    max_record_size: MAX_CELL_BYTES,
-    skip_empty_lines: false,
-  });
-  // Feed the parser from the decoded text, respecting back-pressure; stop if it is destroyed.
-  const write = async (chunk: string) => {
-    if (parser.destroyed) return false;
-    if (!parser.write(chunk))
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          parser.off('drain', done);
-          parser.off('close', done);
-          resolve();
-        };
-        parser.on('drain', done);
-        parser.on('close', done);
-      });
-    return !parser.destroyed;
-  };
-  const feeding = (async () => {
-    try {
-      if (!(await write(first.value))) return;
-      for await (const chunk of text) if (!(await write(chunk))) return;
-      parser.end();
-    } catch (err) {
-      parser.destroy(err as Error);
-    }
-  })();
-
+  const records = new CsvRecords(delimiter, MAX_CELL_BYTES);
   let header: HeaderMap | undefined;
   let rows: PackedRows | undefined;
   let rowNumber = 0;
-  try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      rowNumber++;
-      if (header === undefined) {
-        const mapped = mapHeader(
-          record.map((h) => h.trim()),
-          defs,
-        );
-        if (!mapped.ok)
-          throw fileError(
-            `The header row has problems: ${mapped.problems.map((p) => p.message).join(' ')}`,
-            mapped.problems.map((p) => ({ field: p.column, message: p.message })),
-          );
-        header = mapped.map;
-        rows = new PackedRows(header, record.length, delimiter);
-        continue;
-      }
-      // A blank line (or a row of empty cells) is skipped but keeps its row number.
-      if (record.every((c) => c.trim() === '')) continue;
-      if (rows!.length >= maxRows)
-        throw fileError(
-          `The file has more than ${maxRows.toLocaleString('en')} rows. Split it into smaller files.`,
-          [{ field: 'file', message: 'Too many rows.' }],
-        );
-      rows!.push(record, rowNumber);
-    }
-  } catch (err) {
-    parser.destroy();
-    await feeding;
-    if (err instanceof GatehouseError) throw err;
-    const e = err as { code?: string; message?: string; lines?: number };
-    if (typeof e.code === 'string' && e.code.startsWith('CSV_'))
-      throw fileError(
-        `The file is not valid CSV near line ${e.lines ?? '?'}: ${e.message ?? e.code}.`,
-        [{ field: 'file', message: e.message ?? e.code }],
+  const take = (record: string[]) => {
+    rowNumber++;
+    if (header === undefined) {
+      const mapped = mapHeader(
+        record.map((h) => h.trim()),
+        defs,
       );
+      if (!mapped.ok)
+        throw fileError(
+          `The header row has problems: ${mapped.problems.map((p) => p.message).join(' ')}`,
+          mapped.problems.map((p) => ({ field: p.column, message: p.message })),
+        );
+      header = mapped.map;
+      rows = new PackedRows(header, record.length, delimiter);
+      return;
+    }
+    // A blank line (or a row of empty cells) is skipped but keeps its row number.
+    if (record.every((c) => c.trim() === '')) return;
+    if (rows!.length >= maxRows)
+      throw fileError(
+        `The file has more than ${maxRows.toLocaleString('en')} rows. Split it into smaller files.`,
+        [{ field: 'file', message: 'Too many rows.' }],
+      );
+    rows!.push(record, rowNumber);
+  };
+  try {
+    for (const record of records.push(first.value)) take(record);
+    for await (const chunk of text) for (const record of records.push(chunk)) take(record);
+    for (const record of records.end()) take(record);
+  } catch (err) {
+    if (err instanceof CsvSyntaxError)
+      throw fileError(`The file is not valid CSV near line ${err.line}: ${err.message}.`, [
+        { field: 'file', message: err.message },
+      ]);
     throw err;
   }
-  await feeding;
   if (header === undefined || rows === undefined)
     throw fileError('The file is empty. It needs a header row with at least a "username" column.');
   return { header, rows, delimiter };
