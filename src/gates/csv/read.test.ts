@@ -99,6 +99,10 @@ describe('CSV reading', () => {
       /not valid UTF-8/,
     );
     assert.match((await fileError(read('username\n"a"b\n'))).message, /not valid CSV/);
+    // Regression: csv-parse's error for this one had no CSV_ prefix and escaped as an
+    // internal error instead of a file error.
+    assert.match((await fileError(read('username\nan"n\n'))).message, /not valid CSV near line 2/);
+    assert.match((await fileError(read('username\n"ann\n'))).message, /not valid CSV/);
   });
 
   it('reports cells it cannot read, and rows of the wrong width, on their row and column', async () => {
