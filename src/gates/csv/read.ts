@@ -129,7 +129,8 @@ export class PackedRows implements BatchSource {
 }
 
 export const DEFAULT_MAX_ROWS = 300_000;
-const MAX_CELL_BYTES = 1024 * 1024;
+/** The longest row accepted, in characters (a file of one endless row is refused early). */
+const MAX_ROW_CHARS = 1024 * 1024;
 
 function fileError(message: string, fields: FieldError[] = []): GatehouseError {
   return new GatehouseError('import_file_invalid', `${message} Nothing was applied.`, fields);
@@ -206,7 +207,7 @@ export async function readImportRows(
       'The file is empty. It needs a header row with at least a "username" column, then one row per person.',
       [{ field: 'file', message: 'Empty file.' }],
     );
-  const records = new CsvRecords(delimiter, MAX_CELL_BYTES);
+  const records = new CsvRecords(delimiter, MAX_ROW_CHARS);
   let header: HeaderMap | undefined;
   let rows: PackedRows | undefined;
   let rowNumber = 0;

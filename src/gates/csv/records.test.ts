@@ -116,8 +116,12 @@ describe('CSV records (records.ts)', () => {
     );
   });
 
-  it('refuses a cell longer than the limit', () => {
-    assert.throws(() => new CsvRecords(',', 3).push('abcd,e\n'), CsvSyntaxError);
-    assert.throws(() => new CsvRecords(',', 3).push('"abcd"\n'), CsvSyntaxError);
+  it('refuses a row longer than the limit, as soon as its text is longer', () => {
+    assert.throws(() => new CsvRecords(',', 5).push('ab,cd\nabc,def\n'), CsvSyntaxError);
+    assert.deepEqual(new CsvRecords(',', 5).push('ab,cd\n'), [['ab', 'cd']]);
+    // An unclosed quote is refused when it passes the limit, not read on to the end.
+    const p = new CsvRecords(',', 10);
+    assert.deepEqual(p.push('"abc'), []);
+    assert.throws(() => p.push('defghijk'), CsvSyntaxError);
   });
 });

@@ -28,6 +28,8 @@ const CR = 13;
 
 interface Parsed {
   fields: string[];
+  /** Where the record's text ends (before its line ending), and where the next one starts. */
+  end: number;
   next: number;
   lines: number;
 }
@@ -40,9 +42,14 @@ export class CsvRecords {
   private line = 1;
   private readonly delimiter: number;
 
+  /**
+   * `maxRecordChars`: the longest record accepted, in characters of its text (as csv-parse's
+   * max_record_size did). It also bounds the text carried between chunks, and so the work of
+   * reading a record again when the next chunk arrives.
+   */
   constructor(
     delimiter: string,
-    private readonly maxCellChars: number,
+    private readonly maxRecordChars: number,
   ) {
     if (delimiter.length !== 1) throw new Error('The CSV delimiter is one character.');
     this.delimiter = delimiter.charCodeAt(0);
@@ -63,7 +70,12 @@ export class CsvRecords {
     let start = 0;
     while (start < text.length) {
       const r = this.record(text, start, final);
-      if (r === undefined) break; // the record goes on in the next chunk
+      if (r === undefined) {
+        // The record goes on in the next chunk.
+        if (text.length - start > this.maxRecordChars) throw this.tooLong(0);
+        break;
+      }
+      if (r.end - start > this.maxRecordChars) throw this.tooLong(0);
       out.push(r.fields);
       this.line += r.lines;
       start = r.next;
@@ -97,16 +109,15 @@ export class CsvRecords {
           break;
         }
         lines += countLineFeeds(value);
-        this.checkLength(value, lines);
         fields.push(value);
-        if (i >= text.length) return { fields, next: i, lines: lines + 1 }; // final here
+        if (i >= text.length) return { fields, end: i, next: i, lines: lines + 1 }; // final here
         if (text.charCodeAt(i) === this.delimiter) {
           i++;
           continue;
         }
         const n = this.eolAt(text, i, final);
         if (n === undefined) return undefined;
-        if (n > 0) return { fields, next: i + n, lines: lines + 1 };
+        if (n > 0) return { fields, end: i, next: i + n, lines: lines + 1 };
         throw this.error(
           `Invalid Closing Quote: ${JSON.stringify(text[i])} follows the closing quote of a cell instead of the delimiter or the end of the line`,
           lines,
@@ -132,11 +143,9 @@ export class CsvRecords {
         }
       }
       if (j >= text.length && !final) return undefined;
-      const value = text.slice(i, j);
-      this.checkLength(value, lines);
-      fields.push(value);
-      if (j >= text.length) return { fields, next: j, lines: lines + 1 };
-      if (n > 0) return { fields, next: j + n, lines: lines + 1 };
+      fields.push(text.slice(i, j));
+      if (j >= text.length) return { fields, end: j, next: j, lines: lines + 1 };
+      if (n > 0) return { fields, end: j, next: j + n, lines: lines + 1 };
       i = j + 1; // after the delimiter
     }
   }
@@ -160,12 +169,11 @@ export class CsvRecords {
     return text.charCodeAt(j + 1) === LF ? 2 : 0;
   }
 
-  private checkLength(value: string, lines: number): void {
-    if (value.length > this.maxCellChars)
-      throw this.error(
-        `a cell is longer than ${this.maxCellChars.toLocaleString('en')} characters`,
-        lines,
-      );
+  private tooLong(linesIntoRecord: number): CsvSyntaxError {
+    return this.error(
+      `a row is longer than ${this.maxRecordChars.toLocaleString('en')} characters`,
+      linesIntoRecord,
+    );
   }
 
   private error(message: string, linesIntoRecord: number): CsvSyntaxError {
