@@ -6,7 +6,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { DB, NewAuditEventRow } from '../store/schema.ts';
 import type { Actor } from '../core/context.ts';
 import { nowIso } from '../core/context.ts';
-import { insertAuditRows } from '../store/audit-repo.ts';
+import { insertAuditRow } from '../store/audit-repo.ts';
 
 export type Changes = Record<string, [unknown, unknown]>;
 
@@ -81,5 +81,5 @@ export async function recordAudit(
   actor: Actor,
   e: AuditInput,
 ): Promise<void> {
-  await insertAuditRows(db, [auditRow(actor, e)]);
+  await insertAuditRow(db, auditRow(actor, e));
 }

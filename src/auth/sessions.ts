@@ -2,11 +2,24 @@
 import type { Store } from '../store/database.ts';
 import * as repo from '../store/auth-repo.ts';
 import type { Executor } from '../store/people-repo.ts';
+import type { NewSessionRow } from '../store/schema.ts';
 import { findPerson } from '../store/people-repo.ts';
 import { randomToken, tokenHash } from './tokens.ts';
 import type { Principal } from './permissions.ts';
 
 const TOUCH_EVERY_MS = 60_000;
+
+export interface SessionMeta {
+  ip?: string | undefined;
+  userAgent?: string | undefined;
+}
+
+export interface NewSession {
+  token: string;
+  csrfToken: string;
+  expiresAt: string;
+  row: NewSessionRow;
+}
 
 export class SessionsService {
   constructor(
@@ -16,14 +29,21 @@ export class SessionsService {
 
   async create(
     personId: number,
-    meta: { ip?: string | undefined; userAgent?: string | undefined },
+    meta: SessionMeta,
     db: Executor = this.store.db,
   ): Promise<{ token: string; csrfToken: string; expiresAt: string }> {
+    const { row, ...made } = this.newSession(personId, meta);
+    await repo.insertSession(db, row);
+    return made;
+  }
+
+  /** A new session's tokens and its row, not yet written (the sign-in writes it: sign-in.ts). */
+  newSession(personId: number, meta: SessionMeta): NewSession {
     const token = randomToken('ghs_');
     const csrfToken = randomToken('', 24);
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.ttlHours * 3_600_000).toISOString();
-    await repo.insertSession(db, {
+    const row: NewSessionRow = {
       token_hash: tokenHash(token),
       csrf_token: csrfToken,
       person_id: personId,
@@ -32,8 +52,8 @@ export class SessionsService {
       expires_at: expiresAt,
       ip: meta.ip ?? null,
       user_agent: meta.userAgent?.slice(0, 300) ?? null,
-    });
-    return { token, csrfToken, expiresAt };
+    };
+    return { token, csrfToken, expiresAt, row };
   }
 
   /** The principal of a session token, or null if the session ended or its person may not act. */

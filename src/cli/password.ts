@@ -1,7 +1,8 @@
 /**
  * A password for the CLI: the first line of stdin when stdin is a pipe or a file (scripts),
  * otherwise asked twice at the terminal without echo. Never from an argument, which would
- * land in the shell history and in `ps`.
+ * land in the shell history and in `ps`. node:readline is loaded only here, when a password is
+ * read: every other command's start does without it (bench/startup.bench.ts).
  */
 import { Writable } from 'node:stream';
 import { CancelledError, UsageError } from './exit-codes.ts';
@@ -27,7 +28,7 @@ export async function readPassword(
 
 /** The first line (without its line ending); the rest of the input is not read. */
 async function firstLine(input: NodeJS.ReadableStream): Promise<string> {
-  const readline = await import('node:readline');
+  const { default: readline } = await import('node:readline');
   const rl = readline.createInterface({ input, crlfDelay: Infinity, terminal: false });
   try {
     for await (const line of rl) return line;
@@ -42,8 +43,7 @@ async function askHidden(
   prompts: NodeJS.WriteStream,
   prompt: string,
 ): Promise<string> {
-  // Loaded here: only the commands that ask for a password need readline at start-up.
-  const readline = await import('node:readline');
+  const { default: readline } = await import('node:readline');
   // readline echoes what is typed to its output: give it one that swallows everything.
   const silent = new Writable({ write: (_chunk, _enc, done) => done() });
   const rl = readline.createInterface({ input, output: silent, terminal: true });

@@ -130,11 +130,7 @@ export async function touchApiKey(db: Executor, id: number, at: string): Promise
   await db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
 }
 
-export async function insertSession(db: Executor, values: Omit<SessionRow, 'id'>): Promise<void> {
-  await db.insertInto('sessions').values(values).execute();
-}
-
-const SESSION_COLUMNS = everyColumn<SessionRow>()([
+export const SESSION_COLUMNS = everyColumn<SessionRow>()([
   'token_hash',
   'person_id',
   'csrf_token',
@@ -144,6 +140,23 @@ const SESSION_COLUMNS = everyColumn<SessionRow>()([
   'ip',
   'user_agent',
 ]);
+
+/** Compiled once (compiled-lookup.ts), prepared on PostgreSQL: every sign-in makes a session. */
+export const sessionInsertQuery = (db: Executor, ...values: unknown[]) =>
+  db
+    .insertInto('sessions')
+    .values(
+      Object.fromEntries(SESSION_COLUMNS.map((c, i) => [c, values[i]])) as Omit<SessionRow, 'id'>,
+    );
+
+const sessionInsert = compiledLookup('sessionInsert', sessionInsertQuery, [
+  SESSION_COLUMNS.map((_, i): unknown => `a${i}`),
+  SESSION_COLUMNS.map((_, i): unknown => `b${i}`),
+]);
+
+export async function insertSession(db: Executor, values: Omit<SessionRow, 'id'>): Promise<void> {
+  await sessionInsert(db, ...SESSION_COLUMNS.map((c) => values[c]));
+}
 
 /** Every column by name, not `*` (prepared on PostgreSQL: prepared.ts). */
 export function sessionByTokenQuery(db: Executor, tokenHash: string) {

@@ -1,27 +1,40 @@
 /**
- * The few lookups that nearly every request makes (the API key with its owner, a person by
- * id), built and compiled to SQL once per database handle instead of on every call.
+ * The few statements that nearly every request or sign-in runs (the API key with its owner, a
+ * person by id, the sign-in's person and its bookkeeping writes, an audit event), built and
+ * compiled to SQL once per database instead of on every call.
  *
  * Why: Kysely builds a query tree, freezes it and compiles it to SQL each time it runs; for
  * a one-row lookup by key that was about a tenth of the server's CPU time in the
  * `GET /users/{id}` benchmark (bench/api.bench.ts), more than running the query. The SQL of
- * these lookups never depends on the values, only the parameters do, so the compiled query
+ * these statements never depends on the values, only the parameters do, so the compiled query
  * is reused with the new values. That holds only when the call's arguments are exactly the
- * query's parameters, in order: it is checked when the lookup is first compiled, with two
- * different sample argument lists, and a lookup that breaks it fails loudly at once rather
- * than sending wrong values.
+ * query's parameters, in order: it is checked when the statement is first compiled, with two
+ * different sample argument lists, and a statement that breaks it fails loudly at once rather
+ * than sending wrong values. Some are also prepared on PostgreSQL (prepared.ts, by name).
  */
 import type { Compilable, CompiledQuery } from 'kysely';
 import type { Executor } from './people-repo.ts';
+import { compiledStatement } from './prepared.ts';
 
 export type CompiledLookup<A extends unknown[], R> = (db: Executor, ...args: A) => Promise<R[]>;
+
+/** Names of the statements defined: one each, as prepared.ts prepares them by name. */
+const defined = new Set<string>();
+
+export const definedLookups = (): ReadonlySet<string> => defined;
 
 export function compiledLookup<A extends unknown[], R>(
   name: string,
   build: (db: Executor, ...args: A) => Compilable<R>,
   samples: readonly [A, A],
 ): CompiledLookup<A, R> {
-  const cache = new WeakMap<Executor, CompiledQuery<R>>();
+  if (defined.has(name)) throw new Error(`Two compiled lookups are named ${name}.`);
+  defined.add(name);
+  // Keyed by the dialect's adapter: one per Kysely instance, shared by its transactions, so a
+  // statement run inside transactions (every sign-in's writes) is compiled once too, not once
+  // per transaction as a key on the transaction object would be. Plugins could rewrite the
+  // SQL and are not part of the key: our databases have none, and one with plugins is refused.
+  const cache = new WeakMap<object, CompiledQuery<R>>();
   const compile = (db: Executor): CompiledQuery<R> => {
     const [a, b] = samples.map((s) => build(db, ...s).compile());
     const exact = (q: CompiledQuery<R>, args: A): boolean =>
@@ -33,10 +46,14 @@ export function compiledLookup<A extends unknown[], R>(
     return a;
   };
   return async (db, ...args) => {
-    let compiled = cache.get(db);
+    const executor = db.getExecutor();
+    if (executor.plugins.length > 0)
+      throw new Error(`The lookup ${name} cannot be compiled once on a Kysely with plugins.`);
+    let compiled = cache.get(executor.adapter);
     if (!compiled) {
       compiled = compile(db);
-      cache.set(db, compiled);
+      cache.set(executor.adapter, compiled);
+      compiledStatement(name, compiled.sql);
     }
     const result = await db.executeQuery<R>({ ...compiled, parameters: args });
     return result.rows;

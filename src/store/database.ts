@@ -74,7 +74,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       console.warn(`gatehouse: PostgreSQL connection lost (${err.message}); it will be replaced.`);
     });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    prepareLookups(pool, db);
+    prepareLookups(pool);
     let trigram = false;
     try {
       await sql`CREATE EXTENSION IF NOT EXISTS pg_trgm`.execute(db);

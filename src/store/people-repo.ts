@@ -345,51 +345,6 @@ export async function countPeople(db: Executor): Promise<number> {
   return Number(r.n);
 }
 
-/** Sign-in bookkeeping: not an edit of the record, so the version (ETag) does not change. */
-export async function recordLoginSuccess(
-  db: Executor,
-  id: number,
-  at: string,
-  newHash: string | null,
-  forceChange: boolean,
-): Promise<void> {
-  await db
-    .updateTable('people')
-    .set({
-      last_login_at: at,
-      failed_logins: 0,
-      ...(newHash ? { password_hash: newHash } : {}),
-      ...(forceChange ? { must_change_password: 1 } : {}),
-    })
-    .where('id', '=', id)
-    .execute();
-}
-
-/** Counts a failed sign-in; freezes the account when `freezeAt` attempts are reached. Returns the count. */
-export async function recordLoginFailure(
-  db: Executor,
-  id: number,
-  freezeAt: number,
-  frozenUntil: string,
-): Promise<number> {
-  const r = await db
-    .updateTable('people')
-    .set((eb) => ({ failed_logins: eb('failed_logins', '+', 1) }))
-    .where('id', '=', id)
-    .returning('failed_logins')
-    .executeTakeFirst();
-  const count = r?.failed_logins ?? 0;
-  if (count >= freezeAt) {
-    await db
-      .updateTable('people')
-      .set({ state: 'frozen', frozen_until: frozenUntil })
-      .where('id', '=', id)
-      .where('state', '!=', 'blocked')
-      .execute();
-  }
-  return count;
-}
-
 /** Which of these unique values another person already holds. */
 export async function uniqueConflicts(
   db: Executor,
@@ -409,15 +364,4 @@ export async function uniqueConflicts(
   if (excludeId !== null) q = q.where('id', '!=', excludeId);
   const rows = await q.limit(3).execute();
   return checks.filter((c) => rows.some((r) => r[c] === values[c]));
-}
-
-/** Ends an expired sign-in lockout, so the failure count starts again from zero. */
-export async function thawExpired(db: Executor, id: number, now: string): Promise<void> {
-  await db
-    .updateTable('people')
-    .set({ state: 'active', frozen_until: null, failed_logins: 0 })
-    .where('id', '=', id)
-    .where('state', '=', 'frozen')
-    .where('frozen_until', '<=', now)
-    .execute();
 }

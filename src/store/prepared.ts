@@ -1,7 +1,7 @@
 /**
  * Server-side prepared statements on PostgreSQL for the few single-row lookups that nearly
  * every request makes: the API key with its owner and grants, the session, a person by id,
- * a SCIM token, a SCIM user by userName.
+ * a SCIM token, a SCIM user by userName; and the statements of a password sign-in.
  *
  * Why: PostgreSQL planned these tiny queries anew for every request, and on the benchmark
  * machine that planning was most of their cost: `GET /users/{id}` went from about 2,700 to
@@ -15,28 +15,43 @@
  * max_prepared_statements set (docs/operations.md).
  */
 import type pg from 'pg';
-import type { Compilable } from 'kysely';
-import type { Executor } from './people-repo.ts';
-import { apiKeyForAuthQuery, sessionByTokenQuery } from './auth-repo.ts';
-import { personByIdQuery } from './people-repo.ts';
-import { scimTokenForAuthQuery } from './scim-tokens.ts';
-import { scimUserByUserNameQuery } from './scim-repo.ts';
 
-/** The lookups to prepare, built with placeholder values: only their SQL text is kept. */
-const LOOKUPS: ((db: Executor) => Compilable)[] = [
-  (db) => personByIdQuery(db, 0),
-  (db) => apiKeyForAuthQuery(db, ''),
-  (db) => sessionByTokenQuery(db, ''),
-  (db) => scimTokenForAuthQuery(db, ''),
-  (db) => scimUserByUserNameQuery(db, 0, ''),
+/**
+ * The compiled statements (compiled-lookup.ts) to prepare, by their names there; each is
+ * prepared as `gatehouse_lookup_<its index here>`. Besides the lookups, a password sign-in's
+ * statements (its person, the success's update, the session, and the one statement of the
+ * success, its audit event and the session on PostgreSQL): their plans cannot depend on the
+ * values either (one row by a unique key, or one row inserted).
+ */
+export const PREPARED = [
+  'personById',
+  'apiKeyForAuth',
+  'sessionByToken',
+  'scimTokenForAuth',
+  'scimUserByUserName',
+  'personForSignIn',
+  'loginSuccess',
+  'sessionInsert',
+  'signInWrites',
 ];
+
+/**
+ * SQL text → statement name, filled as each statement is first compiled rather than all at
+ * the store's opening: compiling ten statements was about 4 ms of every CLI start on
+ * PostgreSQL (bench/startup.bench.ts), and most commands run none of them.
+ */
+const names = new Map<string, string>();
+
+/** Called by compiledLookup with each statement it compiles. */
+export function compiledStatement(lookupName: string, sqlText: string): void {
+  const i = PREPARED.indexOf(lookupName);
+  if (i >= 0) names.set(sqlText, `gatehouse_lookup_${i}`);
+}
 
 type Query = (...args: unknown[]) => unknown;
 
 /** Makes the pool's connections run the lookups as named prepared statements. */
-export function prepareLookups(pool: pg.Pool, db: Executor): void {
-  const names = new Map<string, string>();
-  LOOKUPS.forEach((lookup, i) => names.set(lookup(db).compile().sql, `gatehouse_lookup_${i}`));
+export function prepareLookups(pool: pg.Pool): void {
   pool.on('connect', (client) => {
     const query = client.query.bind(client) as Query;
     (client as unknown as { query: Query }).query = (...args: unknown[]) => {

@@ -423,6 +423,7 @@ export type ExtranetRow = Selectable<ExtranetsTable>;
 export type ProfileFieldRow = Selectable<ProfileFieldsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type SessionRow = Selectable<SessionsTable>;
+export type NewSessionRow = Omit<SessionRow, 'id'>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type NewAuditEventRow = Insertable<AuditEventsTable>;
 export type DirectoryRow = Selectable<DirectoriesTable>;

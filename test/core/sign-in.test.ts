@@ -96,4 +96,35 @@ describe('sign-in lockout', () => {
     assert.notEqual(ok.made, before, 'the callback sees the sign-in’s own writes');
     assert.equal(await successes(), counted + 1);
   });
+  it('writes the console session with the success: a session that cannot be written leaves no success behind', async () => {
+    const lastLogin = async () => (await app.core.people.get(id)).last_login_at;
+    const successes = () =>
+      app.core.audit
+        .list({ action: 'session.sign_in', outcome: 'success', targetId: String(id) }, 0, 1)
+        .then((r) => r.total);
+    const [before, counted] = [await lastLogin(), await successes()];
+    // A session of a person who does not exist breaks the sessions table's foreign key: on
+    // PostgreSQL inside the one statement that also records the success, on SQLite inside
+    // the transaction.
+    await assert.rejects(
+      app.signIn.signInWithSession('lou', 'the-right-password', gate, (personId) => {
+        const s = app.sessions.newSession(personId, {});
+        return { ...s, row: { ...s.row, person_id: 999_999_999 } };
+      }),
+    );
+    assert.equal(await lastLogin(), before);
+    assert.equal(await successes(), counted);
+
+    const ok = await app.signIn.signInWithSession('lou', 'the-right-password', gate, (personId) =>
+      app.sessions.newSession(personId, { ip: '127.0.0.9', userAgent: 'test' }),
+    );
+    assert.equal(ok.personId, id);
+    assert.equal(ok.username, 'lou');
+    assert.deepEqual(ok.grants, []);
+    assert.notEqual(await lastLogin(), before);
+    assert.equal(await successes(), counted + 1);
+    const principal = await app.sessions.authenticate(ok.made.token);
+    assert.equal(principal?.personId, id);
+    assert.equal(principal?.csrfToken, ok.made.csrfToken);
+  });
 });

@@ -132,6 +132,7 @@ export function registerDirectoryCommands(program: Command, ctx: CliContext): Co
       ctx.withApp(opts, async (app, out) => {
         const d = await byName(app, name);
         const { startSync } = await import('../../gates/ldap/sync-gate.ts');
+        // cli-progress (and node:readline with it) only for a sync shown on a terminal.
         const cliProgress =
           process.stderr.isTTY && !opts.json ? (await import('cli-progress')).default : undefined;
         const bar = cliProgress

@@ -9,7 +9,8 @@
  */
 import type { Store } from '../../store/database.ts';
 import type { NewPersonRow } from '../../store/schema.ts';
-import { insertPerson, recordLoginSuccess, uniqueConflicts } from '../../store/people-repo.ts';
+import { insertPerson, uniqueConflicts } from '../../store/people-repo.ts';
+import { recordLoginSuccess } from '../../store/sign-in-repo.ts';
 import { insertIdentity } from '../../store/identity-repo.ts';
 import { addMembers, findCollectionItem } from '../../store/collection-repo.ts';
 import { recordAudit, diff } from '../../audit/record.ts';

@@ -6,7 +6,8 @@
  * parallel one decides again and signs in to the winner's account.
  */
 import type { Store } from '../../store/database.ts';
-import { findPerson, recordLoginSuccess, thawExpired } from '../../store/people-repo.ts';
+import { findPerson } from '../../store/people-repo.ts';
+import { recordLoginSuccess, thawExpired } from '../../store/sign-in-repo.ts';
 import { identitiesOfPerson, personForIdentity } from '../../store/identity-repo.ts';
 import * as logins from '../../store/sso-login-repo.ts';
 import { recordAudit } from '../../audit/record.ts';

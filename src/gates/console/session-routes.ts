@@ -44,27 +44,28 @@ export function sessionRoutes(api: Api, app: App): void {
       config: { rateLimit: { max: app.config.signInPerMinute, timeWindow: 60_000 } },
     },
     async (req, reply) => {
-      const result = await app.signIn.signIn(
+      const result = await app.signIn.signInWithSession(
         req.body.username,
         req.body.password,
         { gate: 'console', requestId: req.id, ip: req.ip },
-        (tx, personId) =>
-          app.sessions.create(personId, { ip: req.ip, userAgent: req.headers['user-agent'] }, tx),
+        (personId) =>
+          app.sessions.newSession(personId, { ip: req.ip, userAgent: req.headers['user-agent'] }),
       );
       const { token, csrfToken } = result.made;
-      const person = await app.core.people.get(result.personId);
       void reply.setCookie(SESSION_COOKIE, token, {
         ...cookieOptions,
         maxAge: app.config.sessionHours * 3600,
       });
+      // The person and grants as the sign-in read them (one query with the password): two
+      // more reads here were a tenth of a sign-in's main-thread time (sign-in-repo.ts).
       return {
         user: {
-          id: person.id,
-          username: person.username,
-          firstname: person.firstname,
-          surname: person.surname,
+          id: result.personId,
+          username: result.username,
+          firstname: result.firstname,
+          surname: result.surname,
         },
-        grants: await app.core.grants.list(person.id),
+        grants: result.grants,
         csrf_token: csrfToken,
         must_change_password: result.mustChangePassword,
       };

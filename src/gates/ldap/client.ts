@@ -3,15 +3,20 @@
  * extra CA trusted beside the system store), bind, and close. Every function of the layer
  * opens one through `withClient` and closes it however the work ends.
  */
-import { isIP } from 'node:net';
-import { rootCertificates, type ConnectionOptions } from 'node:tls';
-import { Client } from 'ldapts';
+import type { ConnectionOptions } from 'node:tls';
+import type { Client } from 'ldapts';
+import { ldapts } from './ldapts.ts';
 import { toLdapError } from './errors.ts';
 import { LdapError, type LdapConnectionSettings } from './types.ts';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
-export function tlsOptionsFor(conn: LdapConnectionSettings): ConnectionOptions {
+/** node:net and node:tls are loaded here, at the first connection (ldapts.ts says why). */
+async function tlsOptionsFor(conn: LdapConnectionSettings): Promise<ConnectionOptions> {
+  const [{ isIP }, { rootCertificates }] = await Promise.all([
+    import('node:net'),
+    import('node:tls'),
+  ]);
   const url = parseUrl(conn.url);
   const opts: ConnectionOptions = { host: url.hostname, minVersion: 'TLSv1.2' };
   // SNI must not carry an IP address; the certificate check then matches IP SANs.
@@ -42,7 +47,8 @@ function parseUrl(raw: string): URL {
 export async function connect(conn: LdapConnectionSettings): Promise<Client> {
   const url = parseUrl(conn.url);
   const timeout = conn.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const tlsOptions = tlsOptionsFor(conn);
+  const tlsOptions = await tlsOptionsFor(conn);
+  const { Client } = await ldapts();
   const client = new Client({
     url: `${url.protocol}//${url.host}`,
     timeout,

@@ -4,8 +4,9 @@
  * the read with an error, never early and silently, because the sync blocks the accounts
  * it does not see.
  */
-import { FilterParser, type Client, type Entry } from 'ldapts';
+import type { Client, Entry } from 'ldapts';
 import type { DirectoryEntry } from '../../core/sync/types.ts';
+import { ldapts } from './ldapts.ts';
 import { openClient, withClient } from './client.ts';
 import { toLdapError } from './errors.ts';
 import { binaryAttributes, toUserEntry, userAttributes } from './entries.ts';
@@ -40,7 +41,8 @@ function balanced(filter: string): boolean {
   return depth === 0;
 }
 
-function checkFilter(filter: string, conn: LdapConnectionSettings): void {
+async function checkFilter(filter: string, conn: LdapConnectionSettings): Promise<void> {
+  const { FilterParser } = await ldapts();
   try {
     // ldapts's parser accepts some unbalanced filters (a missing final parenthesis).
     if (!balanced(filter)) throw new Error('Unbalanced parentheses');
@@ -65,7 +67,7 @@ export async function* pagedSearch(
   binary: string[],
   pageSize: number,
 ): AsyncGenerator<Entry[]> {
-  checkFilter(filter, conn);
+  await checkFilter(filter, conn);
   const iterator = client.searchPaginated(baseDn, {
     scope: 'sub',
     filter,

@@ -5,7 +5,8 @@
  * OpenLDAP: the suffix's contextCSN (syncprov) or else the newest modifyTimestamp of the
  * scope; deletions leave no trace, so they are found by the next full run's id list.
  */
-import { Control, type Client } from 'ldapts';
+import type { Client } from 'ldapts';
+import { ldapts } from './ldapts.ts';
 import { withClient } from './client.ts';
 import { toLdapError } from './errors.ts';
 import { binaryAttributes, stableId, valuesOf } from './entries.ts';
@@ -113,6 +114,7 @@ export async function readDeletedSince(
       `(uSNChanged>=${watermark.replace(/\D/g, '')})`,
     );
     const ids: string[] = [];
+    const { Control } = await ldapts();
     const showDeleted = new Control(SHOW_DELETED_OID, { critical: true });
     const iterator = client.searchPaginated(
       base,
