@@ -11,7 +11,8 @@
  *   one makes the account; the others wait for it before reading anything (a lock on the
  *   userName, scim-repo.ts lockScimUserName) and then find the account: 409 uniqueness.
  *   (Claiming the userName with a row first, then giving it its account, wrote the row
- *   twice: a quarter more pages a create on SQLite, bench/scim.bench.ts.)
+ *   twice: one statement more, and on PostgreSQL an UPDATE of an indexed column, which
+ *   writes a new entry in each of the row's six indexes; bench/scim.bench.ts.)
  * - A replace, patch or delete first takes the resource's next version inside it, with
  *   If-Match only while the version is still the one sent: of two writes with one ETag,
  *   one wins and the other is 412.
