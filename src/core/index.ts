@@ -58,7 +58,12 @@ export class Core {
       this.profileFields,
       options.secrets ?? NO_SEALER,
     );
-    this.directorySync = new DirectorySyncService(store, this.people, this.directories);
+    this.directorySync = new DirectorySyncService(
+      store,
+      this.people,
+      this.directories,
+      this.profileFields,
+    );
     this.syncRunner = new SyncRunner(
       store,
       this.batch,

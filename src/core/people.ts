@@ -158,9 +158,20 @@ export class PeopleService {
     return toPerson(created);
   }
 
-  /** Inserts a prepared row inside a transaction the caller holds, with its checks and audit. */
-  async insertIn(tx: Tx, actor: Actor, row: NewPersonRow): Promise<PersonRow> {
-    const taken = await repo.uniqueConflicts(tx, row, null);
+  /**
+   * Inserts a prepared row inside a transaction the caller holds, with its checks and audit.
+   * `holders`: the people holding any of the row's unique keys, if the caller has just read
+   * them in this transaction (repo.peopleHoldingKeys), so the check needs no read of its own.
+   */
+  async insertIn(
+    tx: Tx,
+    actor: Actor,
+    row: NewPersonRow,
+    holders?: readonly PersonRow[],
+  ): Promise<PersonRow> {
+    const taken = holders
+      ? repo.conflictsAmong(row, holders)
+      : await repo.uniqueConflicts(tx, row, null);
     if (taken.length > 0) throw takenError(taken);
     await checkReferences(tx, row.manager_id ?? null, row.extranet_id ?? null, null);
     await this.profileFields.checkUserReferences(

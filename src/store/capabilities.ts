@@ -46,6 +46,13 @@ export interface Capabilities {
    * server's CPU, so writes that go together are better sent as one.
    */
   writesInOneStatement: boolean;
+  /**
+   * Whether write transactions run one after the other (SQLite's one connection, held by a
+   * transaction from BEGIN to COMMIT), so that no transaction ever waits on another's
+   * uncommitted rows. Where they run side by side (PostgreSQL), a write that must not race
+   * another takes a lock first.
+   */
+  serialTransactions: boolean;
 }
 
 function errorField(err: unknown, key: string): string {
@@ -57,6 +64,7 @@ function errorField(err: unknown, key: string): string {
 export const sqliteCapabilities: Capabilities = {
   engine: 'sqlite',
   writesInOneStatement: false,
+  serialTransactions: true,
   idColumn: { type: 'integer', modify: (c) => c.primaryKey().autoIncrement() },
   blobType: 'blob',
   maxParameters: 32_000,
@@ -78,6 +86,7 @@ export function postgresCapabilities(trigramSearch: boolean): Capabilities {
   return {
     engine: 'postgres',
     writesInOneStatement: true,
+    serialTransactions: false,
     idColumn: { type: 'integer', modify: (c) => c.primaryKey().generatedByDefaultAsIdentity() },
     blobType: 'bytea',
     maxParameters: 65_000,

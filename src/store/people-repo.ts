@@ -346,22 +346,55 @@ export async function countPeople(db: Executor): Promise<number> {
 }
 
 /** Which of these unique values another person already holds. */
+/** The unique keys of a person (a new row, or an update's changed columns). */
+export interface UniqueKeys {
+  username_key?: string | undefined;
+  user_code?: string | null | undefined;
+  email_key?: string | null | undefined;
+}
+
+const UNIQUE_KEYS = ['username_key', 'user_code', 'email_key'] as const;
+type UniqueKey = (typeof UNIQUE_KEYS)[number];
+
+/** The keys `values` sets (a null key claims nothing). */
+function keysSet(values: UniqueKeys): UniqueKey[] {
+  return UNIQUE_KEYS.filter((c) => values[c] !== undefined && values[c] !== null);
+}
+
+/** Which of `values`' keys the `holders` (people read for them) already hold. */
+export function conflictsAmong(
+  values: UniqueKeys,
+  holders: readonly Pick<PersonRow, UniqueKey>[],
+): UniqueKey[] {
+  return keysSet(values).filter((c) => holders.some((r) => r[c] === values[c]));
+}
+
 export async function uniqueConflicts(
   db: Executor,
-  values: {
-    username_key?: string | undefined;
-    user_code?: string | null | undefined;
-    email_key?: string | null | undefined;
-  },
+  values: UniqueKeys,
   excludeId: number | null,
-): Promise<('username_key' | 'user_code' | 'email_key')[]> {
-  const checks = (['username_key', 'user_code', 'email_key'] as const).filter(
-    (c) => values[c] !== undefined && values[c] !== null,
-  );
+): Promise<UniqueKey[]> {
+  const checks = keysSet(values);
   if (checks.length === 0) return [];
   let q = db.selectFrom('people').select(['id', 'username_key', 'user_code', 'email_key']);
   q = q.where((eb) => eb.or(checks.map((c) => eb(c, '=', values[c] as string))));
   if (excludeId !== null) q = q.where('id', '!=', excludeId);
   const rows = await q.limit(3).execute();
-  return checks.filter((c) => rows.some((r) => r[c] === values[c]));
+  return conflictsAmong(values, rows);
+}
+
+/**
+ * The people holding any of a new row's unique keys (at most one each), whole: a directory's
+ * create matches its entry to the username's holder and checks the new row's keys with this
+ * one read (conflictsAmong) instead of two.
+ */
+export async function peopleHoldingKeys(db: Executor, values: UniqueKeys): Promise<PersonRow[]> {
+  const checks = keysSet(values);
+  if (checks.length === 0) return [];
+  return db
+    .selectFrom('people')
+    .selectAll()
+    .where((eb) => eb.or(checks.map((c) => eb(c, '=', values[c] as string))))
+    .limit(3)
+    .execute();
 }

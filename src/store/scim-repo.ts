@@ -1,5 +1,5 @@
 /** SQL for SCIM resources (users, groups, their filterable values) and the request log. */
-import type { Insertable, RawBuilder, Selectable, SqlBool } from 'kysely';
+import { sql, type Insertable, type RawBuilder, type Selectable, type SqlBool } from 'kysely';
 import type { Executor } from './people-repo.ts';
 import type { Capabilities } from './capabilities.ts';
 import { compiledLookup } from './compiled-lookup.ts';
@@ -32,8 +32,9 @@ function resources(db: Executor, kind: ScimKind, directoryId: number) {
   let q = db
     .selectFrom(db.dynamic.table(TABLE[kind]).as(RESOURCE_ALIAS))
     .where(`${RESOURCE_ALIAS}.directory_id`, '=', directoryId);
-  // A claim (person_id null) exists only inside its create's transaction, which commits it
-  // with its account; even there it is no resource yet.
+  // A row without an account is no resource. A create writes its row with the account
+  // (insertScimUser); earlier versions first claimed the userName with a row whose
+  // person_id was null until the account was made, inside the same transaction.
   // (`as never`: only scim_users has the column, and the builder is typed for both tables.)
   if (kind === 'User') q = q.where(`${RESOURCE_ALIAS}.person_id` as never, 'is not', null);
   return q;
@@ -73,8 +74,8 @@ const SCIM_USER_COLUMNS = [
  * The directory's user with a userName (its lower-cased key): what `filter=userName eq "…"`,
  * the lookup Okta and Entra make before every create, selects. The unique index on
  * (directory_id, user_name_key) gives at most one row, so this needs no ORDER BY, paging or
- * COUNT. Every column by name (prepared on PostgreSQL: prepared.ts); a claim (person_id null)
- * is no resource yet, as in `resources` above.
+ * COUNT. Every column by name (prepared on PostgreSQL: prepared.ts); a row without an account
+ * is no resource, as in `resources` above.
  */
 export function scimUserByUserNameQuery(db: Executor, directoryId: number, userNameKey: string) {
   return db
@@ -152,23 +153,15 @@ export async function listScimResources<K extends ScimKind>(
   return { rows: rows as Rows[K][], total: Number(c.n) };
 }
 
-export async function insertScimUser(db: Executor, row: Insertable<ScimUsersTable>): Promise<void> {
-  await db.insertInto('scim_users').values(row).execute();
-}
-
-/**
- * Writes the user's row and its filterable values: `fresh` for a row made in this
- * transaction, which has none to replace yet.
- */
+/** Writes the user's row and replaces its filterable values. */
 export async function saveScimUser(
   db: Executor,
   scimId: string,
   values: Partial<Omit<ScimUserRow, 'scim_id' | 'directory_id'>>,
   filterable: ScimValueRow[],
-  fresh = false,
 ): Promise<void> {
   await db.updateTable('scim_users').set(values).where('scim_id', '=', scimId).execute();
-  if (!fresh) await db.deleteFrom('scim_values').where('scim_id', '=', scimId).execute();
+  await db.deleteFrom('scim_values').where('scim_id', '=', scimId).execute();
   for (let i = 0; i < filterable.length; i += 500)
     await db
       .insertInto('scim_values')
@@ -177,29 +170,52 @@ export async function saveScimUser(
 }
 
 /**
- * A create's last write: the claimed row gets its account, and the resource its filterable
- * values. On PostgreSQL both go in one statement (a data-modifying WITH): a SCIM create
- * makes nearly twice as many round trips as the People API's, and each costs the server
- * CPU time (bench/scim.bench.ts).
+ * In a create's transaction, before anything is read: makes the other creates of this
+ * userName in the directory wait until this one commits or rolls back, so that they then
+ * read its account (and are refused) instead of racing it to adopt or relink one account.
+ * Where transactions run one after the other (SQLite) there is nothing to wait for.
+ * PostgreSQL: a transaction-level advisory lock on (directory, hash of the userName key),
+ * released by COMMIT or ROLLBACK; two names with one hash merely wait on each other.
  */
-export async function completeScimUser(
+export async function lockScimUserName(
   db: Executor,
   caps: Capabilities,
-  scimId: string,
-  personId: number,
+  directoryId: number,
+  userNameKey: string,
+): Promise<void> {
+  if (caps.serialTransactions) return;
+  await sql`SELECT pg_advisory_xact_lock(${directoryId}::int4, hashtext(${userNameKey}))`.execute(
+    db,
+  );
+}
+
+/**
+ * A create's one write of the resource: its row, with the account the core made or took,
+ * and its filterable values. The unique (directory_id, user_name_key) index refuses a
+ * userName the directory already has. On PostgreSQL both go in one statement (a
+ * data-modifying WITH): every statement is a round trip with its cost in the server's CPU
+ * (bench/scim.bench.ts); SQLite runs them one after the other.
+ */
+export async function insertScimUser(
+  db: Executor,
+  caps: Capabilities,
+  row: Insertable<ScimUsersTable>,
   filterable: ScimValueRow[],
 ): Promise<void> {
-  if (!caps.writesInOneStatement || filterable.length === 0 || filterable.length > 500) {
-    await saveScimUser(db, scimId, { person_id: personId }, filterable, true);
+  if (caps.writesInOneStatement && filterable.length > 0 && filterable.length <= 500) {
+    await db
+      .with('made', (q) => q.insertInto('scim_users').values(row))
+      .insertInto('scim_values')
+      .values(filterable)
+      .execute();
     return;
   }
-  await db
-    .with('claimed', (q) =>
-      q.updateTable('scim_users').set({ person_id: personId }).where('scim_id', '=', scimId),
-    )
-    .insertInto('scim_values')
-    .values(filterable)
-    .execute();
+  await db.insertInto('scim_users').values(row).execute();
+  for (let i = 0; i < filterable.length; i += 500)
+    await db
+      .insertInto('scim_values')
+      .values(filterable.slice(i, i + 500))
+      .execute();
 }
 
 export async function deleteScimUser(db: Executor, scimId: string): Promise<void> {

@@ -31,6 +31,66 @@ test('20 parallel creates of one userName make one account', async () => {
   assert.equal(list.body.totalResults, 1);
 });
 
+/** Sends `n` creates of one userName at once: the one made, and the refused (each 409 uniqueness). */
+async function racingCreates(n: number, body: () => object, token?: string) {
+  const answers = await Promise.all(
+    Array.from({ length: n }, () => s.scim('POST', '/Users', body(), token ? { token } : {})),
+  );
+  const created = answers.filter((r) => r.status === 201);
+  const refused = answers.filter((r) => r.status === 409);
+  assert.equal(created.length, 1, answers.map((r) => `${r.status} ${r.text}`).join('\n'));
+  assert.equal(refused.length, n - 1, answers.map((r) => `${r.status} ${r.text}`).join('\n'));
+  for (const r of refused) assert.equal(r.body.scimType, 'uniqueness');
+  return created[0]!;
+}
+
+// Creates of one userName wait on each other before they read the account (a lock on the
+// userName in the directory): racing to adopt or to bring back one account, one does it and
+// the others are refused as for any userName the directory has, not 412 or a second link.
+test('parallel creates adopting one local account: one adopts it, the others are 409', async () => {
+  const local = await s.makeUser('adam.local');
+  const adopting = await s.addDirectory('Racing adopter', true);
+  const made = await racingCreates(
+    10,
+    () =>
+      oktaUser('adam.local', {
+        emails: [{ primary: true, value: 'adam.local@example.org', type: 'work' }],
+      }),
+    adopting.token,
+  );
+  assert.equal(await s.app.core.directorySync.personFor(adopting.id, made.body.id), local.id);
+  assert.equal((await s.app.core.people.row(local.id)).directory_id, adopting.id);
+  const links = await s.app.store.db
+    .selectFrom('external_identities')
+    .select('external_id')
+    .where('person_id', '=', local.id)
+    .execute();
+  assert.deepEqual(
+    links.map((l) => l.external_id),
+    [made.body.id],
+  );
+});
+
+test('parallel creates of a deleted userName: one brings the account back, the others are 409', async () => {
+  const first = await s.scim('POST', '/Users', oktaUser('back.again@example.org'));
+  assert.equal(first.status, 201, first.text);
+  const personId = await s.app.core.directorySync.personFor(s.directoryId, first.body.id);
+  assert.equal((await s.scim('DELETE', `/Users/${first.body.id}`)).status, 204);
+  const made = await racingCreates(10, () => oktaUser('back.again@example.org'));
+  assert.equal(await s.app.core.directorySync.personFor(s.directoryId, made.body.id), personId);
+  assert.equal((await s.app.core.people.row(personId!)).state, 'active');
+});
+
+test('a create of a userName the directory has names the userName', async () => {
+  const r = await s.scim('POST', '/Users', oktaUser('same.person@example.org'));
+  assert.equal(r.status, 409, r.text);
+  assert.equal(r.body.scimType, 'uniqueness');
+  assert.equal(
+    r.body.detail,
+    'A user with userName "same.person@example.org" already exists in this directory.',
+  );
+});
+
 test('parallel member additions and removals to one group lose none', async () => {
   const ids: string[] = [];
   for (let i = 0; i < 30; i++) {

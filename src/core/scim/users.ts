@@ -6,9 +6,13 @@
  *
  * Every write is one transaction through the core (EntryHooks): the resource row commits
  * with the account or not at all.
- * - A create first claims the userName in scim_users (a unique index) inside it: of 20
- *   parallel creates of one userName, one gets the claim and the account; the others wait
- *   on the index and get 409 uniqueness.
+ * - A create writes its row last, with the account, and the unique (directory, userName)
+ *   index refuses a userName the directory has. Of 20 parallel creates of one userName,
+ *   one makes the account; the others wait for it before reading anything (a lock on the
+ *   userName, scim-repo.ts lockScimUserName) and then find the account: 409 uniqueness.
+ *   (Claiming the userName with a row first, then giving it its account, wrote the row
+ *   twice: one statement more, and on PostgreSQL an UPDATE of an indexed column, which
+ *   writes a new entry in each of the row's six indexes; bench/scim.bench.ts.)
  * - A replace, patch or delete first takes the resource's next version inside it, with
  *   If-Match only while the version is still the one sent: of two writes with one ETag,
  *   one wins and the other is 412.
@@ -153,22 +157,42 @@ export class ScimUsers {
       version: 1,
       ...columns,
     };
+    const caps = this.store.caps;
     const outcome = await this.sync.applyEntryTo(actor, directory, entry, {
       newEntry: true,
       hooks: {
-        // The claim comes first: a parallel create of the same userName waits here, not
-        // half-way through making a second account.
-        before: (tx) => this.unique(columns.user_name, () => repo.insertScimUser(tx, row)),
+        // First: a parallel create of the same userName waits here, not half-way through
+        // making, adopting or relinking a second account.
+        before: (tx) => repo.lockScimUserName(tx, caps, directoryId, columns.user_name_key),
         after: async (tx, o) => {
           if (o.personId === null) throw entryError(o);
           row.person_id = o.personId;
           const values = filterRows(resource, scimId, directoryId);
-          await repo.completeScimUser(tx, this.store.caps, scimId, o.personId, values);
+          await this.unique(columns.user_name, () => repo.insertScimUser(tx, caps, row, values));
         },
       },
     });
-    if (outcome.action === 'error' || row.person_id === null) throw entryError(outcome);
+    if (outcome.action === 'error' || row.person_id === null)
+      throw await this.createError(directoryId, columns, outcome);
     return row;
+  }
+
+  /**
+   * A refused create. The core refuses a username held by another entry of the directory;
+   * when that entry is this userName's resource, the answer names the userName, as the
+   * unique index's refusal does.
+   */
+  private async createError(
+    directoryId: number,
+    columns: { user_name: string; user_name_key: string },
+    outcome: EntryOutcome,
+  ): Promise<GatehouseError> {
+    if (
+      outcome.error?.type === 'username_taken' &&
+      (await repo.findScimUserByUserName(this.store.db, directoryId, columns.user_name_key))
+    )
+      return nameTaken(columns.user_name);
+    return entryError(outcome);
   }
 
   /** Runs a write to scim_users, answering a taken userName as 409 uniqueness. */

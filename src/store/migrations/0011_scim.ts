@@ -64,8 +64,8 @@ export async function up(db: Kysely<any>, caps: Capabilities): Promise<void> {
     .addColumn('directory_id', 'integer', (c) =>
       c.notNull().references('directories.id').onDelete('cascade'),
     )
-    // Null while a create is under way: the row claims the userName first, so parallel
-    // creates of one userName make one account (the others get 409 uniqueness).
+    // Null while a create was under way, when creates claimed the userName with this row
+    // first; they now write it with its account (scim-repo.ts insertScimUser).
     .addColumn('person_id', 'integer', (c) => c.references('people.id').onDelete('cascade'))
     .addColumn('user_name', 'text', (c) => c.notNull())
     .addColumn('user_name_key', 'text', (c) => c.notNull())
