@@ -34,7 +34,6 @@ import * as m0015 from './migrations/0015_sso_browser_binding.ts';
 import * as m0016 from './migrations/0016_directory_runs_runner.ts';
 import { ensureTrigramIndex } from './search-index.ts';
 import { prepareLookups } from './prepared.ts';
-import { arrayRowsOnPool } from './array-rows.ts';
 
 export interface Store {
   db: Kysely<DB>;
@@ -76,7 +75,6 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     prepareLookups(pool, db);
-    arrayRowsOnPool(pool);
     let trigram = false;
     try {
       await sql`CREATE EXTENSION IF NOT EXISTS pg_trgm`.execute(db);

@@ -11,12 +11,9 @@
  * A bulk write sends the same long statement for every full chunk of rows (an insert of 100
  * people, an IN list of 4,000 keys); preparing it each time was 5% of a 100,000-row CSV
  * import. Longer SQL than that is not kept.
- *
- * A statement whose SQL carries array-rows.ts's marker returns its rows as arrays.
  */
 import type SQLite from 'better-sqlite3';
 import type { SqliteDatabase } from 'kysely';
-import { wantsArrayRows } from './array-rows.ts';
 
 const SHORT_SQL = 2000;
 const SHORT_STATEMENTS = 256;
@@ -53,8 +50,6 @@ export function withStatementCache(database: SQLite.Database): SqliteDatabase {
       const hit = cache?.get(sql);
       if (hit) return hit;
       const stmt = database.prepare(sql);
-      // Kept in the cache with its mode: the marked SQL is its own cache key.
-      if (wantsArrayRows(sql)) stmt.raw(true);
       cache?.set(sql, stmt);
       return stmt;
     },

@@ -1,7 +1,6 @@
 /** SQL of directory syncs: a directory's identity links, its runs and their items, its lease. */
 import { sql } from 'kysely';
 import type { Executor } from './people-repo.ts';
-import { arrayRows } from './array-rows.ts';
 import type { BlockedBy, DirectoryRunRow, DirectoryRunsTable, PersonRow } from './schema.ts';
 import type { Insertable } from 'kysely';
 
@@ -98,39 +97,6 @@ export type PlanPersonRow = Pick<PersonRow, (typeof PLAN_COLUMNS)[number]>;
 export async function planRowsByIds(db: Executor, ids: number[]): Promise<PlanPersonRow[]> {
   if (ids.length === 0) return [];
   return db.selectFrom('people').select(PLAN_COLUMNS).where('id', 'in', ids).execute();
-}
-
-/** One column's position in a `PlanTuple`. */
-export const PLAN_AT = Object.fromEntries(PLAN_COLUMNS.map((c, i) => [c, i])) as {
-  readonly [C in PlanColumn]: number;
-};
-export type PlanColumn = (typeof PLAN_COLUMNS)[number];
-/** A `PlanPersonRow`'s values in `PLAN_COLUMNS`' order (read with `PLAN_AT`). */
-export type PlanTuple = ValuesOf<typeof PLAN_COLUMNS>;
-type ValuesOf<T extends readonly PlanColumn[]> = {
-  readonly [K in keyof T]: PlanPersonRow[T[K] & PlanColumn];
-};
-
-/** One column's value in a tuple. */
-export function planValue<C extends PlanColumn>(t: PlanTuple, column: C): PlanPersonRow[C] {
-  return t[PLAN_AT[column]] as PlanPersonRow[C];
-}
-
-/**
- * `planRowsByIds` as arrays: a run's plan reads every linked account, and rows as arrays
- * cost it far less than row objects (array-rows.ts).
- */
-export async function planTuplesByIds(db: Executor, ids: number[]): Promise<PlanTuple[]> {
-  if (ids.length === 0) return [];
-  const query = db.selectFrom('people').select(PLAN_COLUMNS).where('id', 'in', ids);
-  return (await arrayRows(db, query, PLAN_COLUMNS)) as unknown as PlanTuple[];
-}
-
-/** The row a tuple holds (for the few accounts a run's plan keeps). */
-export function planRowOf(t: PlanTuple): PlanPersonRow {
-  const row: Record<string, unknown> = {};
-  PLAN_COLUMNS.forEach((c, i) => (row[c] = t[i]));
-  return row as PlanPersonRow;
 }
 
 export async function planRowsByUsernameKeys(

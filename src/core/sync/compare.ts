@@ -2,17 +2,9 @@
  * Whether a directory entry would change the account it is linked to, compared as the account
  * stores its values (the plan's in-memory test of an unchanged entry: no write, no audit).
  */
-import {
-  planValue,
-  type PlanColumn,
-  type PlanPersonRow,
-  type PlanTuple,
-} from '../../store/sync-repo.ts';
+import type { PlanPersonRow } from '../../store/sync-repo.ts';
 import { storedForm } from '../person.ts';
 import type { DirectoryEntry, SyncableField } from './types.ts';
-
-/** A stored account's plan column, read from a row object or from a tuple. */
-type Read = <C extends PlanColumn>(column: C) => PlanPersonRow[C];
 
 /**
  * True when the entry would change the stored account. `managerId` undefined leaves the
@@ -23,39 +15,22 @@ export function differs(
   p: PlanPersonRow,
   managerId: number | null | undefined,
 ): boolean {
-  return differsIn(entry, (c) => p[c], managerId);
-}
-
-/** `differs` for an account read as a tuple (the plan's lookups of linked accounts). */
-export function tupleDiffers(
-  entry: DirectoryEntry,
-  t: PlanTuple,
-  managerId: number | null | undefined,
-): boolean {
-  return differsIn(entry, (c) => planValue(t, c), managerId);
-}
-
-function differsIn(
-  entry: DirectoryEntry,
-  read: Read,
-  managerId: number | null | undefined,
-): boolean {
   // Compared as they would be stored (trimmed, NFC, an empty user code as none): a mapped
   // attribute the entry lacks is '' here but a null user code in the row.
   // One field at a time, without copying the entry (this runs for every entry of a run).
-  if (read('username') !== storedForm('username', entry.username)) return true;
+  const stored = p as unknown as Record<string, unknown>;
+  if (p.username !== storedForm('username', entry.username)) return true;
   for (const f in entry.fields) {
     const v = entry.fields[f as SyncableField];
-    if (read(f as SyncableField) !== (v === undefined ? undefined : storedForm(f, v))) return true;
+    if (stored[f] !== (v === undefined ? undefined : storedForm(f, v))) return true;
   }
   const names = Object.keys(entry.profile);
   if (names.length > 0) {
-    const profile = JSON.parse(read('profile')) as Record<string, unknown>;
+    const profile = JSON.parse(p.profile) as Record<string, unknown>;
     for (const n of names) if ((profile[n] ?? null) !== (entry.profile[n] ?? null)) return true;
   }
-  if (managerId !== undefined && managerId !== read('manager_id')) return true;
-  const state = read('state');
-  if (entry.active && state === 'blocked' && read('blocked_by') === 'directory') return true;
-  if (!entry.active && state !== 'blocked') return true;
+  if (managerId !== undefined && managerId !== p.manager_id) return true;
+  if (entry.active && p.state === 'blocked' && p.blocked_by === 'directory') return true;
+  if (!entry.active && p.state !== 'blocked') return true;
   return false;
 }

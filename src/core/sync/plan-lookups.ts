@@ -13,15 +13,12 @@
 import type { Executor } from '../../store/people-repo.ts';
 import {
   administratorsAmong,
-  planRowOf,
+  planRowsByIds,
   planRowsByUsernameKeys,
-  planTuplesByIds,
-  planValue,
   type PlanPersonRow,
-  type PlanTuple,
 } from '../../store/sync-repo.ts';
 import { usernameKey } from '../normalize.ts';
-import { tupleDiffers } from './compare.ts';
+import { differs } from './compare.ts';
 import type { DirectoryEntry } from './types.ts';
 
 /** `same[i]`: entry i's linked account is not the same as the entry (or it has none). */
@@ -77,25 +74,21 @@ export async function lookUp(
       else linkedIds.push(id);
     }
     if (linkedIds.length > 0) {
-      // Tuples, not row objects: building 17-column objects for every linked account was
-      // the largest cost of a run that changes nothing (array-rows.ts).
-      const rows = new Map<number, PlanTuple>();
-      for (const t of await planTuplesByIds(db, linkedIds)) rows.set(planValue(t, 'id'), t);
+      const rows = new Map((await planRowsByIds(db, linkedIds)).map((p) => [p.id, p]));
       for (let i = start; i < end; i++) {
         const e = entries[i]!;
         const id = links.get(e.externalId);
-        const t = id === undefined ? undefined : rows.get(id);
-        if (t === undefined) continue;
-        if (tupleDiffers(e, t, undefined)) {
-          into.persons.set(planValue(t, 'id'), planRowOf(t));
+        const p = id === undefined ? undefined : rows.get(id);
+        if (p === undefined) continue;
+        if (differs(e, p, undefined)) {
+          into.persons.set(p.id, p);
           continue;
         }
-        const managerId = planValue(t, 'manager_id');
-        into.same[i] = managerId ?? SAME_NO_MANAGER;
+        into.same[i] = p.manager_id ?? SAME_NO_MANAGER;
         // Without a manager to resolve (one that may be later in the read), nothing of the
         // entry's values is needed again: only an error (two entries with one id or
         // username) or a manager's link names it.
-        if (e.manager === undefined || (e.manager === null && managerId === null))
+        if (e.manager === undefined || (e.manager === null && p.manager_id === null))
           entries[i] = slim(e);
       }
     }
