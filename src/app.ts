@@ -7,6 +7,8 @@ import { SessionsService } from './auth/sessions.ts';
 import { SignInService } from './auth/sign-in.ts';
 import type { Argon2Params } from './auth/passwords.ts';
 import { SecretBox } from './auth/secrets.ts';
+import { ldapPasswordVerifier } from './gates/ldap/password-verifier.ts';
+import { ldapJustInTime } from './gates/ldap/just-in-time.ts';
 import path from 'node:path';
 import { ProvidersService } from './core/sso/providers.ts';
 import { SsoService } from './core/sso/service.ts';
@@ -61,22 +63,13 @@ export async function createApp(
     secrets: () => secrets,
   });
   const signIn = new SignInService(store, core.settings, argon2);
-  // The LDAP gate (ldapts, TLS) is loaded at the first directory sign-in or SSO lookup: the
-  // CLI's commands and sites without an LDAP directory never pay for it at start-up.
-  signIn.useDirectoryPasswords({
-    verify: async (directoryId, username, password) =>
-      (await import('./gates/ldap/password-verifier.ts'))
-        .ldapPasswordVerifier(core)
-        .verify(directoryId, username, password),
-  });
+  // ldapts itself is loaded at the first directory connection (gates/ldap/ldapts.ts).
+  signIn.useDirectoryPasswords(ldapPasswordVerifier(core));
   const sso = new SsoService(store, new ProvidersService(store, secrets), core.people, {
     emailUnique: config.emailUnique,
   });
   // SSO's just-in-time sync: a person whose LDAP entry is not synced yet is not stranded.
-  sso.directoryLookup = {
-    lookup: async (by, ctx) =>
-      (await import('./gates/ldap/just-in-time.ts')).ldapJustInTime(core).lookup(by, ctx),
-  };
+  sso.directoryLookup = ldapJustInTime(core);
   return {
     config,
     store,

@@ -3,7 +3,7 @@ import type { Executor } from './people-repo.ts';
 import type { AuditEventRow, NewAuditEventRow } from './schema.ts';
 import type { Capabilities } from './capabilities.ts';
 import { bulkInsert, everyColumn } from './bulk-insert.ts';
-import { compiledLookup } from './compiled-lookup.ts';
+import { compiledLookup, rowOf, sampleValues } from './compiled-lookup.ts';
 
 export interface AuditFilter {
   targetType?: string | undefined;
@@ -84,14 +84,13 @@ export const AUDIT_COLUMNS = everyColumn<NewAuditEventRow>()([
  * sign-in's main-thread time (sign-in-repo.ts). Its arguments are the values in column order.
  */
 export const auditEventInsertQuery = (db: Executor, ...values: unknown[]) =>
-  db
-    .insertInto('audit_events')
-    .values(Object.fromEntries(AUDIT_COLUMNS.map((c, i) => [c, values[i]])) as NewAuditEventRow);
+  db.insertInto('audit_events').values(rowOf<NewAuditEventRow>(AUDIT_COLUMNS, values));
 
-const auditEventInsert = compiledLookup('auditEventInsert', auditEventInsertQuery, [
-  AUDIT_COLUMNS.map((_, i): unknown => `a${i}`),
-  AUDIT_COLUMNS.map((_, i): unknown => `b${i}`),
-]);
+const auditEventInsert = compiledLookup(
+  'auditEventInsert',
+  auditEventInsertQuery,
+  sampleValues(AUDIT_COLUMNS.length),
+);
 
 /**
  * An audit row, written by the core inside the transaction of the change it records. auditRow

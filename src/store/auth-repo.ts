@@ -1,7 +1,7 @@
 /** SQL for grants, API keys and sessions. */
 import type { Executor } from './people-repo.ts';
 import { everyColumn } from './bulk-insert.ts';
-import { compiledLookup } from './compiled-lookup.ts';
+import { compiledLookup, rowOf, sampleValues } from './compiled-lookup.ts';
 import type { ApiKeyRow, SessionRow } from './schema.ts';
 
 export async function grantsOf(db: Executor, personId: number): Promise<string[]> {
@@ -143,16 +143,13 @@ export const SESSION_COLUMNS = everyColumn<SessionRow>()([
 
 /** Compiled once (compiled-lookup.ts), prepared on PostgreSQL: every sign-in makes a session. */
 export const sessionInsertQuery = (db: Executor, ...values: unknown[]) =>
-  db
-    .insertInto('sessions')
-    .values(
-      Object.fromEntries(SESSION_COLUMNS.map((c, i) => [c, values[i]])) as Omit<SessionRow, 'id'>,
-    );
+  db.insertInto('sessions').values(rowOf<Omit<SessionRow, 'id'>>(SESSION_COLUMNS, values));
 
-const sessionInsert = compiledLookup('sessionInsert', sessionInsertQuery, [
-  SESSION_COLUMNS.map((_, i): unknown => `a${i}`),
-  SESSION_COLUMNS.map((_, i): unknown => `b${i}`),
-]);
+const sessionInsert = compiledLookup(
+  'sessionInsert',
+  sessionInsertQuery,
+  sampleValues(SESSION_COLUMNS.length),
+);
 
 export async function insertSession(db: Executor, values: Omit<SessionRow, 'id'>): Promise<void> {
   await sessionInsert(db, ...SESSION_COLUMNS.map((c) => values[c]));

@@ -59,3 +59,17 @@ export function compiledLookup<A extends unknown[], R>(
     return result.rows;
   };
 }
+
+/**
+ * A compiled insert's row from its arguments, the values in column order: the columns are
+ * fixed, so only the values are parameters and the statement compiles once.
+ */
+export function rowOf<R>(columns: readonly string[], values: readonly unknown[]): R {
+  return Object.fromEntries(columns.map((c, i) => [c, values[i]])) as R;
+}
+
+/** Two different sample argument lists of `n` values, for a compiled insert's check. */
+export function sampleValues(n: number): readonly [unknown[], unknown[]] {
+  const of = (p: string) => Array.from({ length: n }, (_, i): unknown => `${p}${i}`);
+  return [of('a'), of('b')];
+}

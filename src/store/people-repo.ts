@@ -345,7 +345,6 @@ export async function countPeople(db: Executor): Promise<number> {
   return Number(r.n);
 }
 
-/** Which of these unique values another person already holds. */
 /** The unique keys of a person (a new row, or an update's changed columns). */
 export interface UniqueKeys {
   username_key?: string | undefined;
@@ -369,6 +368,7 @@ export function conflictsAmong(
   return keysSet(values).filter((c) => holders.some((r) => r[c] === values[c]));
 }
 
+/** Which of these unique values another person already holds. */
 export async function uniqueConflicts(
   db: Executor,
   values: UniqueKeys,

@@ -153,6 +153,17 @@ export async function listScimResources<K extends ScimKind>(
   return { rows: rows as Rows[K][], total: Number(c.n) };
 }
 
+/** Filterable values per INSERT: 7 parameters a row, well within both engines' limits. */
+const VALUES_PER_INSERT = 500;
+
+async function insertScimValues(db: Executor, filterable: ScimValueRow[]): Promise<void> {
+  for (let i = 0; i < filterable.length; i += VALUES_PER_INSERT)
+    await db
+      .insertInto('scim_values')
+      .values(filterable.slice(i, i + VALUES_PER_INSERT))
+      .execute();
+}
+
 /** Writes the user's row and replaces its filterable values. */
 export async function saveScimUser(
   db: Executor,
@@ -162,11 +173,7 @@ export async function saveScimUser(
 ): Promise<void> {
   await db.updateTable('scim_users').set(values).where('scim_id', '=', scimId).execute();
   await db.deleteFrom('scim_values').where('scim_id', '=', scimId).execute();
-  for (let i = 0; i < filterable.length; i += 500)
-    await db
-      .insertInto('scim_values')
-      .values(filterable.slice(i, i + 500))
-      .execute();
+  await insertScimValues(db, filterable);
 }
 
 /**
@@ -202,7 +209,11 @@ export async function insertScimUser(
   row: Insertable<ScimUsersTable>,
   filterable: ScimValueRow[],
 ): Promise<void> {
-  if (caps.writesInOneStatement && filterable.length > 0 && filterable.length <= 500) {
+  if (
+    caps.writesInOneStatement &&
+    filterable.length > 0 &&
+    filterable.length <= VALUES_PER_INSERT
+  ) {
     await db
       .with('made', (q) => q.insertInto('scim_users').values(row))
       .insertInto('scim_values')
@@ -211,11 +222,7 @@ export async function insertScimUser(
     return;
   }
   await db.insertInto('scim_users').values(row).execute();
-  for (let i = 0; i < filterable.length; i += 500)
-    await db
-      .insertInto('scim_values')
-      .values(filterable.slice(i, i + 500))
-      .execute();
+  await insertScimValues(db, filterable);
 }
 
 export async function deleteScimUser(db: Executor, scimId: string): Promise<void> {

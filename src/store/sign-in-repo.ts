@@ -12,7 +12,7 @@ import { sql, type QueryCreator } from 'kysely';
 import type { Executor } from './people-repo.ts';
 import type { DB, NewAuditEventRow, NewSessionRow, PersonRow } from './schema.ts';
 import type { Capabilities } from './capabilities.ts';
-import { compiledLookup } from './compiled-lookup.ts';
+import { compiledLookup, rowOf, sampleValues } from './compiled-lookup.ts';
 import { AUDIT_COLUMNS, insertAuditRow } from './audit-repo.ts';
 import { insertSession, SESSION_COLUMNS } from './auth-repo.ts';
 
@@ -116,19 +116,16 @@ export function signInWritesQuery(db: Executor, at: string, id: number, ...value
   return db
     .with('success', (q) => loginSuccessQuery(q, at, id))
     .with('audit', (q) =>
-      q
-        .insertInto('audit_events')
-        .values(Object.fromEntries(AUDIT_COLUMNS.map((c, i) => [c, audit[i]])) as NewAuditEventRow),
+      q.insertInto('audit_events').values(rowOf<NewAuditEventRow>(AUDIT_COLUMNS, audit)),
     )
     .insertInto('sessions')
-    .values(Object.fromEntries(SESSION_COLUMNS.map((c, i) => [c, session[i]])) as NewSessionRow);
+    .values(rowOf<NewSessionRow>(SESSION_COLUMNS, session));
 }
 
-const sample = (p: string): unknown[] =>
-  [...AUDIT_COLUMNS, ...SESSION_COLUMNS].map((_, i): unknown => `${p}${i}`);
+const [sampleA, sampleB] = sampleValues(AUDIT_COLUMNS.length + SESSION_COLUMNS.length);
 const signInWrites = compiledLookup('signInWrites', signInWritesQuery, [
-  ['a', 1, ...sample('a')],
-  ['b', 2, ...sample('b')],
+  ['a', 1, ...sampleA],
+  ['b', 2, ...sampleB],
 ]);
 
 /**

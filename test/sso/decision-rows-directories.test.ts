@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ldapSubtree, type LdapSubtree } from '../helpers/slapd.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { lastEvent, peopleCount, signedInAs } from '../helpers/sso-facts.ts';
 import {
   oidcDriver,
   samlDriver,
@@ -48,45 +49,12 @@ before(async () => {
 });
 after(() => server?.close());
 
-async function lastEvent(action: string) {
-  const e = await server.app.store.db
-    .selectFrom('audit_events')
-    .select(['changes', 'outcome', 'actor_label', 'target_id'])
-    .where('action', '=', action)
-    .orderBy('id', 'desc')
-    .executeTakeFirstOrThrow();
-  const changes = JSON.parse(e.changes ?? '{}') as Record<string, [unknown, unknown]>;
-  return {
-    ...e,
-    outcome: changes.outcome?.[1],
-    reason: String(changes.reason?.[1]),
-    errorType: changes.error_type?.[1],
-  };
-}
-
-async function peopleCount(): Promise<number> {
-  const r = await server.app.store.db
-    .selectFrom('people')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
-}
-
 async function accountsNamed(username: string) {
   return server.app.store.db
     .selectFrom('people')
     .select(['id', 'origin', 'origin_source', 'directory_id', 'password_authority', 'firstname'])
     .where('username', '=', username)
     .execute();
-}
-
-async function signedInAs(a: LoginAnswer): Promise<string | null> {
-  if (!a.cookie) return null;
-  const r = await server.request('GET', '/api/session', {
-    key: null,
-    headers: { cookie: a.cookie },
-  });
-  return r.status === 200 ? (r.body.user.username as string) : null;
 }
 
 async function evenIfDirectories(d: IdpDriver, on: boolean): Promise<void> {
@@ -124,11 +92,11 @@ for (const make of [samlDriver, oidcDriver]) {
     it('2.3 "even if" off, nobody in the directory: refused, saying accounts come from the directory; nothing made', async () => {
       await evenIfDirectories(d, false);
       const username = person('nodir');
-      const before = await peopleCount();
+      const before = await peopleCount(server);
       const a = await d.login(username);
       assertRefusedPage(a, 'sso_directories_present');
       assert.match(a.text, /accounts on this site come from its user directory/);
-      const e = await lastEvent('sso.login');
+      const e = await lastEvent(server, 'sso.login');
       assert.deepEqual([e.outcome, e.errorType], ['refused', 'sso_directories_present']);
       assert.match(
         e.reason,
@@ -138,7 +106,7 @@ for (const make of [samlDriver, oidcDriver]) {
         e.reason,
         new RegExp(`No user directory has an entry for ${username} either\\.$`),
       );
-      assert.equal(await peopleCount(), before);
+      assert.equal(await peopleCount(server), before);
       assert.deepEqual(await accountsNamed(username), []);
     });
 
@@ -149,21 +117,21 @@ for (const make of [samlDriver, oidcDriver]) {
         { uid: username, givenName: 'Jit', sn: 'Ldap', mail: `${username}@ldap.example` },
         'staff',
       );
-      const before = await peopleCount();
+      const before = await peopleCount(server);
       const a = await d.login(username);
       assert.equal(a.status, 303, a.text);
-      assert.equal(await signedInAs(a), username);
+      assert.equal(await signedInAs(server, a.cookie), username);
       const made = await accountsNamed(username);
       // The directory's account (its fields, its password), not the IdP's.
       assert.deepEqual(
         made.map((m) => [m.origin, m.directory_id, m.password_authority, m.firstname]),
         [['ldap', dirId, 'directory', 'Jit']],
       );
-      assert.equal(await peopleCount(), before + 1);
-      const created = await lastEvent('person.create');
+      assert.equal(await peopleCount(server), before + 1);
+      const created = await lastEvent(server, 'person.create');
       assert.equal(created.target_id, String(made[0]!.id));
       assert.match(created.actor_label ?? '', /^directory:Staff LDAP \(just in time/);
-      const e = await lastEvent('sso.login');
+      const e = await lastEvent(server, 'sso.login');
       assert.equal(e.outcome, 'signed_in');
       assert.match(e.reason, /synced just now from the directory Staff LDAP/);
       const links = await server.app.store.db
@@ -185,10 +153,10 @@ for (const make of [samlDriver, oidcDriver]) {
         { uid: username, givenName: 'Out', sn: 'Side', mail: `${username}@ldap.example` },
         'contractors',
       );
-      const before = await peopleCount();
+      const before = await peopleCount(server);
       const a = await d.login(username);
       assertRefusedPage(a, 'sso_directories_present');
-      const e = await lastEvent('sso.login');
+      const e = await lastEvent(server, 'sso.login');
       assert.equal(e.outcome, 'refused');
       assert.match(
         e.reason,
@@ -197,24 +165,24 @@ for (const make of [samlDriver, oidcDriver]) {
         ),
       );
       assert.ok(a.text.includes('is not under the base DN'), 'the page gives the reason');
-      assert.equal(await peopleCount(), before);
+      assert.equal(await peopleCount(server), before);
     });
 
     it('2.4 "even if" on: provisioned by the IdP although a directory is present', async () => {
       await evenIfDirectories(d, true);
       const username = person('evenif');
-      const before = await peopleCount();
+      const before = await peopleCount(server);
       const a = await d.login(username);
       assert.equal(a.status, 303, a.text);
-      assert.equal(await signedInAs(a), username);
-      const e = await lastEvent('sso.login');
+      assert.equal(await signedInAs(server, a.cookie), username);
+      const e = await lastEvent(server, 'sso.login');
       assert.equal(e.outcome, 'provisioned');
       const made = await accountsNamed(username);
       assert.deepEqual(
         made.map((m) => [m.origin, m.origin_source, m.directory_id, m.password_authority]),
         [['sso', `idp:${d.providerId}`, null, 'idp']],
       );
-      assert.equal(await peopleCount(), before + 1);
+      assert.equal(await peopleCount(server), before + 1);
     });
   });
 }

@@ -9,6 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { lastEvent, peopleCount, signedInAs } from '../helpers/sso-facts.ts';
 import {
   oidcDriver,
   samlDriver,
@@ -29,30 +30,6 @@ before(async () => {
 });
 after(() => server?.close());
 
-async function lastDecision() {
-  const e = await server.app.store.db
-    .selectFrom('audit_events')
-    .select(['changes', 'outcome'])
-    .where('action', '=', 'sso.login')
-    .orderBy('id', 'desc')
-    .executeTakeFirstOrThrow();
-  const changes = JSON.parse(e.changes ?? '{}') as Record<string, [unknown, unknown]>;
-  return {
-    audit: e.outcome,
-    outcome: changes.outcome?.[1],
-    reason: String(changes.reason?.[1]),
-    errorType: changes.error_type?.[1],
-  };
-}
-
-async function peopleCount(): Promise<number> {
-  const r = await server.app.store.db
-    .selectFrom('people')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
-}
-
 async function accountsNamed(username: string) {
   return server.app.store.db
     .selectFrom('people')
@@ -68,15 +45,6 @@ async function linksOf(d: IdpDriver, username: string) {
     .where('provider', '=', `idp:${d.providerId}`)
     .where('external_id', '=', d.subjectOf(username))
     .execute();
-}
-
-async function signedInAs(a: LoginAnswer): Promise<string | null> {
-  if (!a.cookie) return null;
-  const r = await server.request('GET', '/api/session', {
-    key: null,
-    headers: { cookie: a.cookie },
-  });
-  return r.status === 200 ? (r.body.user.username as string) : null;
 }
 
 /** The provider's three provisioning options for the row. */
@@ -139,26 +107,26 @@ for (const make of [samlDriver, oidcDriver]) {
       await options(d, { provision: false });
       const username = person('match');
       const local = await server.makeUser(username);
-      const before = await peopleCount();
+      const before = await peopleCount(server);
       const a = await d.login(username);
       assert.equal(a.status, 303, a.text);
       assert.equal(a.location, '/');
-      assert.equal(await signedInAs(a), username);
-      let e = await lastDecision();
+      assert.equal(await signedInAs(server, a.cookie), username);
+      let e = await lastEvent(server);
       assert.deepEqual([e.outcome, e.audit], ['signed_in', 'success']);
       assert.equal(e.reason, `Signed in as ${username} (matched by username ${username}).`);
       assert.deepEqual(await linksOf(d, username), [{ person_id: local.id }]);
 
       const again = await d.login(username);
       assert.equal(again.status, 303, again.text);
-      assert.equal(await signedInAs(again), username);
-      e = await lastDecision();
+      assert.equal(await signedInAs(server, again.cookie), username);
+      e = await lastEvent(server);
       assert.equal(e.outcome, 'signed_in');
       assert.equal(
         e.reason,
         `Signed in as ${username} (linked identity at ${d.protocol === 'saml' ? 'SimpleSAMLphp' : 'oidc-provider'}).`,
       );
-      assert.equal(await peopleCount(), before, 'no account made');
+      assert.equal(await peopleCount(server), before, 'no account made');
     });
 
     it('1. a blocked account: refused with "Your account is blocked", no session', async () => {
@@ -166,11 +134,11 @@ for (const make of [samlDriver, oidcDriver]) {
       const username = person('blocked');
       const u = await server.makeUser(username);
       await server.app.core.people.block(SYSTEM_ACTOR, u.id, 'left');
-      const before = await peopleCount();
+      const before = await peopleCount(server);
       const a = await d.login(username);
       assertRefusedPage(a, 'sso_account_blocked');
       assert.match(a.text, /Your account is blocked; contact your People administrators\./);
-      const e = await lastDecision();
+      const e = await lastEvent(server);
       assert.deepEqual(
         [e.outcome, e.audit, e.errorType],
         ['refused', 'failure', 'sso_account_blocked'],
@@ -179,7 +147,7 @@ for (const make of [samlDriver, oidcDriver]) {
         e.reason,
         new RegExp(`^The account ${username} \\(matched by username ${username}\\) is blocked`),
       );
-      assert.equal(await peopleCount(), before);
+      assert.equal(await peopleCount(server), before);
       assert.deepEqual(await linksOf(d, username), []);
     });
 
@@ -188,11 +156,11 @@ for (const make of [samlDriver, oidcDriver]) {
       const username = person('frozen');
       await server.makeUser(username);
       await freeze(username);
-      const before = await peopleCount();
+      const before = await peopleCount(server);
       const a = await d.login(username);
       assertRefusedPage(a, 'sso_account_frozen');
       assert.match(a.text, /Your account is locked for now after too many failed sign-ins/);
-      const e = await lastDecision();
+      const e = await lastEvent(server);
       assert.deepEqual(
         [e.outcome, e.audit, e.errorType],
         ['refused', 'failure', 'sso_account_frozen'],
@@ -201,19 +169,19 @@ for (const make of [samlDriver, oidcDriver]) {
         e.reason,
         /is locked after too many failed sign-ins; it cannot sign in until the lock ends/,
       );
-      assert.equal(await peopleCount(), before);
+      assert.equal(await peopleCount(server), before);
     });
 
     it('2.1 no account, a redirect URL set: sent there, no account made, no session', async () => {
       // Provisioning on too: the redirect URL comes first.
       await options(d, { provision: true, redirect: 'https://intranet.example/request-access' });
       const username = person('redir');
-      const before = await peopleCount();
+      const before = await peopleCount(server);
       const a = await d.login(username);
       assert.equal(a.status, 303, a.text);
       assert.equal(a.location, 'https://intranet.example/request-access');
       assert.equal(a.cookie, undefined);
-      const e = await lastDecision();
+      const e = await lastEvent(server);
       // Audited as a failure: nobody was signed in.
       assert.deepEqual([e.outcome, e.audit], ['redirected', 'failure']);
       assert.match(
@@ -222,21 +190,21 @@ for (const make of [samlDriver, oidcDriver]) {
           `^No account matches ${username}; "URL to redirect to if the user is not found" is set`,
         ),
       );
-      assert.equal(await peopleCount(), before);
+      assert.equal(await peopleCount(server), before);
       assert.deepEqual(await accountsNamed(username), []);
     });
 
     it('2.2 no account, provisioning off: refused with "does not create accounts at first login", nothing made', async () => {
       await options(d, { provision: false });
       const username = person('noprov');
-      const before = await peopleCount();
+      const before = await peopleCount(server);
       const a = await d.login(username);
       assertRefusedPage(a, 'sso_no_account');
       assert.match(
         a.text,
         /No account exists for you, and this site does not create accounts at first login/,
       );
-      const e = await lastDecision();
+      const e = await lastEvent(server);
       assert.deepEqual([e.outcome, e.audit, e.errorType], ['refused', 'failure', 'sso_no_account']);
       assert.equal(
         e.reason,
@@ -244,18 +212,18 @@ for (const make of [samlDriver, oidcDriver]) {
       );
       // The page shows the administrator's reason too.
       assert.ok(a.text.includes(`data-testid="sso-reason">No account exists for ${username}, and`));
-      assert.equal(await peopleCount(), before);
+      assert.equal(await peopleCount(server), before);
       assert.deepEqual(await linksOf(d, username), []);
     });
 
     it('2.4 no account, provisioning on, no directories: provisioned (origin sso, password by the IdP), linked, signed in', async () => {
       await options(d, { provision: true });
       const username = person('prov');
-      const before = await peopleCount();
+      const before = await peopleCount(server);
       const a = await d.login(username);
       assert.equal(a.status, 303, a.text);
-      assert.equal(await signedInAs(a), username);
-      const e = await lastDecision();
+      assert.equal(await signedInAs(server, a.cookie), username);
+      const e = await lastEvent(server);
       assert.deepEqual([e.outcome, e.audit], ['provisioned', 'success']);
       assert.match(
         e.reason,
@@ -266,7 +234,7 @@ for (const make of [samlDriver, oidcDriver]) {
         made.map((m) => [m.origin, m.origin_source, m.password_authority]),
         [['sso', `idp:${d.providerId}`, 'idp']],
       );
-      assert.equal(await peopleCount(), before + 1);
+      assert.equal(await peopleCount(server), before + 1);
       assert.deepEqual(await linksOf(d, username), [{ person_id: made[0]!.id }]);
     });
   });

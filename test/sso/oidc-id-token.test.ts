@@ -12,6 +12,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { lastEvent } from '../helpers/sso-facts.ts';
 import { startForgingOp, type ForgingOp, type IdTokenPlan } from '../helpers/forging-op.ts';
 import { followLogin } from '../helpers/oidc-provider.ts';
 import { SESSION_COOKIE } from '../../src/gates/api/authenticate.ts';
@@ -76,22 +77,6 @@ async function loginWith(username: string, plan: IdTokenPlan) {
   assert.equal(op.issued, before + 1, 'the test OP issued the token');
   const cookie = end.setCookie.find((c) => c.startsWith(`${SESSION_COOKIE}=`));
   return { ...end, cookie };
-}
-
-async function lastDecision() {
-  const e = await gh.app.store.db
-    .selectFrom('audit_events')
-    .select(['changes', 'outcome'])
-    .where('action', '=', 'sso.login')
-    .orderBy('id', 'desc')
-    .executeTakeFirstOrThrow();
-  const changes = JSON.parse(e.changes ?? '{}') as Record<string, [unknown, unknown]>;
-  return {
-    auditOutcome: e.outcome,
-    outcome: changes.outcome?.[1],
-    reason: String(changes.reason?.[1]),
-    errorType: changes.error_type?.[1],
-  };
 }
 
 async function nothingMadeFor(username: string): Promise<void> {
@@ -167,9 +152,9 @@ describe('OIDC id_token checks against tokens signed as the test asks', () => {
       assert.equal(end.cookie, undefined, 'no session cookie');
       assert.match(end.text, /The identity provider did not complete the sign-in/);
       assert.doesNotMatch(end.text, /\.ts:\d+|Error:/, 'no stack trace');
-      const d = await lastDecision();
+      const d = await lastEvent(gh);
       assert.equal(d.outcome, 'refused');
-      assert.equal(d.auditOutcome, 'failure');
+      assert.equal(d.audit, 'failure');
       assert.equal(d.errorType, 'sso_idp_error');
       assert.match(d.reason, /^The OpenID Provider's answer did not verify: /);
       assert.match(d.reason, why);
@@ -185,7 +170,7 @@ describe('OIDC id_token checks against tokens signed as the test asks', () => {
       headers: { cookie: end.cookie.split(';')[0]! },
     });
     assert.equal(me.body.user.username, 'correct');
-    const d = await lastDecision();
+    const d = await lastEvent(gh);
     assert.equal(d.outcome, 'provisioned');
   });
 });

@@ -3,14 +3,15 @@
  * [--confirm-mass-block] [--json]`: user directories from the command line, through the same
  * LDAP gate and core as the API. A sync shows its progress on a terminal and exits 4 when the
  * run stopped, failed or had entries in error (EXIT.refused), as other refused commands do.
- * The LDAP gate (ldapts, TLS) and the progress bar are loaded by the commands that use them:
- * every other command's start-up would pay for them.
+ * The progress bar is loaded only for a sync shown on a terminal; ldapts at the first
+ * connection to a directory (gates/ldap/ldapts.ts).
  */
 import type { Command } from 'commander';
 import type { App } from '../../app.ts';
 import { fail } from '../../core/errors.ts';
 import type { DirectoryRecord } from '../../core/directories.ts';
 import type { RunReport } from '../../core/sync/run.ts';
+import { startSync, testDirectory } from '../../gates/ldap/sync-gate.ts';
 import { type CliContext, type CommonOptions, cliActor } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { table } from '../output.ts';
@@ -98,7 +99,6 @@ export function registerDirectoryCommands(program: Command, ctx: CliContext): Co
     .action((name: string, opts: CommonOptions) =>
       ctx.withApp(opts, async (app, out) => {
         const d = await byName(app, name);
-        const { testDirectory } = await import('../../gates/ldap/sync-gate.ts');
         const r = await testDirectory(app, d.id);
         out.result(
           () =>
@@ -131,7 +131,6 @@ export function registerDirectoryCommands(program: Command, ctx: CliContext): Co
     .action((name: string, opts: SyncOptions) =>
       ctx.withApp(opts, async (app, out) => {
         const d = await byName(app, name);
-        const { startSync } = await import('../../gates/ldap/sync-gate.ts');
         // cli-progress (and node:readline with it) only for a sync shown on a terminal.
         const cliProgress =
           process.stderr.isTTY && !opts.json ? (await import('cli-progress')).default : undefined;

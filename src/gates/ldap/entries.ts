@@ -48,7 +48,8 @@ export function valuesOf(raw: Entry, name: string): (string | Buffer)[] {
   return [];
 }
 
-function asText(v: string | Buffer, binary: boolean): string {
+/** An attribute value as text: a 16-byte binary value as a GUID, other binary values as hex. */
+export function asText(v: string | Buffer, binary: boolean): string {
   if (typeof v === 'string') return v;
   if (binary && v.length === 16) return guidToString(v);
   return binary ? v.toString('hex') : v.toString('utf8');
@@ -56,22 +57,34 @@ function asText(v: string | Buffer, binary: boolean): string {
 
 export function stableId(raw: Entry, search: LdapUserSearch): string | undefined {
   const [v] = valuesOf(raw, search.idAttribute);
-  if (v === undefined) return undefined;
+  return v === undefined ? undefined : stableIdOf(v);
+}
+
+/** The stable id's value as the sync keys it: a GUID as text, anything else lower-cased. */
+export function stableIdOf(v: string | Buffer): string {
   if (typeof v !== 'string' && v.length === 16) return guidToString(v);
   return asText(v, false).toLowerCase();
 }
 
 export function isDisabled(raw: Entry, search: LdapUserSearch): boolean {
-  if (search.activeDirectory) {
-    const [uac] = valuesOf(raw, 'userAccountControl');
-    const n = uac === undefined ? 0 : Number(asText(uac, false));
-    return Number.isFinite(n) && (n & UAC_ACCOUNTDISABLE) !== 0;
-  }
-  // OpenLDAP ppolicy: pwdAccountLockedTime "000001010000Z" is a permanent administrative lock.
-  const [locked] = valuesOf(raw, 'pwdAccountLockedTime');
-  return locked !== undefined && asText(locked, false).startsWith('000001010000');
+  const [v] = valuesOf(raw, search.activeDirectory ? 'userAccountControl' : 'pwdAccountLockedTime');
+  return disabledBy(v, search.activeDirectory);
 }
 
+/**
+ * Whether the one attribute that says so marks the entry disabled: AD's userAccountControl
+ * with the ACCOUNTDISABLE bit (its LOCKOUT bit is a temporary lockout, not this), or
+ * OpenLDAP ppolicy's pwdAccountLockedTime "000001010000Z", a permanent administrative lock.
+ */
+export function disabledBy(v: string | Buffer | undefined, activeDirectory: boolean): boolean {
+  if (v === undefined) return false;
+  const text = asText(v, false);
+  if (activeDirectory) {
+    const n = Number(text);
+    return Number.isFinite(n) && (n & UAC_ACCOUNTDISABLE) !== 0;
+  }
+  return text.startsWith('000001010000');
+}
 /** undefined when the entry lacks its stable id or username (it cannot be synced safely). */
 export function toUserEntry(raw: Entry, search: LdapUserSearch): LdapUserEntry | undefined {
   const id = stableId(raw, search);

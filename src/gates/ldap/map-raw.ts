@@ -8,8 +8,7 @@
  */
 import type { Entry } from 'ldapts';
 import { SYNCABLE_FIELDS, type DirectoryEntry, type SyncableField } from '../../core/sync/types.ts';
-import { binaryAttributes, UAC_ACCOUNTDISABLE } from './entries.ts';
-import { guidToString } from './guid.ts';
+import { asText, binaryAttributes, disabledBy, stableIdOf } from './entries.ts';
 import type { LdapAttributeMapping, LdapUserSearch } from './types.ts';
 
 const FIELDS = new Set<string>(SYNCABLE_FIELDS);
@@ -25,12 +24,6 @@ type RawValue = string | Buffer;
 function firstValue(v: Entry[string] | undefined): RawValue | undefined {
   if (v === undefined) return undefined;
   return Array.isArray(v) ? v[0] : v;
-}
-
-function asText(v: RawValue, binary: boolean): string {
-  if (typeof v === 'string') return v;
-  if (binary && v.length === 16) return guidToString(v);
-  return binary ? v.toString('hex') : v.toString('utf8');
 }
 
 /**
@@ -94,10 +87,7 @@ export function rawEntryMapper(
     const idRaw = values[idSlot];
     const usernameRaw = values[usernameSlot];
     if (idRaw === undefined || usernameRaw === undefined) return undefined;
-    const externalId =
-      typeof idRaw !== 'string' && idRaw.length === 16
-        ? guidToString(idRaw)
-        : asText(idRaw, false).toLowerCase();
+    const externalId = stableIdOf(idRaw);
     const fields: Partial<Record<SyncableField, string>> = {};
     const profile: Record<string, string> = {};
     const out: DirectoryEntry = {
@@ -106,7 +96,7 @@ export function rawEntryMapper(
       fields,
       profile,
       dn: raw.dn,
-      active: !disabled(values[disabledSlot], search.activeDirectory),
+      active: !disabledBy(values[disabledSlot], search.activeDirectory),
     };
     for (const t of targets) {
       const v = values[t.slot];
@@ -117,16 +107,4 @@ export function rawEntryMapper(
     }
     return out;
   };
-}
-
-/** isDisabled (entries.ts) on the one value it reads. */
-function disabled(v: RawValue | undefined, activeDirectory: boolean): boolean {
-  if (v === undefined) return false;
-  const text = asText(v, false);
-  if (activeDirectory) {
-    const n = Number(text);
-    return Number.isFinite(n) && (n & UAC_ACCOUNTDISABLE) !== 0;
-  }
-  // OpenLDAP ppolicy: pwdAccountLockedTime "000001010000Z" is a permanent administrative lock.
-  return text.startsWith('000001010000');
 }
