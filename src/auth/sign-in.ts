@@ -9,13 +9,11 @@ import { findPersonByUsernameKey } from '../store/people-repo.ts';
 import {
   findPersonForSignIn,
   recordLoginFailure,
-  recordLoginSuccess,
-  recordSignInWithSession,
+  recordSignIn,
   thawExpired,
   type SignInPerson,
 } from '../store/sign-in-repo.ts';
 import { auditRow, recordAudit } from '../audit/record.ts';
-import { insertAuditRow } from '../store/audit-repo.ts';
 import type { NewAuditEventRow, NewSessionRow } from '../store/schema.ts';
 import type { Actor } from '../core/context.ts';
 import { GatehouseError } from '../core/errors.ts';
@@ -60,57 +58,37 @@ export class SignInService {
   }
 
   /**
-   * `inSameTransaction` (making the session) commits with the sign-in's bookkeeping and its
-   * audit event: one commit per sign-in instead of three, which on PostgreSQL is a WAL flush
-   * each (bench/api.bench.ts, password sign-ins).
+   * A password sign-in. The console passes `makeSession`: the session it gives is written with
+   * the sign-in's bookkeeping and audit event, as one statement on PostgreSQL (recordSignIn):
+   * a BEGIN, a COMMIT and two round trips less, each a few tenths of a millisecond of the
+   * main thread at sign-in rates (bench/api.bench.ts, password sign-ins).
    */
   signIn(
     username: string,
     password: string,
     actor: Omit<Actor, 'personId' | 'label'>,
   ): Promise<SignInResult & { made: undefined }>;
-  signIn<T>(
-    username: string,
-    password: string,
-    actor: Omit<Actor, 'personId' | 'label'>,
-    inSameTransaction: (tx: Executor, personId: number) => Promise<T>,
-  ): Promise<SignInResult & { made: T }>;
-  async signIn<T>(
-    username: string,
-    password: string,
-    actor: Omit<Actor, 'personId' | 'label'>,
-    inSameTransaction?: (tx: Executor, personId: number) => Promise<T>,
-  ): Promise<SignInResult & { made: T | undefined }> {
-    const v = await this.verified(username, password, actor);
-    const made = await this.store.db.transaction().execute(async (tx) => {
-      await recordLoginSuccess(tx, v.result.personId, v.at, v.newHash, v.expired);
-      await insertAuditRow(tx, v.audit);
-      return inSameTransaction ? await inSameTransaction(tx, v.result.personId) : undefined;
-    });
-    return { ...v.result, made };
-  }
-
-  /**
-   * The console's sign-in: the session `makeSession` gives is written with the sign-in's
-   * bookkeeping and audit event, as one statement on PostgreSQL (recordSignInWithSession):
-   * a BEGIN, a COMMIT and two round trips less, each a few tenths of a millisecond of the
-   * main thread at sign-in rates (bench/api.bench.ts, password sign-ins).
-   */
-  async signInWithSession<S extends { row: NewSessionRow }>(
+  signIn<S extends { row: NewSessionRow }>(
     username: string,
     password: string,
     actor: Omit<Actor, 'personId' | 'label'>,
     makeSession: (personId: number) => S,
-  ): Promise<SignInResult & { made: S }> {
+  ): Promise<SignInResult & { made: S }>;
+  async signIn<S extends { row: NewSessionRow }>(
+    username: string,
+    password: string,
+    actor: Omit<Actor, 'personId' | 'label'>,
+    makeSession?: (personId: number) => S,
+  ): Promise<SignInResult & { made: S | undefined }> {
     const v = await this.verified(username, password, actor);
-    const made = makeSession(v.result.personId);
-    await recordSignInWithSession(this.store.db, this.store.caps, {
+    const made = makeSession?.(v.result.personId);
+    await recordSignIn(this.store.db, this.store.caps, {
       personId: v.result.personId,
       at: v.at,
       newHash: v.newHash,
       forceChange: v.expired,
       audit: v.audit,
-      session: made.row,
+      session: made?.row,
     });
     return { ...v.result, made };
   }

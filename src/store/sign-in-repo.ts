@@ -129,11 +129,11 @@ const signInWrites = compiledLookup('signInWrites', signInWritesQuery, [
 ]);
 
 /**
- * A password sign-in's writes with the session it opens, committed together: one statement
- * where the engine allows it and nothing else changes (no new hash, no forced change), else
- * one transaction.
+ * A password sign-in's writes, and the session it opens when there is one, committed
+ * together: one statement where the engine allows it and nothing else changes (a session, no
+ * new hash, no forced change), else one transaction.
  */
-export async function recordSignInWithSession(
+export async function recordSignIn(
   db: Executor,
   caps: Capabilities,
   w: {
@@ -142,23 +142,24 @@ export async function recordSignInWithSession(
     newHash: string | null;
     forceChange: boolean;
     audit: NewAuditEventRow;
-    session: NewSessionRow;
+    session: NewSessionRow | undefined;
   },
 ): Promise<void> {
-  if (caps.writesInOneStatement && !w.newHash && !w.forceChange) {
+  const session = w.session;
+  if (session && caps.writesInOneStatement && !w.newHash && !w.forceChange) {
     await signInWrites(
       db,
       w.at,
       w.personId,
       ...AUDIT_COLUMNS.map((c) => w.audit[c] ?? null),
-      ...SESSION_COLUMNS.map((c) => w.session[c]),
+      ...SESSION_COLUMNS.map((c) => session[c]),
     );
     return;
   }
   await db.transaction().execute(async (tx) => {
     await recordLoginSuccess(tx, w.personId, w.at, w.newHash, w.forceChange);
     await insertAuditRow(tx, w.audit);
-    await insertSession(tx, w.session);
+    if (session) await insertSession(tx, session);
   });
 }
 

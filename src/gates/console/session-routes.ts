@@ -44,7 +44,7 @@ export function sessionRoutes(api: Api, app: App): void {
       config: { rateLimit: { max: app.config.signInPerMinute, timeWindow: 60_000 } },
     },
     async (req, reply) => {
-      const result = await app.signIn.signInWithSession(
+      const result = await app.signIn.signIn(
         req.body.username,
         req.body.password,
         { gate: 'console', requestId: req.id, ip: req.ip },
