@@ -8,7 +8,7 @@ import type { DB, PersonRow, PersonRowUpdate, NewPersonRow } from '../store/sche
 import * as repo from '../store/people-repo.ts';
 import { deleteSessionsOf } from '../store/auth-repo.ts';
 import { recordAudit, diff } from '../audit/record.ts';
-import { hashPassword, isSupportedHash, type Argon2Params } from '../auth/passwords.ts';
+import type { Argon2Params } from '../auth/passwords.ts';
 import { type Actor, nowIso } from './context.ts';
 import { GatehouseError, fail, type FieldError } from './errors.ts';
 import { usernameKey } from './normalize.ts';
@@ -18,7 +18,6 @@ import {
   checkPersonFields,
   tidy,
   toPerson,
-  effectiveState,
   type NewPerson,
   type Person,
   type PersonFields,
@@ -28,9 +27,10 @@ import { assertNotOwned, checkReferences, personRow } from './person-checks.ts';
 import { personPhoto, setPersonPhoto } from './person-photo.ts';
 import { setSubordinates, subordinatesOf } from './org-chart.ts';
 import { deletePerson } from './person-delete.ts';
+import { initialPassword, passwordChange } from './person-password.ts';
+import { unfreezePerson } from './person-unfreeze.ts';
 import { stateTransition, type StateTarget } from './state.ts';
 import { takenError, withUniqueErrors } from './uniqueness.ts';
-import { passwordProblem } from './password-policy.ts';
 import type { SettingsService } from './settings.ts';
 import type { ProfileFieldsService } from './profile-fields.ts';
 
@@ -70,7 +70,6 @@ export class PeopleService {
     return { data: rows.map(toPerson), total };
   }
 
-  /** Validates and hashes what can be done before the transaction opens. */
   /**
    * A new person's row and what is wrong with it. `db` is the transaction a caller already
    * holds (a directory's entry): reads go through it, since on SQLite a read on the store's
@@ -83,36 +82,13 @@ export class PeopleService {
     const p = tidy(input);
     const errors = checkPersonFields(p, true);
     const authority = p.password_authority ?? (p.directory_id ? 'directory' : 'local');
-    let passwordHash: string | null = null;
-    if (p.password_hash !== undefined && p.password !== undefined) {
-      errors.push({
-        field: 'password',
-        message: 'Give either a password or a password hash, not both.',
-      });
-    } else if (p.password_hash !== undefined) {
-      if (!isSupportedHash(p.password_hash)) {
-        errors.push({
-          field: 'password_hash',
-          message: 'Must be an argon2 or bcrypt hash ($argon2id$… or $2b$…).',
-        });
-      }
-      passwordHash = p.password_hash;
-    } else if (p.password !== undefined) {
-      if (authority !== 'local') {
-        errors.push({
-          field: 'password',
-          message: 'This account has no local password: its password is managed elsewhere.',
-        });
-      } else {
-        const problem = passwordProblem(
-          await this.settings.passwordPolicy(),
-          p.password,
-          p.username,
-        );
-        if (problem) errors.push({ field: 'password', message: problem });
-        else passwordHash = await hashPassword(p.password, this.opts.argon2);
-      }
-    }
+    const passwordHash = await initialPassword(
+      this.settings,
+      this.opts.argon2,
+      p,
+      authority,
+      errors,
+    );
     const profile = await this.profileFields.validate(p.profile ?? {}, {}, errors, db);
     await this.profileFields.requireAll(profile, errors, db);
     const at = nowIso();
@@ -373,28 +349,7 @@ export class PeopleService {
   }
 
   async unfreeze(actor: Actor, id: number): Promise<Person> {
-    const row = await this.store.db.transaction().execute(async (tx) => {
-      const current = await this.row(id, tx);
-      if (current.state !== 'frozen') return current;
-      const at = nowIso();
-      const next = await repo.updatePersonIfVersion(tx, id, current.version, {
-        state: 'active',
-        frozen_until: null,
-        failed_logins: 0,
-        updated_at: at,
-      });
-      if (!next) fail('precondition_failed');
-      await recordAudit(tx, actor, {
-        action: 'person.unfreeze',
-        targetType: 'person',
-        targetId: id,
-        targetLabel: current.username,
-        changes: { state: [effectiveState(current), 'active'] },
-        at,
-      });
-      return next;
-    });
-    return toPerson(row);
+    return toPerson(await unfreezePerson(this.store, actor, id));
   }
 
   /** Sets a local password (checked against the policy), optionally forcing a change at next sign-in. */
@@ -405,33 +360,16 @@ export class PeopleService {
     opts: { mustChange?: boolean; ifVersion?: number } = {},
   ): Promise<Person> {
     const current = await this.row(id);
-    if (current.directory_id !== null)
-      await assertNotOwned(this.store.db, current, ['password'], actor);
-    if (current.password_authority !== 'local') {
-      fail(
-        'conflict',
-        current.password_authority === 'idp'
-          ? "This account's password is managed by its identity provider; it has no local password."
-          : "This account's password is managed by its directory; change it there.",
-      );
-    }
-    const problem = passwordProblem(
-      await this.settings.passwordPolicy(),
+    const columns = await passwordChange(
+      this.store,
+      this.settings,
+      this.opts.argon2,
+      actor,
+      current,
       password,
-      current.username,
+      opts.mustChange === true,
     );
-    if (problem)
-      throw new GatehouseError('password_too_weak', problem, [
-        { field: 'password', message: problem },
-      ]);
-    const hash = await hashPassword(password, this.opts.argon2);
-    const self = actor.personId === id;
-    const row = await this.applyChanges(actor, id, {}, opts, 'person.set_password', {
-      password_hash: hash,
-      password_changed_at: nowIso(),
-      must_change_password: opts.mustChange === true && !self ? 1 : 0,
-    });
-    return toPerson(row);
+    return toPerson(await this.applyChanges(actor, id, {}, opts, 'person.set_password', columns));
   }
 
   /** Deletes a local account (person-delete.ts says what goes with it). */
