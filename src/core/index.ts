@@ -58,12 +58,7 @@ export class Core {
       this.profileFields,
       options.secrets ?? NO_SEALER,
     );
-    this.directorySync = new DirectorySyncService(
-      store,
-      this.people,
-      this.directories,
-      this.profileFields,
-    );
+    this.directorySync = new DirectorySyncService(store, this.people, this.directories);
     this.syncRunner = new SyncRunner(
       store,
       this.batch,

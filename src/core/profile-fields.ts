@@ -83,14 +83,16 @@ export class ProfileFieldsService {
   constructor(private readonly store: Store) {}
 
   /**
-   * The definitions; `db` is the caller's transaction when it holds one. A fresh cache
-   * serves a transaction too (definitions are written only by this service, which empties
-   * it); what a transaction reads itself is not kept, since it may not commit.
+   * The definitions; `db` is the caller's transaction when it holds one. What a transaction
+   * reads is kept too: definitions are written only by this service, in transactions of its
+   * own that never read through here, so any other transaction reads committed definitions,
+   * as a read outside one would. The cache is emptied after each write commits; a read that
+   * overlaps a write may keep the old definitions, for CACHE_MS at most.
    */
   async list(db: Executor = this.store.db): Promise<ProfileField[]> {
     if (this.cache && Date.now() - this.cache.at < CACHE_MS) return this.cache.fields;
     const fields = (await listProfileFieldRows(db)).map(toField);
-    if (db === this.store.db) this.cache = { fields, at: Date.now() };
+    this.cache = { fields, at: Date.now() };
     return fields;
   }
 
@@ -224,10 +226,6 @@ export class ProfileFieldsService {
     this.cache = null;
   }
 
-  /**
-   * Validates `values` (by symbolic name) and merges them into `current`; problems are pushed
-   * to `errors` as `profile.<name>`.
-   */
   /** Pushes an error for every required field a new person's profile leaves empty. */
   async requireAll(
     profile: Record<string, unknown>,

@@ -22,7 +22,6 @@ import { usernameKey } from '../normalize.ts';
 import { checkPersonFields, tidy, type PersonFields } from '../person.ts';
 import { auditView } from '../audit-view.ts';
 import type { PeopleService } from '../people.ts';
-import type { ProfileFieldsService } from '../profile-fields.ts';
 import { translateUnique } from '../uniqueness.ts';
 import type { DirectoryRecord } from '../directories.ts';
 import { matchEntry, type Match } from './match.ts';
@@ -104,7 +103,6 @@ export class EntryWriter {
   constructor(
     private readonly store: Store,
     private readonly people: PeopleService,
-    private readonly profileFields: ProfileFieldsService,
   ) {}
 
   async apply(
@@ -114,10 +112,6 @@ export class EntryWriter {
     opts: ApplyOptions = {},
   ): Promise<EntryOutcome> {
     const actor: Actor = { ...actorIn, directoryId: directory.id };
-    // The profile field definitions, read outside the transaction so that the cache is kept
-    // fresh: what a transaction reads is never cached, and an IdP pushing users with no
-    // other traffic would otherwise read them twice in every create (bench/scim.bench.ts).
-    await this.profileFields.list();
     return this.inTransaction(opts.hooks, (tx) => this.applyIn(tx, actor, directory, entry, opts));
   }
 

@@ -7,7 +7,6 @@ import { personForIdentity } from '../../store/identity-repo.ts';
 import type { Actor } from '../context.ts';
 import type { DirectoriesService, DirectoryRecord } from '../directories.ts';
 import type { PeopleService } from '../people.ts';
-import type { ProfileFieldsService } from '../profile-fields.ts';
 import { EntryWriter, type EntryHooks } from './apply-entry.ts';
 import { directoryProvider, type DirectoryEntry, type EntryOutcome } from './types.ts';
 
@@ -18,9 +17,8 @@ export class DirectorySyncService {
     private readonly store: Store,
     people: PeopleService,
     private readonly directories: DirectoriesService,
-    profileFields: ProfileFieldsService,
   ) {
-    this.writer = new EntryWriter(store, people, profileFields);
+    this.writer = new EntryWriter(store, people);
   }
 
   /** One entry with every rule, in one transaction; a dry run answers what it would do. */
