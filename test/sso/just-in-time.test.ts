@@ -11,6 +11,7 @@ import { freePort, ldapSubtree, type LdapSubtree } from '../helpers/slapd.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { followLogin, startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
 import { SESSION_COOKIE } from '../../src/gates/api/authenticate.ts';
+import { lastEvent } from '../helpers/sso-facts.ts';
 
 describe('SSO just-in-time directory sync (OpenLDAP + OpenID Provider)', () => {
   let s: TestServer;
@@ -36,16 +37,6 @@ describe('SSO just-in-time directory sync (OpenLDAP + OpenID Provider)', () => {
     const end = await followLogin(`${s.url}/sso/${idpId}/login`, s.url);
     const cookie = end.setCookie.find((c) => c.startsWith(`${SESSION_COOKIE}=`))?.split(';')[0];
     return { ...end, cookie };
-  }
-
-  async function lastEvent(action: string) {
-    const e = await s.app.store.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('action', '=', action)
-      .orderBy('id', 'desc')
-      .executeTakeFirstOrThrow();
-    return { ...e, changes: JSON.parse(e.changes ?? '{}') as Record<string, [unknown, unknown]> };
   }
 
   before(async () => {
@@ -152,15 +143,12 @@ describe('SSO just-in-time directory sync (OpenLDAP + OpenID Provider)', () => {
       `idp:${idpId}`,
     ]);
     // Audited as a sync (the directory's actor), then the sign-in with its reason.
-    const created = await lastEvent('person.create');
+    const created = await lastEvent(s, 'person.create');
     assert.equal(created.target_id, String(row.id));
     assert.match(created.actor_label ?? '', /^directory:Staff LDAP \(just in time/);
-    const login = await lastEvent('sso.login');
-    assert.equal(login.changes.outcome?.[1], 'signed_in');
-    assert.match(
-      String(login.changes.reason?.[1]),
-      /synced just now from the directory Staff LDAP/,
-    );
+    const login = await lastEvent(s);
+    assert.equal(login.outcome, 'signed_in');
+    assert.match(login.reason, /synced just now from the directory Staff LDAP/);
 
     // The next login goes through the link; no second account.
     const again = await signIn('op-nina');
@@ -217,9 +205,9 @@ describe('SSO just-in-time directory sync (OpenLDAP + OpenID Provider)', () => {
       /the sync does not bring it in: uid=otto,ou=contractors,.* is not under the base DN ou=staff/,
     );
     assert.equal(await s.app.core.people.findByUsername('otto'), undefined);
-    const login = await lastEvent('sso.login');
-    assert.equal(login.changes.outcome?.[1], 'refused');
-    assert.match(String(login.changes.reason?.[1]), /not under the base DN/);
+    const login = await lastEvent(s);
+    assert.equal(login.outcome, 'refused');
+    assert.match(login.reason, /not under the base DN/);
   });
 
   it('no entry anywhere: refused, saying no directory has one', async () => {
@@ -252,8 +240,8 @@ describe('SSO just-in-time directory sync (OpenLDAP + OpenID Provider)', () => {
       /the directory Branch LDAP could not be searched \(The directory at ldap:\/\/127\.0\.0\.1:\d+ refused the connection/,
     );
     assert.doesNotMatch(end.text, /\.ts:\d+|Error:/);
-    const login = await lastEvent('sso.login');
-    assert.equal(login.changes.error_type?.[1], 'sso_directory_unavailable');
+    const login = await lastEvent(s);
+    assert.equal(login.errorType, 'sso_directory_unavailable');
     assert.equal(await s.app.core.people.findByUsername('pia'), undefined);
   });
 });

@@ -6,6 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { lastEvent, signedInAs } from '../helpers/sso-facts.ts';
 import {
   connectSaml,
   simpleSamlPhp,
@@ -49,29 +50,12 @@ function sessionCookie(res: Response): string | undefined {
     ?.split(';')[0];
 }
 
-async function whoIsSignedIn(cookie: string | undefined): Promise<string | null> {
-  if (!cookie) return null;
-  const r = await server.request('GET', '/api/session', { key: null, headers: { cookie } });
-  return r.status === 200 ? (r.body.user.username as string) : null;
-}
-
 async function personByUsername(username: string) {
   return server.app.store.db
     .selectFrom('people')
     .selectAll()
     .where('username', '=', username)
     .executeTakeFirst();
-}
-
-async function lastDecision(): Promise<{ outcome: string; reason: string }> {
-  const e = await server.app.store.db
-    .selectFrom('audit_events')
-    .select(['changes'])
-    .where('action', '=', 'sso.login')
-    .orderBy('id', 'desc')
-    .executeTakeFirstOrThrow();
-  const changes = JSON.parse(e.changes ?? '{}') as Record<string, [unknown, unknown]>;
-  return { outcome: String(changes.outcome?.[1]), reason: String(changes.reason?.[1]) };
 }
 
 test('the SP metadata is served without sign-in with what an IdP needs', async () => {
@@ -107,13 +91,13 @@ test('first login provisions an account, signs in, and the next login signs in t
   const res = await c.post(await c.idpResponse(p.username, p.password, '/people'));
   assert.equal(res.status, 303);
   assert.equal(res.headers.get('location'), '/people');
-  assert.equal(await whoIsSignedIn(sessionCookie(res)), p.username);
+  assert.equal(await signedInAs(server, sessionCookie(res)), p.username);
   const person = await personByUsername(p.username);
   assert.ok(person);
   assert.equal(person.origin, 'sso');
   assert.equal(person.password_authority, 'idp');
   assert.equal(person.email, p.email);
-  assert.equal((await lastDecision()).outcome, 'provisioned');
+  assert.equal((await lastEvent(server)).outcome, 'provisioned');
   const link = await server.app.store.db
     .selectFrom('external_identities')
     .selectAll()
@@ -128,8 +112,8 @@ test('first login provisions an account, signs in, and the next login signs in t
   const again = await c.post(await c.idpResponse(p.username, p.password));
   assert.equal(again.status, 303);
   assert.equal(again.headers.get('location'), '/');
-  assert.equal(await whoIsSignedIn(sessionCookie(again)), p.username);
-  assert.equal((await lastDecision()).outcome, 'signed_in');
+  assert.equal(await signedInAs(server, sessionCookie(again)), p.username);
+  assert.equal((await lastEvent(server)).outcome, 'signed_in');
 });
 
 test('an existing account with the same username signs in and gets linked', async () => {
@@ -138,8 +122,8 @@ test('an existing account with the same username signs in and gets linked', asyn
   const local = await server.makeUser(p.username);
   const res = await c.post(await c.idpResponse(p.username, p.password));
   assert.equal(res.status, 303);
-  assert.equal(await whoIsSignedIn(sessionCookie(res)), p.username);
-  const d = await lastDecision();
+  assert.equal(await signedInAs(server, sessionCookie(res)), p.username);
+  const d = await lastEvent(server);
   assert.equal(d.outcome, 'signed_in');
   const linked = await server.app.store.db
     .selectFrom('external_identities')
@@ -160,7 +144,7 @@ test('no account and provisioning off: refused with a clear page, nobody created
   assert.match(page, /does not create accounts at first login/);
   assert.doesNotMatch(page, /at .*\.ts:\d+/); // no stack trace
   assert.equal(await personByUsername(p.username), undefined);
-  assert.equal((await lastDecision()).outcome, 'refused');
+  assert.equal((await lastEvent(server)).outcome, 'refused');
 });
 
 test('no account and a redirect URL set: redirected there, nobody created', async () => {
@@ -173,7 +157,7 @@ test('no account and a redirect URL set: redirected there, nobody created', asyn
   assert.equal(res.headers.get('location'), 'https://intranet.example/request-access');
   assert.equal(sessionCookie(res), undefined);
   assert.equal(await personByUsername(p.username), undefined);
-  assert.equal((await lastDecision()).outcome, 'redirected');
+  assert.equal((await lastEvent(server)).outcome, 'redirected');
 });
 
 test('a blocked account is refused, even with valid IdP credentials', async () => {
@@ -185,7 +169,7 @@ test('a blocked account is refused, even with valid IdP credentials', async () =
   assert.ok(res.status >= 400);
   assert.equal(sessionCookie(res), undefined);
   assert.match(await res.text(), /blocked/);
-  assert.equal((await lastDecision()).outcome, 'refused');
+  assert.equal((await lastEvent(server)).outcome, 'refused');
 });
 
 test('a transient NameID links nothing: the account is matched by its attributes', async () => {
@@ -193,7 +177,7 @@ test('a transient NameID links nothing: the account is matched by its attributes
   const p = idpPerson('transient');
   const first = await c.post(await c.idpResponse(p.username, p.password));
   assert.equal(first.status, 303);
-  assert.equal(await whoIsSignedIn(sessionCookie(first)), p.username);
+  assert.equal(await signedInAs(server, sessionCookie(first)), p.username);
   const person = await personByUsername(p.username);
   assert.ok(person);
   const links = await server.app.store.db
@@ -203,7 +187,7 @@ test('a transient NameID links nothing: the account is matched by its attributes
     .execute();
   assert.deepEqual(links, []);
   const second = await c.post(await c.idpResponse(p.username, p.password));
-  assert.equal(await whoIsSignedIn(sessionCookie(second)), p.username);
+  assert.equal(await signedInAs(server, sessionCookie(second)), p.username);
   assert.equal(
     (
       await server.app.store.db
@@ -228,7 +212,7 @@ test('an encrypted assertion signed only by itself (as Entra sends) is accepted'
   assert.match(xml, /EncryptedAssertion/);
   const res = await c.post(posted);
   assert.equal(res.status, 303);
-  assert.equal(await whoIsSignedIn(sessionCookie(res)), p.username);
+  assert.equal(await signedInAs(server, sessionCookie(res)), p.username);
 });
 
 test('a signed Response with an unsigned assertion is accepted', async () => {
@@ -236,7 +220,7 @@ test('a signed Response with an unsigned assertion is accepted', async () => {
   const p = idpPerson('resp');
   const res = await c.post(await c.idpResponse(p.username, p.password));
   assert.equal(res.status, 303);
-  assert.equal(await whoIsSignedIn(sessionCookie(res)), p.username);
+  assert.equal(await signedInAs(server, sessionCookie(res)), p.username);
 });
 
 test('signed AuthnRequests: the IdP checks them with the certificate from our metadata', async () => {
@@ -269,7 +253,7 @@ test('signed AuthnRequests: the IdP checks them with the certificate from our me
   const posted = await idp.login(location.toString(), p.username, p.password);
   const res = await c.post({ ...posted, cookie });
   assert.equal(res.status, 303);
-  assert.equal(await whoIsSignedIn(sessionCookie(res)), p.username);
+  assert.equal(await signedInAs(server, sessionCookie(res)), p.username);
   // The same IdP refuses an AuthnRequest whose signature was tampered with.
   location.searchParams.set('Signature', `A${location.searchParams.get('Signature')?.slice(1)}`);
   await assert.rejects(idp.login(location.toString(), p.username, p.password));
@@ -287,7 +271,7 @@ test('IdP-initiated logins: refused unless the provider allows them', async () =
   const res = await on.post(await idp.idpInitiated(on.spEntityId, p.username, p.password));
   assert.equal(res.status, 303);
   assert.equal(res.headers.get('location'), '/');
-  assert.equal(await whoIsSignedIn(sessionCookie(res)), p.username);
+  assert.equal(await signedInAs(server, sessionCookie(res)), p.username);
 });
 
 test('a response is accepted once, also by another server on the same database', async () => {
@@ -348,7 +332,7 @@ test('metadata from a URL is fetched again after a day: an IdP certificate rollo
   const p = idpPerson('rollover');
   const res = await c.post(await c.idpResponse(p.username, p.password));
   assert.equal(res.status, 303);
-  assert.equal(await whoIsSignedIn(sessionCookie(res)), p.username);
+  assert.equal(await signedInAs(server, sessionCookie(res)), p.username);
   const after = JSON.parse(
     (
       await db
@@ -380,5 +364,5 @@ test('sign-out after a SAML sign-in goes to the provider logout URL (regression:
   });
   assert.equal(out.status, 303);
   assert.equal(out.headers.get('location'), 'https://idp.example/logout');
-  assert.equal(await whoIsSignedIn(sessionCookie(res)), null);
+  assert.equal(await signedInAs(server, sessionCookie(res)), null);
 });
