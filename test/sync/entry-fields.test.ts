@@ -18,7 +18,7 @@ function entry(i: number, fields: DirectoryEntry['fields'] = {}): DirectoryEntry
     externalId: `guid-${i}`,
     username: `emp${i}`,
     dn: `CN=emp${i},OU=Staff,DC=example,DC=test`,
-    // What mapEntry gives for a mapped attribute the entry lacks: ''.
+    // What the LDAP mapping (map-raw.ts) gives for a mapped attribute the entry lacks: ''.
     fields: {
       firstname: `First${i}`,
       surname: `Last${i}`,

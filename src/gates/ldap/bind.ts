@@ -108,7 +108,7 @@ export async function verifyPassword(
     await client.unbind().catch(() => undefined);
   }
   // OpenLDAP without ppolicy lets a "disabled" (administratively locked) entry bind.
-  if (entry.disabled)
+  if (!entry.active)
     return refuse(
       'account_disabled',
       'The account is disabled in the directory: ask the IT team to enable it.',

@@ -12,7 +12,6 @@ import type { JustInTimeDirectoryLookup, JustInTimeResult } from '../../core/sso
 import { ldapTarget } from './directory.ts';
 import { withClient } from './client.ts';
 import { lookupForLogin } from './login-lookup.ts';
-import { mapEntry } from './map.ts';
 import { LdapError } from './types.ts';
 
 /** A sign-in waits for this at most per directory (the sync's own reads allow 10 s). */
@@ -31,7 +30,7 @@ export function ldapJustInTime(core: Core): JustInTimeDirectoryLookup {
         let found;
         try {
           found = await withClient({ ...t.conn, timeoutMs: JUST_IN_TIME_TIMEOUT_MS }, (client) =>
-            lookupForLogin(client, t.conn, t.search, t.settings.mapping.email || 'mail', by),
+            lookupForLogin(client, t.conn, t.search, t.settings.mapping, by),
           );
         } catch (err) {
           if (!(err instanceof LdapError)) throw err;
@@ -43,7 +42,7 @@ export function ldapJustInTime(core: Core): JustInTimeDirectoryLookup {
           outOfScope ??= { directoryName: record.name, why: found.why };
           continue;
         }
-        const entry = mapEntry(found.entry, t.settings.mapping);
+        const entry = found.entry;
         const actor: Actor = {
           personId: null,
           label: `directory:${record.name} (just in time, at an SSO sign-in)`,

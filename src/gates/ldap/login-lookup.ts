@@ -9,12 +9,17 @@ import { toLdapError } from './errors.ts';
 import { binaryAttributes, userAttributes } from './entries.ts';
 import { escapeFilterValue } from './escape.ts';
 import { andFilter, namingContextOf, normalizeDn, scopeFilters } from './scope.ts';
-import { pagedSearch, requireEntry } from './search.ts';
-import type { LdapConnectionSettings, LdapUserEntry, LdapUserSearch } from './types.ts';
+import { mapperOf, pagedSearch } from './search.ts';
+import type {
+  LdapAttributeMapping,
+  LdapConnectionSettings,
+  LdapUserSearch,
+  MappedEntry,
+} from './types.ts';
 
 export type LoginLookup =
   | { kind: 'none' }
-  | { kind: 'in_scope'; entry: LdapUserEntry }
+  | { kind: 'in_scope'; entry: MappedEntry }
   | { kind: 'out_of_scope'; why: string };
 
 export interface LoginKeys {
@@ -42,14 +47,17 @@ export function loginFilter(
   return alternatives.length === 1 ? alternatives[0] : `(|${alternatives.join('')})`;
 }
 
+/** The entries the filters find under `base`, mapped with `mapping` (map-raw.ts). */
 async function entriesOf(
   client: Client,
   conn: LdapConnectionSettings,
   search: LdapUserSearch,
+  mapping: LdapAttributeMapping,
   base: string,
   filters: string[],
-): Promise<LdapUserEntry[]> {
-  const found = new Map<string, LdapUserEntry>();
+): Promise<MappedEntry[]> {
+  const map = mapperOf(search, mapping);
+  const found = new Map<string, MappedEntry>();
   for (const filter of filters)
     for await (const page of pagedSearch(
       client,
@@ -61,8 +69,8 @@ async function entriesOf(
       50,
     ))
       for (const raw of page) {
-        const e = requireEntry(raw, search);
-        found.set(e.id, e);
+        const e = map(raw);
+        found.set(e.externalId, e);
       }
   return [...found.values()];
 }
@@ -74,22 +82,24 @@ function underBase(dn: string, baseDn: string): boolean {
 }
 
 /**
- * Throws an LdapError when the directory cannot be searched (down, bind refused, bad
- * filter): the caller then knows nothing, which is not "not found".
+ * The entry in scope is mapped with the directory's `mapping`, as the sync maps it. Throws an
+ * LdapError when the directory cannot be searched (down, bind refused, bad filter): the
+ * caller then knows nothing, which is not "not found".
  */
 export async function lookupForLogin(
   client: Client,
   conn: LdapConnectionSettings,
   search: LdapUserSearch,
-  emailAttribute: string,
+  mapping: LdapAttributeMapping,
   by: LoginKeys,
 ): Promise<LoginLookup> {
-  const who = loginFilter(search, emailAttribute, by);
+  const who = loginFilter(search, mapping.email || 'mail', by);
   if (who === undefined) return { kind: 'none' };
   const inScope = await entriesOf(
     client,
     conn,
     search,
+    mapping,
     search.baseDn,
     await scopeFilters(client, conn, search, who),
   );
@@ -114,10 +124,10 @@ async function explainOutOfScope(
   who: string,
 ): Promise<LoginLookup> {
   const root = namingContextOf(search.baseDn);
-  let anywhere: LdapUserEntry[];
+  let anywhere: MappedEntry[];
   try {
     // Ids and usernames only; what the sync would read does not matter out of scope.
-    anywhere = await entriesOf(client, conn, { ...search, attributes: [] }, root, [who]);
+    anywhere = await entriesOf(client, conn, { ...search, attributes: [] }, {}, root, [who]);
   } catch (err) {
     // The scoped search worked, so the directory is up; the wider one may be out of the
     // reader's rights. Unknown means not found here: the refusal says no directory has it.
@@ -129,9 +139,14 @@ async function explainOutOfScope(
   if (!underBase(entry.dn, search.baseDn))
     return { kind: 'out_of_scope', why: `${entry.dn} is not under the base DN ${search.baseDn}` };
   if (search.syncGroupDn) {
-    const byFilter = await entriesOf(client, conn, { ...search, attributes: [] }, search.baseDn, [
-      andFilter(search.userFilter, who),
-    ]);
+    const byFilter = await entriesOf(
+      client,
+      conn,
+      { ...search, attributes: [] },
+      {},
+      search.baseDn,
+      [andFilter(search.userFilter, who)],
+    );
     if (byFilter.length > 0)
       return {
         kind: 'out_of_scope',

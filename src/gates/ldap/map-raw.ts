@@ -1,19 +1,30 @@
 /**
- * ldapts's raw entry → the core's DirectoryEntry in one pass, for the sync's read of every
- * entry. The same result as toUserEntry then mapEntry (entries.ts, map.ts: the id, username,
- * disabled flag, and each mapped attribute's first value as text, trimmed, '' when absent),
- * without the intermediate record of every attribute's values and the LdapUserEntry: on a
- * run of 100,000 entries those objects were most of what the garbage collector copied
+ * ldapts's raw entry → the core's DirectoryEntry in one pass, through the directory's
+ * attribute mapping `{ gatehouseField | 'profile.<name>' | 'manager_id': attributeName }`:
+ * the stable id, the username, the disabled flag by the directory's rule, and each mapped
+ * attribute's first value as text, trimmed; a mapped attribute the entry lacks maps to ''
+ * (the directory cleared it), and fields not in the mapping are left out, so the core does
+ * not touch them. The one mapping of LDAP entries: the sync's read, the connection test's
+ * sample, the sign-in bind's lookup and SSO's just-in-time lookup all use it. One pass over
+ * the entry's keys into per-attribute slots, with no record of every attribute's values: on
+ * a run of 100,000 entries such records were most of what the garbage collector copied
  * (docs/benchmarks.md, session 7).
  */
 import type { Entry } from 'ldapts';
-import { SYNCABLE_FIELDS, type DirectoryEntry, type SyncableField } from '../../core/sync/types.ts';
+import { SYNCABLE_FIELDS, type SyncableField } from '../../core/sync/types.ts';
 import { asText, binaryAttributes, disabledBy, stableIdOf } from './entries.ts';
-import type { LdapAttributeMapping, LdapUserSearch } from './types.ts';
+import type { LdapAttributeMapping, LdapUserSearch, MappedEntry } from './types.ts';
 
 const FIELDS = new Set<string>(SYNCABLE_FIELDS);
 
-/** Where a mapped attribute's value goes, in the mapping's order (the order mapEntry fills). */
+/** Keys of a mapping that are no Gatehouse field, profile field or manager_id. */
+export function unknownMappingKeys(mapping: LdapAttributeMapping): string[] {
+  return Object.keys(mapping).filter(
+    (k) => !FIELDS.has(k) && k !== 'manager_id' && !(k.startsWith('profile.') && k.length > 8),
+  );
+}
+
+/** Where a mapped attribute's value goes, in the mapping's order. */
 type Target =
   | { kind: 'field'; field: SyncableField; slot: number }
   | { kind: 'profile'; name: string; slot: number }
@@ -28,12 +39,12 @@ function firstValue(v: Entry[string] | undefined): RawValue | undefined {
 
 /**
  * A converter for one search and mapping; undefined for an entry without its stable id or
- * username (the caller names it as a configuration error, as requireEntry does).
+ * username (the caller names it as a configuration error: search.ts).
  */
 export function rawEntryMapper(
   search: LdapUserSearch,
   mapping: LdapAttributeMapping,
-): (raw: Entry) => DirectoryEntry | undefined {
+): (raw: Entry) => MappedEntry | undefined {
   const binary = new Set(binaryAttributes(search).map((n) => n.toLowerCase()));
   // Each lower-cased attribute the conversion reads gets a slot; an entry's first value of
   // that attribute lands there (the first key of that name, as valuesOf finds it).
@@ -90,7 +101,7 @@ export function rawEntryMapper(
     const externalId = stableIdOf(idRaw);
     const fields: Partial<Record<SyncableField, string>> = {};
     const profile: Record<string, string> = {};
-    const out: DirectoryEntry = {
+    const out: MappedEntry = {
       externalId,
       username: asText(usernameRaw, false),
       fields,

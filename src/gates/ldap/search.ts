@@ -19,6 +19,7 @@ import {
   type LdapConnectionSettings,
   type LdapUserEntry,
   type LdapUserSearch,
+  type MappedEntry,
   type TestConnectionResult,
 } from './types.ts';
 
@@ -101,22 +102,6 @@ export async function* pagedSearch(
   }
 }
 
-export async function* readUsersWith(
-  client: Client,
-  conn: LdapConnectionSettings,
-  search: LdapUserSearch,
-  opts: ReadOptions = {},
-): AsyncGenerator<LdapUserEntry[]> {
-  yield* readConvertedWith(
-    client,
-    conn,
-    search,
-    opts,
-    (r) => requireEntry(r, search),
-    (e) => e.id,
-  );
-}
-
 /**
  * The paged read of every entry in scope, each raw entry converted as it comes (the sync
  * maps it straight to what it compares: map-raw.ts), an entry met twice kept once.
@@ -166,16 +151,23 @@ async function* readConvertedWith<T>(
 }
 
 /** An entry without its stable id or username is a configuration error, not an entry to skip. */
-export function requireEntry(raw: Entry, search: LdapUserSearch): LdapUserEntry {
-  return toUserEntry(raw, search) ?? missingIdOrUsername(raw, search);
-}
-
-/** The entry met without its stable id or username: a configuration error, as requireEntry says. */
 function missingIdOrUsername(raw: Entry, search: LdapUserSearch): never {
   throw new LdapError(
     'other',
     `The entry ${raw.dn} has no ${search.idAttribute} or ${search.usernameAttribute}: check the id and username attributes of the directory (or narrow the filter to entries that have both).`,
   );
+}
+
+/**
+ * The mapping of raw entries for one search (map-raw.ts), an entry without its stable id or
+ * username being a configuration error.
+ */
+export function mapperOf(
+  search: LdapUserSearch,
+  mapping: LdapAttributeMapping,
+): (raw: Entry) => MappedEntry {
+  const map = rawEntryMapper(search, mapping);
+  return (r) => map(r) ?? missingIdOrUsername(r, search);
 }
 
 /**
@@ -188,23 +180,20 @@ export async function* readMappedUsers(
   mapping: LdapAttributeMapping,
   opts: ReadOptions = {},
 ): AsyncGenerator<DirectoryEntry[]> {
-  const map = rawEntryMapper(search, mapping);
+  const map = mapperOf(search, mapping);
   const client = await openClient(conn);
   try {
-    yield* readConvertedWith(
-      client,
-      conn,
-      search,
-      opts,
-      (r) => map(r) ?? missingIdOrUsername(r, search),
-      (e) => e.externalId,
-    );
+    yield* readConvertedWith(client, conn, search, opts, map, (e) => e.externalId);
   } finally {
     await client.unbind().catch(() => undefined);
   }
 }
 
-/** Every in-scope entry, page by page, on one connection; or an LdapError. */
+/**
+ * Every in-scope entry with every attribute it has as text (entries.ts), page by page, on
+ * one connection; or an LdapError. Not the sync's read (readMappedUsers): the protocol
+ * tests' generic read, and the sync benchmark's baseline since session 5.
+ */
 export async function* readUsers(
   conn: LdapConnectionSettings,
   search: LdapUserSearch,
@@ -212,21 +201,36 @@ export async function* readUsers(
 ): AsyncGenerator<LdapUserEntry[]> {
   const client = await openClient(conn);
   try {
-    yield* readUsersWith(client, conn, search, opts);
+    yield* readConvertedWith(
+      client,
+      conn,
+      search,
+      opts,
+      (r) => toUserEntry(r, search) ?? missingIdOrUsername(r, search),
+      (e) => e.id,
+    );
   } finally {
     await client.unbind().catch(() => undefined);
   }
 }
 
-/** Bind, read one page, and say which mapped attributes no entry of it has. */
+/**
+ * Bind, read one page, map its entries as the sync does (with `mapping`; none: their ids,
+ * usernames, DNs and disabled flags), and say which mapped attributes no entry of it has.
+ */
 export async function testConnection(
   conn: LdapConnectionSettings,
   search: LdapUserSearch,
-  sampleSize = 5,
+  opts: { mapping?: LdapAttributeMapping; sampleSize?: number } = {},
 ): Promise<TestConnectionResult> {
+  const map = mapperOf(search, opts.mapping ?? {});
+  const sampleSize = opts.sampleSize ?? 5;
   return withClient(conn, async (client) => {
     const filters = await scopeFilters(client, conn, search, undefined);
-    const entries: LdapUserEntry[] = [];
+    const entries: MappedEntry[] = [];
+    // Lower-cased names of the attributes some entry has a value of (the first key of a
+    // name, as the mapping reads it).
+    const present = new Set<string>();
     const pageSize = search.pageSize ?? DEFAULT_PAGE_SIZE;
     for (const filter of filters) {
       for await (const raw of pagedSearch(
@@ -238,14 +242,22 @@ export async function testConnection(
         binaryAttributes(search),
         pageSize,
       )) {
-        for (const r of raw) entries.push(requireEntry(r, search));
+        for (const r of raw) {
+          entries.push(map(r));
+          const names = new Set<string>();
+          for (const key of Object.keys(r)) {
+            if (key === 'dn') continue;
+            const lc = key.toLowerCase();
+            if (names.has(lc)) continue;
+            names.add(lc);
+            const v = r[key];
+            if (v !== undefined && !(Array.isArray(v) && v.length === 0)) present.add(lc);
+          }
+        }
         break; // one page is the test
       }
       if (entries.length >= pageSize) break;
     }
-    const present = new Set<string>();
-    for (const e of entries)
-      for (const [k, v] of Object.entries(e.attributes)) if (v.length > 0) present.add(k);
     const missingAttributes =
       entries.length === 0 ? [] : search.attributes.filter((a) => !present.has(a.toLowerCase()));
     return { entriesSeen: entries.length, sample: entries.slice(0, sampleSize), missingAttributes };
@@ -263,20 +275,25 @@ export async function readAllIds(
   return ids;
 }
 
-/** The search's one entry for a username (or an email), within its scope; SSO's just-in-time lookup. */
+/**
+ * The search's one entry for a username (or an email), within its scope, mapped with
+ * `mapping` (none: its ids, username, DN and disabled flag); the sign-in bind's lookup.
+ */
 export async function findUserWith(
   client: Client,
   conn: LdapConnectionSettings,
   search: LdapUserSearch,
   usernameOrEmail: string,
-): Promise<LdapUserEntry | undefined> {
+  mapping: LdapAttributeMapping = {},
+): Promise<MappedEntry | undefined> {
   const v = escapeFilterValue(usernameOrEmail.trim());
   if (v === '') return undefined;
   const alternatives = [`(${search.usernameAttribute}=${v})`, `(mail=${v})`];
   if (search.activeDirectory) alternatives.push(`(userPrincipalName=${v})`);
   const who = `(|${alternatives.join('')})`;
   const filters = await scopeFilters(client, conn, search, who);
-  const found = new Map<string, LdapUserEntry>();
+  const map = mapperOf(search, mapping);
+  const found = new Map<string, MappedEntry>();
   for (const filter of filters) {
     for await (const raw of pagedSearch(
       client,
@@ -288,8 +305,8 @@ export async function findUserWith(
       50,
     )) {
       for (const r of raw) {
-        const e = requireEntry(r, search);
-        found.set(e.id, e);
+        const e = map(r);
+        found.set(e.externalId, e);
       }
     }
   }
@@ -309,6 +326,7 @@ export async function findUser(
   conn: LdapConnectionSettings,
   search: LdapUserSearch,
   usernameOrEmail: string,
-): Promise<LdapUserEntry | undefined> {
-  return withClient(conn, (client) => findUserWith(client, conn, search, usernameOrEmail));
+  mapping: LdapAttributeMapping = {},
+): Promise<MappedEntry | undefined> {
+  return withClient(conn, (client) => findUserWith(client, conn, search, usernameOrEmail, mapping));
 }

@@ -6,7 +6,6 @@ import type { App } from '../../app.ts';
 import type { Actor } from '../../core/context.ts';
 import type { RunReport } from '../../core/sync/run.ts';
 import { ldapEntrySource, ldapTarget } from './directory.ts';
-import { mapEntry } from './map.ts';
 import { testConnection } from './search.ts';
 import { LdapError } from './types.ts';
 
@@ -64,26 +63,23 @@ export async function startSync(
 export async function testDirectory(app: App, directoryId: number) {
   const t = await ldapTarget(app.core, directoryId);
   try {
-    const r = await testConnection(t.conn, t.search);
+    const r = await testConnection(t.conn, t.search, { mapping: t.settings.mapping });
     return {
       ok: true,
       error: null,
       entries_seen: r.entriesSeen,
       missing_attributes: r.missingAttributes,
-      sample: r.sample.map((e) => {
-        const m = mapEntry(e, t.settings.mapping);
-        return {
-          dn: e.dn,
-          external_id: m.externalId,
-          username: m.username,
-          active: m.active,
-          fields: {
-            ...m.fields,
-            ...Object.fromEntries(Object.entries(m.profile).map(([k, v]) => [`profile.${k}`, v])),
-          },
-          manager_dn: m.manager ? m.manager.ref : null,
-        };
-      }),
+      sample: r.sample.map((m) => ({
+        dn: m.dn,
+        external_id: m.externalId,
+        username: m.username,
+        active: m.active,
+        fields: {
+          ...m.fields,
+          ...Object.fromEntries(Object.entries(m.profile).map(([k, v]) => [`profile.${k}`, v])),
+        },
+        manager_dn: m.manager ? m.manager.ref : null,
+      })),
     };
   } catch (err) {
     if (!(err instanceof LdapError)) throw err;

@@ -1,8 +1,9 @@
 /**
  * The LDAP / Active Directory protocol layer's public types. The core's sync engine
- * (src/core/sync, src/gates/ldap/sync-run*.ts) and SSO's bind sign-in code against these;
- * the functions live beside them in client.ts, search.ts, groups.ts, bind.ts, map.ts.
+ * (src/core/sync, src/gates/ldap/sync-gate.ts) and SSO's bind sign-in code against these;
+ * the functions live beside them in client.ts, search.ts, groups.ts, bind.ts, map-raw.ts.
  */
+import type { DirectoryEntry } from '../../core/sync/types.ts';
 
 export interface LdapConnectionSettings {
   /** ldap:// or ldaps:// */
@@ -36,6 +37,10 @@ export interface LdapUserSearch {
   activeDirectory: boolean;
 }
 
+/** An entry mapped for Gatehouse (map-raw.ts): a DirectoryEntry that always has its DN. */
+export type MappedEntry = DirectoryEntry & { dn: string };
+
+/** An entry with every attribute read, as text (the protocol layer's generic read). */
 export interface LdapUserEntry {
   dn: string;
   /** Stable id as text (objectGUID in the usual GUID string form, lower case). */
@@ -88,12 +93,13 @@ export interface LdapGroup {
 
 export interface TestConnectionResult {
   entriesSeen: number;
-  sample: LdapUserEntry[];
+  /** The first entries, mapped as the sync maps them. */
+  sample: MappedEntry[];
   missingAttributes: string[];
 }
 
 export type VerifyPasswordResult =
-  { ok: true; entry: LdapUserEntry } | { ok: false; kind: LdapErrorKind; message: string };
+  { ok: true; entry: MappedEntry } | { ok: false; kind: LdapErrorKind; message: string };
 
 /** `{ [gatehouseField | 'profile.<name>' | 'manager_id']: attributeName }` */
 export type LdapAttributeMapping = Record<string, string>;
