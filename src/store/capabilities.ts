@@ -41,6 +41,12 @@ export interface Capabilities {
    */
   concurrentQueries: boolean;
   /**
+   * Whether the number of people is kept in people_tally (PostgreSQL, migration 0017), so that
+   * the total of an unfiltered list costs one small read and a deep page can be walked from
+   * the nearer end (people-page.ts). SQLite counts its index in about a millisecond.
+   */
+  peopleTally: boolean;
+  /**
    * Whether one statement may carry several writes (PostgreSQL's data-modifying WITH; SQLite
    * has none). On PostgreSQL each statement is a round trip with its own cost in the
    * server's CPU, so writes that go together are better sent as one.
@@ -80,6 +86,7 @@ export const sqliteCapabilities: Capabilities = {
   trigramSearch: false,
   pagingIdIndex: true,
   concurrentQueries: false,
+  peopleTally: false,
 };
 
 export function postgresCapabilities(trigramSearch: boolean): Capabilities {
@@ -101,5 +108,6 @@ export function postgresCapabilities(trigramSearch: boolean): Capabilities {
     trigramSearch,
     pagingIdIndex: false,
     concurrentQueries: true,
+    peopleTally: true,
   };
 }

@@ -319,6 +319,15 @@ export interface PeopleSearchTable {
   search_text: string;
 }
 
+/**
+ * PostgreSQL only (migration 0017): the number of people as deltas whose sum is the number,
+ * kept by triggers on people.
+ */
+export interface PeopleTallyTable {
+  id: Generated<number>;
+  n: number;
+}
+
 /** SCIM (migration 0011): a directory's bearer tokens, stored as SHA-256 hashes. */
 export interface ScimTokensTable {
   id: Generated<number>;
@@ -384,6 +393,7 @@ export interface ScimValuesTable {
 export interface DB {
   people: PeopleTable;
   people_search: PeopleSearchTable;
+  people_tally: PeopleTallyTable;
   photos: PhotosTable;
   directories: DirectoriesTable;
   directory_runs: DirectoryRunsTable;
