@@ -167,7 +167,7 @@ export class PeopleService {
     tx: Tx,
     actor: Actor,
     row: NewPersonRow,
-    holders?: readonly PersonRow[],
+    holders?: readonly repo.KeyHolder[],
   ): Promise<PersonRow> {
     const taken = holders
       ? repo.conflictsAmong(row, holders)

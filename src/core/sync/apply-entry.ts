@@ -7,7 +7,12 @@
 import type { Store } from '../../store/database.ts';
 import type { PersonRow } from '../../store/schema.ts';
 import { findDirectory } from '../../store/directory-repo.ts';
-import { insertIdentity, personForIdentity } from '../../store/identity-repo.ts';
+import {
+  identityRow,
+  insertIdentity,
+  personForIdentity,
+  type IdentityRow,
+} from '../../store/identity-repo.ts';
 import {
   findPerson,
   findPersonByUsernameKey,
@@ -36,6 +41,11 @@ import {
 
 type Tx = Parameters<PeopleService['changeIn']>[0];
 
+/** A new account's identity link that the core left to the gate's `created` hook. */
+interface PendingLink {
+  link?: IdentityRow;
+}
+
 /** Thrown to roll an entry back once its outcome is known: a dry run, or a refused entry. */
 class RolledBack extends Error {
   constructor(readonly outcome: EntryOutcome) {
@@ -52,6 +62,13 @@ export interface EntryHooks {
   before?(tx: Tx): Promise<void>;
   /** Last, with the account the entry ended with; never for a refused entry or a dry run. */
   after?(tx: Tx, outcome: EntryOutcome): Promise<void>;
+  /**
+   * Instead of `after` when the entry made a new account: the gate writes its rows together
+   * with the account's identity link, which the core made and leaves to it (SCIM: one
+   * statement on PostgreSQL, where each statement is a round trip; bench/scim.bench.ts).
+   * It must write `link` (store/identity-repo.ts identityRow), or the account is unlinked.
+   */
+  created?(tx: Tx, outcome: EntryOutcome, link: IdentityRow): Promise<void>;
 }
 
 export interface ApplyOptions {
@@ -118,7 +135,9 @@ export class EntryWriter {
     // fresh: what a transaction reads is never cached, and an IdP pushing users with no
     // other traffic would otherwise read them twice in every create (bench/scim.bench.ts).
     await this.profileFields.list();
-    return this.inTransaction(opts.hooks, (tx) => this.applyIn(tx, actor, directory, entry, opts));
+    return this.inTransaction(opts.hooks, (tx, pending) =>
+      this.applyIn(tx, actor, directory, entry, opts, pending),
+    );
   }
 
   /**
@@ -128,14 +147,16 @@ export class EntryWriter {
    */
   private async inTransaction(
     hooks: EntryHooks | undefined,
-    work: (tx: Tx) => Promise<EntryOutcome>,
+    work: (tx: Tx, pending: PendingLink) => Promise<EntryOutcome>,
   ): Promise<EntryOutcome> {
     try {
       return await this.store.db.transaction().execute(async (tx) => {
         if (hooks?.before) await hooks.before(tx);
-        const outcome = await work(tx);
+        const pending: PendingLink = {};
+        const outcome = await work(tx, pending);
         if (outcome.action === 'error') throw new RolledBack(outcome);
-        if (hooks?.after) await hooks.after(tx, outcome);
+        if (pending.link && hooks?.created) await hooks.created(tx, outcome, pending.link);
+        else if (hooks?.after) await hooks.after(tx, outcome);
         return outcome;
       });
     } catch (err) {
@@ -152,6 +173,7 @@ export class EntryWriter {
     directory: DirectoryRecord,
     entry: DirectoryEntry,
     opts: ApplyOptions,
+    pending: PendingLink,
   ): Promise<EntryOutcome> {
     const provider = directoryProvider(directory.id);
     const at = nowIso();
@@ -170,10 +192,13 @@ export class EntryWriter {
       : undefined;
     const holders = fresh ? await peopleHoldingKeys(tx, fresh.row) : undefined;
     const key = usernameKey(entry.username);
+    // The holders are ids and keys: the username's holder, when there is one, is read whole.
+    const holder =
+      fresh?.row.username_key === key ? holders?.find((p) => p.username_key === key) : undefined;
     const byUsername = linked
       ? undefined
       : holders && fresh?.row.username_key === key
-        ? holders.find((p) => p.username_key === key)
+        ? holder && (await findPerson(tx, holder.id))
         : await findPersonByUsernameKey(tx, key);
     const byUsernameLink = byUsername ? await linkOfPerson(tx, provider, byUsername.id) : undefined;
     const owner =
@@ -211,7 +236,10 @@ export class EntryWriter {
       if (errors.length > 0)
         return errorOutcome(new GatehouseError('validation_failed', undefined, errors), null);
       const created = await this.people.insertIn(tx, actor, row, holders);
-      await insertIdentity(tx, provider, entry.externalId, created.id, at);
+      const link = identityRow(provider, entry.externalId, created.id, at);
+      // Left to the gate's `created` hook when it has one (written with its own rows).
+      if (opts.hooks?.created) pending.link = link;
+      else await insertIdentity(tx, provider, entry.externalId, created.id, at);
       outcome = {
         action: 'created',
         personId: created.id,
