@@ -4,10 +4,17 @@
  */
 import type { Transaction } from 'kysely';
 import type { Store } from '../store/database.ts';
-import type { DB, PersonRow, PersonRowUpdate, NewPersonRow } from '../store/schema.ts';
+import type {
+  DB,
+  NewAuditEventRow,
+  NewPersonRow,
+  PersonRow,
+  PersonRowUpdate,
+} from '../store/schema.ts';
 import * as repo from '../store/people-repo.ts';
 import { deleteSessionsOf } from '../store/auth-repo.ts';
-import { recordAudit, diff } from '../audit/record.ts';
+import { auditRow, recordAudit, diff } from '../audit/record.ts';
+import { insertAuditRow } from '../store/audit-repo.ts';
 import { hashPassword, isSupportedHash, type Argon2Params } from '../auth/passwords.ts';
 import { type Actor, nowIso } from './context.ts';
 import { GatehouseError, fail, type FieldError } from './errors.ts';
@@ -162,12 +169,15 @@ export class PeopleService {
    * Inserts a prepared row inside a transaction the caller holds, with its checks and audit.
    * `holders`: the people holding any of the row's unique keys, if the caller has just read
    * them in this transaction (repo.peopleHoldingKeys), so the check needs no read of its own.
+   * `leaveAudit`: takes the audit row instead, which the caller then writes in the same
+   * transaction (with its own rows: one statement on PostgreSQL; sync/apply-entry.ts).
    */
   async insertIn(
     tx: Tx,
     actor: Actor,
     row: NewPersonRow,
     holders?: readonly repo.KeyHolder[],
+    leaveAudit?: (audit: NewAuditEventRow) => void,
   ): Promise<PersonRow> {
     const taken = holders
       ? repo.conflictsAmong(row, holders)
@@ -179,7 +189,7 @@ export class PeopleService {
       JSON.parse(row.profile ?? '{}') as Record<string, unknown>,
     );
     const inserted = await repo.insertPerson(tx, row);
-    await recordAudit(tx, actor, {
+    const audit = auditRow(actor, {
       action: 'person.create',
       targetType: 'person',
       targetId: inserted.id,
@@ -187,6 +197,8 @@ export class PeopleService {
       changes: diff(null, auditView(inserted)),
       at: inserted.created_at,
     });
+    if (leaveAudit) leaveAudit(audit);
+    else await insertAuditRow(tx, audit);
     return inserted;
   }
 

@@ -4,8 +4,10 @@ import type { Executor } from './people-repo.ts';
 import type { Capabilities } from './capabilities.ts';
 import { compiledLookup } from './compiled-lookup.ts';
 import type { IdentityRow } from './identity-repo.ts';
+import { insertAuditRow } from './audit-repo.ts';
 import { RESOURCE_ALIAS } from './scim-filter-sql.ts';
 import type {
+  NewAuditEventRow,
   ScimGroupsTable,
   ScimRequestsTable,
   ScimUsersTable,
@@ -179,40 +181,40 @@ export async function saveScimUser(
 
 /**
  * A create's one write of the resource: its row, with the account the core made or took,
- * its filterable values and, for a new account, the account's identity link (`link`,
- * which the core leaves to this write: EntryHooks.created). The unique
- * (directory_id, user_name_key) index refuses a userName the directory already has. On
- * PostgreSQL all go in one statement (a data-modifying WITH): every statement is a round
- * trip with its cost in the server's CPU (bench/scim.bench.ts); SQLite runs them one after
- * the other.
+ * its filterable values and, for a new account, the account's identity link and audit
+ * event, which the core leaves to this write (`created`: sync/apply-entry.ts
+ * EntryHooks.created). The unique (directory_id, user_name_key) index refuses a userName
+ * the directory already has. On PostgreSQL all go in one statement (a data-modifying
+ * WITH): every statement is a round trip with its cost in the server's CPU
+ * (bench/scim.bench.ts); SQLite runs them one after the other.
  */
 export async function insertScimUser(
   db: Executor,
   caps: Capabilities,
   row: Insertable<ScimUsersTable>,
   filterable: ScimValueRow[],
-  link?: IdentityRow,
+  created?: { link: IdentityRow; audit: NewAuditEventRow },
 ): Promise<void> {
-  const oneStatement =
+  if (
     caps.writesInOneStatement &&
-    (filterable.length > 0 || link !== undefined) &&
-    filterable.length <= VALUES_PER_INSERT;
-  if (oneStatement) {
+    filterable.length > 0 &&
+    filterable.length <= VALUES_PER_INSERT
+  ) {
     const made = db.with('made', (q) => q.insertInto('scim_users').values(row));
-    if (filterable.length === 0 && link) {
-      await made.insertInto('external_identities').values(link).execute();
-      return;
-    }
-    if (link)
+    if (created)
       await made
-        .with('linked', (q) => q.insertInto('external_identities').values(link))
+        .with('linked', (q) => q.insertInto('external_identities').values(created.link))
+        .with('audited', (q) => q.insertInto('audit_events').values(created.audit))
         .insertInto('scim_values')
         .values(filterable)
         .execute();
     else await made.insertInto('scim_values').values(filterable).execute();
     return;
   }
-  if (link) await db.insertInto('external_identities').values(link).execute();
+  if (created) {
+    await db.insertInto('external_identities').values(created.link).execute();
+    await insertAuditRow(db, created.audit);
+  }
   await db.insertInto('scim_users').values(row).execute();
   await insertScimValues(db, filterable);
 }

@@ -31,7 +31,7 @@ import { usernameKey } from '../normalize.ts';
 import type { DirectorySyncService } from '../sync/service.ts';
 import type { DirectoriesService } from '../directories.ts';
 import type { EntryOutcome } from '../sync/types.ts';
-import type { IdentityRow } from '../../store/identity-repo.ts';
+import type { CreatedRows } from '../sync/apply-entry.ts';
 import type { FilterNode } from '../../gates/scim/filter/parse.ts';
 import type { JsonObject } from '../../gates/scim/patch.ts';
 import {
@@ -189,12 +189,12 @@ export class ScimUsers {
       version: 1,
       ...columns,
     };
-    const write = async (tx: Executor, o: EntryOutcome, link?: IdentityRow) => {
+    const write = async (tx: Executor, o: EntryOutcome, created?: CreatedRows) => {
       if (o.personId === null) throw entryError(o);
       row.person_id = o.personId;
       const values = filterRows(resource, scimId, directoryId);
       await this.unique(columns.user_name, () =>
-        repo.insertScimUser(tx, this.store.caps, row, values, link),
+        repo.insertScimUser(tx, this.store.caps, row, values, created),
       );
     };
     const outcome = await this.sync.applyEntryTo(actor, directory, entry, {

@@ -5,7 +5,7 @@
  * for every entry that is not a plain create (those go through the batch engine in bulk).
  */
 import type { Store } from '../../store/database.ts';
-import type { PersonRow } from '../../store/schema.ts';
+import type { NewAuditEventRow, PersonRow } from '../../store/schema.ts';
 import { findDirectory } from '../../store/directory-repo.ts';
 import {
   identityRow,
@@ -41,9 +41,16 @@ import {
 
 type Tx = Parameters<PeopleService['changeIn']>[0];
 
-/** A new account's identity link that the core left to the gate's `created` hook. */
-interface PendingLink {
-  link?: IdentityRow;
+/** A new account's rows that the core leaves to the gate's `created` hook to write. */
+export interface CreatedRows {
+  /** The account's identity link. */
+  link: IdentityRow;
+  /** The account's `person.create` audit event. */
+  audit: NewAuditEventRow;
+}
+
+interface Pending {
+  created?: CreatedRows;
 }
 
 /** Thrown to roll an entry back once its outcome is known: a dry run, or a refused entry. */
@@ -64,11 +71,11 @@ export interface EntryHooks {
   after?(tx: Tx, outcome: EntryOutcome): Promise<void>;
   /**
    * Instead of `after` when the entry made a new account: the gate writes its rows together
-   * with the account's identity link, which the core made and leaves to it (SCIM: one
-   * statement on PostgreSQL, where each statement is a round trip; bench/scim.bench.ts).
-   * It must write `link` (store/identity-repo.ts identityRow), or the account is unlinked.
+   * with the account's identity link and audit event, which the core made and leaves to it
+   * (SCIM: one statement on PostgreSQL, where each statement is a round trip;
+   * bench/scim.bench.ts). It must write both `rows`, in this transaction.
    */
-  created?(tx: Tx, outcome: EntryOutcome, link: IdentityRow): Promise<void>;
+  created?(tx: Tx, outcome: EntryOutcome, rows: CreatedRows): Promise<void>;
 }
 
 export interface ApplyOptions {
@@ -147,15 +154,15 @@ export class EntryWriter {
    */
   private async inTransaction(
     hooks: EntryHooks | undefined,
-    work: (tx: Tx, pending: PendingLink) => Promise<EntryOutcome>,
+    work: (tx: Tx, pending: Pending) => Promise<EntryOutcome>,
   ): Promise<EntryOutcome> {
     try {
       return await this.store.db.transaction().execute(async (tx) => {
         if (hooks?.before) await hooks.before(tx);
-        const pending: PendingLink = {};
+        const pending: Pending = {};
         const outcome = await work(tx, pending);
         if (outcome.action === 'error') throw new RolledBack(outcome);
-        if (pending.link && hooks?.created) await hooks.created(tx, outcome, pending.link);
+        if (pending.created && hooks?.created) await hooks.created(tx, outcome, pending.created);
         else if (hooks?.after) await hooks.after(tx, outcome);
         return outcome;
       });
@@ -173,7 +180,7 @@ export class EntryWriter {
     directory: DirectoryRecord,
     entry: DirectoryEntry,
     opts: ApplyOptions,
-    pending: PendingLink,
+    pending: Pending,
   ): Promise<EntryOutcome> {
     const provider = directoryProvider(directory.id);
     const at = nowIso();
@@ -235,10 +242,12 @@ export class EntryWriter {
         fresh ?? (await this.newRow(tx, directory, entry, managerId, state, provider));
       if (errors.length > 0)
         return errorOutcome(new GatehouseError('validation_failed', undefined, errors), null);
-      const created = await this.people.insertIn(tx, actor, row, holders);
+      // The link and the audit event are left to the gate's `created` hook when it has one.
+      let audit: NewAuditEventRow | undefined;
+      const leave = opts.hooks?.created ? (a: NewAuditEventRow) => void (audit = a) : undefined;
+      const created = await this.people.insertIn(tx, actor, row, holders, leave);
       const link = identityRow(provider, entry.externalId, created.id, at);
-      // Left to the gate's `created` hook when it has one (written with its own rows).
-      if (opts.hooks?.created) pending.link = link;
+      if (audit) pending.created = { link, audit };
       else await insertIdentity(tx, provider, entry.externalId, created.id, at);
       outcome = {
         action: 'created',
