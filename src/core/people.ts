@@ -4,17 +4,23 @@
  */
 import type { Transaction } from 'kysely';
 import type { Store } from '../store/database.ts';
-import type { DB, PersonRow, PersonRowUpdate, NewPersonRow } from '../store/schema.ts';
+import type {
+  DB,
+  NewAuditEventRow,
+  NewPersonRow,
+  PersonRow,
+  PersonRowUpdate,
+} from '../store/schema.ts';
 import * as repo from '../store/people-repo.ts';
 import { deleteSessionsOf } from '../store/auth-repo.ts';
-import { recordAudit, diff } from '../audit/record.ts';
+import { auditRow, recordAudit, diff } from '../audit/record.ts';
+import { insertAuditRow } from '../store/audit-repo.ts';
 import type { Argon2Params } from '../auth/passwords.ts';
 import { type Actor, nowIso } from './context.ts';
 import { GatehouseError, fail, type FieldError } from './errors.ts';
 import { usernameKey } from './normalize.ts';
 import {
   addDerivedColumns,
-  newPersonRow,
   checkPersonFields,
   tidy,
   toPerson,
@@ -27,7 +33,8 @@ import { assertNotOwned, checkReferences, personRow } from './person-checks.ts';
 import { personPhoto, setPersonPhoto } from './person-photo.ts';
 import { setSubordinates, subordinatesOf } from './org-chart.ts';
 import { deletePerson } from './person-delete.ts';
-import { initialPassword, passwordChange } from './person-password.ts';
+import { passwordChange } from './person-password.ts';
+import { prepareNewPerson } from './person-prepare.ts';
 import { unfreezePerson } from './person-unfreeze.ts';
 import { stateTransition, type StateTarget } from './state.ts';
 import { takenError, withUniqueErrors } from './uniqueness.ts';
@@ -79,48 +86,7 @@ export class PeopleService {
     input: NewPerson,
     db: repo.Executor = this.store.db,
   ): Promise<{ row: NewPersonRow; errors: FieldError[] }> {
-    const p = tidy(input);
-    const errors = checkPersonFields(p, true);
-    const authority = p.password_authority ?? (p.directory_id ? 'directory' : 'local');
-    const passwordHash = await initialPassword(
-      this.settings,
-      this.opts.argon2,
-      p,
-      authority,
-      errors,
-    );
-    const profile = await this.profileFields.validate(p.profile ?? {}, {}, errors, db);
-    await this.profileFields.requireAll(profile, errors, db);
-    const at = nowIso();
-    const row = newPersonRow(
-      {
-        username: p.username ?? '',
-        user_code: p.user_code ?? null,
-        firstname: p.firstname ?? '',
-        surname: p.surname ?? '',
-        email: p.email ?? '',
-        job_title: p.job_title ?? '',
-        department: p.department ?? '',
-        office: p.office ?? '',
-        phone: p.phone ?? '',
-        mobile: p.mobile ?? '',
-        manager_id: p.manager_id ?? null,
-        extranet_id: p.extranet_id ?? null,
-        state: p.state ?? 'active',
-        blocked_by: p.state === 'blocked' ? 'admin' : null,
-        blocked_by_person_id: null,
-        directory_id: p.directory_id ?? null,
-        password_authority: authority,
-        password_hash: passwordHash,
-        must_change_password: p.must_change_password ?? false,
-        origin: 'system',
-        origin_source: p.origin_source ?? null,
-        profile,
-      },
-      this.opts.emailUnique,
-      at,
-    );
-    return { row, errors };
+    return prepareNewPerson(this.settings, this.profileFields, this.opts, input, db);
   }
 
   async create(actor: Actor, input: NewPerson): Promise<Person> {
@@ -138,12 +104,15 @@ export class PeopleService {
    * Inserts a prepared row inside a transaction the caller holds, with its checks and audit.
    * `holders`: the people holding any of the row's unique keys, if the caller has just read
    * them in this transaction (repo.peopleHoldingKeys), so the check needs no read of its own.
+   * `leaveAudit`: takes the audit row instead, which the caller then writes in the same
+   * transaction (with its own rows: one statement on PostgreSQL; sync/apply-entry.ts).
    */
   async insertIn(
     tx: Tx,
     actor: Actor,
     row: NewPersonRow,
-    holders?: readonly PersonRow[],
+    holders?: readonly repo.KeyHolder[],
+    leaveAudit?: (audit: NewAuditEventRow) => void,
   ): Promise<PersonRow> {
     const taken = holders
       ? repo.conflictsAmong(row, holders)
@@ -155,7 +124,7 @@ export class PeopleService {
       JSON.parse(row.profile ?? '{}') as Record<string, unknown>,
     );
     const inserted = await repo.insertPerson(tx, row);
-    await recordAudit(tx, actor, {
+    const audit = auditRow(actor, {
       action: 'person.create',
       targetType: 'person',
       targetId: inserted.id,
@@ -163,6 +132,8 @@ export class PeopleService {
       changes: diff(null, auditView(inserted)),
       at: inserted.created_at,
     });
+    if (leaveAudit) leaveAudit(audit);
+    else await insertAuditRow(tx, audit);
     return inserted;
   }
 

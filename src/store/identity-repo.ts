@@ -1,5 +1,18 @@
 /** SQL for external identity links: (provider, external id) → person. */
+import type { Insertable } from 'kysely';
 import type { Executor } from './people-repo.ts';
+import type { ExternalIdentitiesTable } from './schema.ts';
+
+export type IdentityRow = Insertable<ExternalIdentitiesTable>;
+
+export function identityRow(
+  provider: string,
+  externalId: string,
+  personId: number,
+  at: string,
+): IdentityRow {
+  return { provider, external_id: externalId, person_id: personId, created_at: at };
+}
 
 export async function insertIdentity(
   db: Executor,
@@ -10,7 +23,7 @@ export async function insertIdentity(
 ): Promise<void> {
   await db
     .insertInto('external_identities')
-    .values({ provider, external_id: externalId, person_id: personId, created_at: at })
+    .values(identityRow(provider, externalId, personId, at))
     .execute();
 }
 

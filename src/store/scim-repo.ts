@@ -1,10 +1,13 @@
 /** SQL for SCIM resources (users, groups, their filterable values) and the request log. */
-import { sql, type Insertable, type RawBuilder, type Selectable, type SqlBool } from 'kysely';
+import type { Insertable, RawBuilder, Selectable, SqlBool } from 'kysely';
 import type { Executor } from './people-repo.ts';
 import type { Capabilities } from './capabilities.ts';
 import { compiledLookup } from './compiled-lookup.ts';
+import type { IdentityRow } from './identity-repo.ts';
+import { insertAuditRow } from './audit-repo.ts';
 import { RESOURCE_ALIAS } from './scim-filter-sql.ts';
 import type {
+  NewAuditEventRow,
   ScimGroupsTable,
   ScimRequestsTable,
   ScimUsersTable,
@@ -177,30 +180,12 @@ export async function saveScimUser(
 }
 
 /**
- * In a create's transaction, before anything is read: makes the other creates of this
- * userName in the directory wait until this one commits or rolls back, so that they then
- * read its account (and are refused) instead of racing it to adopt or relink one account.
- * Where transactions run one after the other (SQLite) there is nothing to wait for.
- * PostgreSQL: a transaction-level advisory lock on (directory, hash of the userName key),
- * released by COMMIT or ROLLBACK; two names with one hash merely wait on each other.
- */
-export async function lockScimUserName(
-  db: Executor,
-  caps: Capabilities,
-  directoryId: number,
-  userNameKey: string,
-): Promise<void> {
-  if (caps.serialTransactions) return;
-  await sql`SELECT pg_advisory_xact_lock(${directoryId}::int4, hashtext(${userNameKey}))`.execute(
-    db,
-  );
-}
-
-/**
  * A create's one write of the resource: its row, with the account the core made or took,
- * and its filterable values. The unique (directory_id, user_name_key) index refuses a
- * userName the directory already has. On PostgreSQL both go in one statement (a
- * data-modifying WITH): every statement is a round trip with its cost in the server's CPU
+ * its filterable values and, for a new account, the account's identity link and audit
+ * event, which the core leaves to this write (`created`: sync/apply-entry.ts
+ * EntryHooks.created). The unique (directory_id, user_name_key) index refuses a userName
+ * the directory already has. On PostgreSQL all go in one statement (a data-modifying
+ * WITH): every statement is a round trip with its cost in the server's CPU
  * (bench/scim.bench.ts); SQLite runs them one after the other.
  */
 export async function insertScimUser(
@@ -208,18 +193,27 @@ export async function insertScimUser(
   caps: Capabilities,
   row: Insertable<ScimUsersTable>,
   filterable: ScimValueRow[],
+  created?: { link: IdentityRow; audit: NewAuditEventRow },
 ): Promise<void> {
   if (
     caps.writesInOneStatement &&
     filterable.length > 0 &&
     filterable.length <= VALUES_PER_INSERT
   ) {
-    await db
-      .with('made', (q) => q.insertInto('scim_users').values(row))
-      .insertInto('scim_values')
-      .values(filterable)
-      .execute();
+    const made = db.with('made', (q) => q.insertInto('scim_users').values(row));
+    if (created)
+      await made
+        .with('linked', (q) => q.insertInto('external_identities').values(created.link))
+        .with('audited', (q) => q.insertInto('audit_events').values(created.audit))
+        .insertInto('scim_values')
+        .values(filterable)
+        .execute();
+    else await made.insertInto('scim_values').values(filterable).execute();
     return;
+  }
+  if (created) {
+    await db.insertInto('external_identities').values(created.link).execute();
+    await insertAuditRow(db, created.audit);
   }
   await db.insertInto('scim_users').values(row).execute();
   await insertScimValues(db, filterable);

@@ -181,3 +181,45 @@ test('the request log: method, path, status and the error sentence', async () =>
   assert.match(e.error, /bogus/);
   assert.ok(e.request_id);
 });
+
+test('a create writes the account, its link, one audit event and the resource', async () => {
+  // The core leaves a new account's link and audit event to the SCIM write (one statement
+  // on PostgreSQL): each must be there once, with the directory as actor and the request id.
+  for (const [i, body] of [
+    oktaUser('written.once@example.org'),
+    oktaUser('twice@example.org'),
+  ].entries()) {
+    const requestId = `create-writes-${i}`;
+    const r = await s.scim('POST', '/Users', body, { 'x-request-id': requestId });
+    assert.equal(r.status, 201, r.text);
+    const personId = await s.app.core.directorySync.personFor(s.directoryId, r.body.id);
+    assert.ok(personId !== undefined, 'the identity link is written');
+    const events = await s.app.store.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('target_type', '=', 'person')
+      .where('target_id', '=', String(personId))
+      .execute();
+    assert.deepEqual(
+      events.map((e) => [e.action, e.gate, e.actor_label, e.request_id]),
+      [['person.create', 'scim', 'directory:Okta', requestId]],
+    );
+    const values = await s.app.store.db
+      .selectFrom('scim_values')
+      .select('attr')
+      .where('scim_id', '=', r.body.id)
+      .execute();
+    assert.deepEqual(values.map((v) => v.attr).sort(), [
+      'emails',
+      'locale',
+      'name.familyName',
+      'name.givenName',
+    ]);
+    const found = await s.scim(
+      'GET',
+      `/Users?filter=${encodeURIComponent(`userName eq "${body.userName}"`)}`,
+    );
+    assert.equal(found.body.totalResults, 1);
+    assert.equal(found.body.Resources[0].id, r.body.id);
+  }
+});

@@ -6,10 +6,12 @@
  *
  * Every write is one transaction through the core (EntryHooks): the resource row commits
  * with the account or not at all.
- * - A create writes its row last, with the account, and the unique (directory, userName)
- *   index refuses a userName the directory has. Of 20 parallel creates of one userName,
- *   one makes the account; the others wait for it before reading anything (a lock on the
- *   userName, scim-repo.ts lockScimUserName) and then find the account: 409 uniqueness.
+ * - A create writes its row last, with the account (and, for a new account, the account's
+ *   identity link: one statement on PostgreSQL), and the unique (directory, userName) index
+ *   refuses a userName the directory has. Of 20 parallel creates of one userName, one makes
+ *   the account; the others are refused by the unique indexes or, when they were adopting
+ *   or relinking the same account, meet its change as a version conflict, read again and
+ *   find the account taken: 409 uniqueness (CREATE_ATTEMPTS).
  *   (Claiming the userName with a row first, then giving it its account, wrote the row
  *   twice: one statement more, and on PostgreSQL an UPDATE of an indexed column, which
  *   writes a new entry in each of the row's six indexes; bench/scim.bench.ts.)
@@ -29,6 +31,7 @@ import { usernameKey } from '../normalize.ts';
 import type { DirectorySyncService } from '../sync/service.ts';
 import type { DirectoriesService } from '../directories.ts';
 import type { EntryOutcome } from '../sync/types.ts';
+import type { CreatedRows } from '../sync/apply-entry.ts';
 import type { FilterNode } from '../../gates/scim/filter/parse.ts';
 import type { JsonObject } from '../../gates/scim/patch.ts';
 import {
@@ -45,6 +48,15 @@ import {
  * on one user (an IdP sends one user's changes one after the other).
  */
 const PATCH_ATTEMPTS = 10;
+
+/**
+ * Creates of one userName run in parallel without a lock: one makes (or adopts, or relinks)
+ * the account, and the unique indexes on people and scim_users refuse the others (409). One
+ * that was adopting or relinking the same account meets the winner's change as a version
+ * conflict and reads again, finding the account taken (409). A lock taken first would cost a
+ * round trip on PostgreSQL in every create (bench/scim.bench.ts, session 8).
+ */
+const CREATE_ATTEMPTS = 3;
 
 const UNIQUENESS = new Set([
   'username_taken',
@@ -144,6 +156,26 @@ export class ScimUsers {
   }
 
   async create(actor: Actor, directoryId: number, resource: JsonObject): Promise<repo.ScimUserRow> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.createOnce(actor, directoryId, resource);
+      } catch (err) {
+        // A parallel create of this userName changed the account this one was adopting or
+        // relinking (412 inside): read again, and find the account the other made (409).
+        const raced =
+          attempt < CREATE_ATTEMPTS &&
+          err instanceof GatehouseError &&
+          err.type === 'precondition_failed';
+        if (!raced) throw err;
+      }
+    }
+  }
+
+  private async createOnce(
+    actor: Actor,
+    directoryId: number,
+    resource: JsonObject,
+  ): Promise<repo.ScimUserRow> {
     const { directory, mapping } = await this.directoryOf(directoryId);
     const scimId = randomUUID();
     const entry = entryOf(resource, scimId, mapping);
@@ -157,20 +189,17 @@ export class ScimUsers {
       version: 1,
       ...columns,
     };
-    const caps = this.store.caps;
+    const write = async (tx: Executor, o: EntryOutcome, created?: CreatedRows) => {
+      if (o.personId === null) throw entryError(o);
+      row.person_id = o.personId;
+      const values = filterRows(resource, scimId, directoryId);
+      await this.unique(columns.user_name, () =>
+        repo.insertScimUser(tx, this.store.caps, row, values, created),
+      );
+    };
     const outcome = await this.sync.applyEntryTo(actor, directory, entry, {
       newEntry: true,
-      hooks: {
-        // First: a parallel create of the same userName waits here, not half-way through
-        // making, adopting or relinking a second account.
-        before: (tx) => repo.lockScimUserName(tx, caps, directoryId, columns.user_name_key),
-        after: async (tx, o) => {
-          if (o.personId === null) throw entryError(o);
-          row.person_id = o.personId;
-          const values = filterRows(resource, scimId, directoryId);
-          await this.unique(columns.user_name, () => repo.insertScimUser(tx, caps, row, values));
-        },
-      },
+      hooks: { after: (tx, o) => write(tx, o), created: write },
     });
     if (outcome.action === 'error' || row.person_id === null)
       throw await this.createError(directoryId, columns, outcome);

@@ -5,9 +5,14 @@
  * for every entry that is not a plain create (those go through the batch engine in bulk).
  */
 import type { Store } from '../../store/database.ts';
-import type { PersonRow } from '../../store/schema.ts';
+import type { NewAuditEventRow, PersonRow } from '../../store/schema.ts';
 import { findDirectory } from '../../store/directory-repo.ts';
-import { insertIdentity, personForIdentity } from '../../store/identity-repo.ts';
+import {
+  identityRow,
+  insertIdentity,
+  personForIdentity,
+  type IdentityRow,
+} from '../../store/identity-repo.ts';
 import {
   findPerson,
   findPersonByUsernameKey,
@@ -35,6 +40,18 @@ import {
 
 type Tx = Parameters<PeopleService['changeIn']>[0];
 
+/** A new account's rows that the core leaves to the gate's `created` hook to write. */
+export interface CreatedRows {
+  /** The account's identity link. */
+  link: IdentityRow;
+  /** The account's `person.create` audit event. */
+  audit: NewAuditEventRow;
+}
+
+interface Pending {
+  created?: CreatedRows;
+}
+
 /** Thrown to roll an entry back once its outcome is known: a dry run, or a refused entry. */
 class RolledBack extends Error {
   constructor(readonly outcome: EntryOutcome) {
@@ -51,6 +68,13 @@ export interface EntryHooks {
   before?(tx: Tx): Promise<void>;
   /** Last, with the account the entry ended with; never for a refused entry or a dry run. */
   after?(tx: Tx, outcome: EntryOutcome): Promise<void>;
+  /**
+   * Instead of `after` when the entry made a new account: the gate writes its rows together
+   * with the account's identity link and audit event, which the core made and leaves to it
+   * (SCIM: one statement on PostgreSQL, where each statement is a round trip;
+   * bench/scim.bench.ts). It must write both `rows`, in this transaction.
+   */
+  created?(tx: Tx, outcome: EntryOutcome, rows: CreatedRows): Promise<void>;
 }
 
 export interface ApplyOptions {
@@ -112,7 +136,9 @@ export class EntryWriter {
     opts: ApplyOptions = {},
   ): Promise<EntryOutcome> {
     const actor: Actor = { ...actorIn, directoryId: directory.id };
-    return this.inTransaction(opts.hooks, (tx) => this.applyIn(tx, actor, directory, entry, opts));
+    return this.inTransaction(opts.hooks, (tx, pending) =>
+      this.applyIn(tx, actor, directory, entry, opts, pending),
+    );
   }
 
   /**
@@ -122,14 +148,16 @@ export class EntryWriter {
    */
   private async inTransaction(
     hooks: EntryHooks | undefined,
-    work: (tx: Tx) => Promise<EntryOutcome>,
+    work: (tx: Tx, pending: Pending) => Promise<EntryOutcome>,
   ): Promise<EntryOutcome> {
     try {
       return await this.store.db.transaction().execute(async (tx) => {
         if (hooks?.before) await hooks.before(tx);
-        const outcome = await work(tx);
+        const pending: Pending = {};
+        const outcome = await work(tx, pending);
         if (outcome.action === 'error') throw new RolledBack(outcome);
-        if (hooks?.after) await hooks.after(tx, outcome);
+        if (pending.created && hooks?.created) await hooks.created(tx, outcome, pending.created);
+        else if (hooks?.after) await hooks.after(tx, outcome);
         return outcome;
       });
     } catch (err) {
@@ -146,6 +174,7 @@ export class EntryWriter {
     directory: DirectoryRecord,
     entry: DirectoryEntry,
     opts: ApplyOptions,
+    pending: Pending,
   ): Promise<EntryOutcome> {
     const provider = directoryProvider(directory.id);
     const at = nowIso();
@@ -164,10 +193,13 @@ export class EntryWriter {
       : undefined;
     const holders = fresh ? await peopleHoldingKeys(tx, fresh.row) : undefined;
     const key = usernameKey(entry.username);
+    // The holders are ids and keys: the username's holder, when there is one, is read whole.
+    const holder =
+      fresh?.row.username_key === key ? holders?.find((p) => p.username_key === key) : undefined;
     const byUsername = linked
       ? undefined
       : holders && fresh?.row.username_key === key
-        ? holders.find((p) => p.username_key === key)
+        ? holder && (await findPerson(tx, holder.id))
         : await findPersonByUsernameKey(tx, key);
     const byUsernameLink = byUsername ? await linkOfPerson(tx, provider, byUsername.id) : undefined;
     const owner =
@@ -204,8 +236,13 @@ export class EntryWriter {
         fresh ?? (await this.newRow(tx, directory, entry, managerId, state, provider));
       if (errors.length > 0)
         return errorOutcome(new GatehouseError('validation_failed', undefined, errors), null);
-      const created = await this.people.insertIn(tx, actor, row, holders);
-      await insertIdentity(tx, provider, entry.externalId, created.id, at);
+      // The link and the audit event are left to the gate's `created` hook when it has one.
+      let audit: NewAuditEventRow | undefined;
+      const leave = opts.hooks?.created ? (a: NewAuditEventRow) => void (audit = a) : undefined;
+      const created = await this.people.insertIn(tx, actor, row, holders, leave);
+      const link = identityRow(provider, entry.externalId, created.id, at);
+      if (audit) pending.created = { link, audit };
+      else await insertIdentity(tx, provider, entry.externalId, created.id, at);
       outcome = {
         action: 'created',
         personId: created.id,
