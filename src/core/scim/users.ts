@@ -31,7 +31,7 @@ import { usernameKey } from '../normalize.ts';
 import type { DirectorySyncService } from '../sync/service.ts';
 import type { DirectoriesService } from '../directories.ts';
 import type { EntryOutcome } from '../sync/types.ts';
-import type { CreatedRows } from '../sync/apply-entry.ts';
+import type { CreatedRows } from '../sync/entry-hooks.ts';
 import type { FilterNode } from '../../gates/scim/filter/parse.ts';
 import type { JsonObject } from '../../gates/scim/patch.ts';
 import {

@@ -7,12 +7,7 @@
 import type { Store } from '../../store/database.ts';
 import type { NewAuditEventRow, PersonRow } from '../../store/schema.ts';
 import { findDirectory } from '../../store/directory-repo.ts';
-import {
-  identityRow,
-  insertIdentity,
-  personForIdentity,
-  type IdentityRow,
-} from '../../store/identity-repo.ts';
+import { identityRow, insertIdentity, personForIdentity } from '../../store/identity-repo.ts';
 import {
   findPerson,
   findPersonByUsernameKey,
@@ -30,6 +25,7 @@ import type { PeopleService } from '../people.ts';
 import { translateUnique } from '../uniqueness.ts';
 import type { DirectoryRecord } from '../directories.ts';
 import { matchEntry, type Match } from './match.ts';
+import type { ApplyOptions, CreatedRows, EntryHooks } from './entry-hooks.ts';
 import {
   directoryProvider,
   entryError,
@@ -40,14 +36,6 @@ import {
 
 type Tx = Parameters<PeopleService['changeIn']>[0];
 
-/** A new account's rows that the core leaves to the gate's `created` hook to write. */
-export interface CreatedRows {
-  /** The account's identity link. */
-  link: IdentityRow;
-  /** The account's `person.create` audit event. */
-  audit: NewAuditEventRow;
-}
-
 interface Pending {
   created?: CreatedRows;
 }
@@ -57,33 +45,6 @@ class RolledBack extends Error {
   constructor(readonly outcome: EntryOutcome) {
     super('rolled back');
   }
-}
-
-/**
- * What a gate adds to an entry's transaction, so that its own rows commit with the account
- * or not at all (SCIM's resource row: one transaction per request, not three).
- */
-export interface EntryHooks {
-  /** First in the transaction (a claim, a version check); what it throws refuses the entry. */
-  before?(tx: Tx): Promise<void>;
-  /** Last, with the account the entry ended with; never for a refused entry or a dry run. */
-  after?(tx: Tx, outcome: EntryOutcome): Promise<void>;
-  /**
-   * Instead of `after` when the entry made a new account: the gate writes its rows together
-   * with the account's identity link and audit event, which the core made and leaves to it
-   * (SCIM: one statement on PostgreSQL, where each statement is a round trip;
-   * bench/scim.bench.ts). It must write both `rows`, in this transaction.
-   */
-  created?(tx: Tx, outcome: EntryOutcome, rows: CreatedRows): Promise<void>;
-}
-
-export interface ApplyOptions {
-  dryRun?: boolean;
-  /** The entry's stable id was made just now (a SCIM create): nothing can be linked to it. */
-  newEntry?: boolean;
-  managerId?: number | null;
-  liveLinks?: ReadonlySet<string>;
-  hooks?: EntryHooks;
 }
 
 /** The sentence of a catalogue error, with the fields it names. */

@@ -7,7 +7,8 @@ import { personForIdentity } from '../../store/identity-repo.ts';
 import type { Actor } from '../context.ts';
 import type { DirectoriesService, DirectoryRecord } from '../directories.ts';
 import type { PeopleService } from '../people.ts';
-import { EntryWriter, type EntryHooks } from './apply-entry.ts';
+import { EntryWriter } from './apply-entry.ts';
+import type { EntryHooks } from './entry-hooks.ts';
 import { directoryProvider, type DirectoryEntry, type EntryOutcome } from './types.ts';
 
 export class DirectorySyncService {
