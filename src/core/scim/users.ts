@@ -32,6 +32,7 @@ import type { DirectorySyncService } from '../sync/service.ts';
 import type { DirectoriesService } from '../directories.ts';
 import type { EntryOutcome } from '../sync/types.ts';
 import type { CreatedRows } from '../sync/entry-hooks.ts';
+import { retryingConflicts } from '../retry.ts';
 import type { FilterNode } from '../../gates/scim/filter/parse.ts';
 import type { JsonObject } from '../../gates/scim/patch.ts';
 import {
@@ -156,19 +157,9 @@ export class ScimUsers {
   }
 
   async create(actor: Actor, directoryId: number, resource: JsonObject): Promise<repo.ScimUserRow> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.createOnce(actor, directoryId, resource);
-      } catch (err) {
-        // A parallel create of this userName changed the account this one was adopting or
-        // relinking (412 inside): read again, and find the account the other made (409).
-        const raced =
-          attempt < CREATE_ATTEMPTS &&
-          err instanceof GatehouseError &&
-          err.type === 'precondition_failed';
-        if (!raced) throw err;
-      }
-    }
+    // A parallel create of this userName changed the account this one was adopting or
+    // relinking (412 inside): read again, and find the account the other made (409).
+    return retryingConflicts(CREATE_ATTEMPTS, () => this.createOnce(actor, directoryId, resource));
   }
 
   private async createOnce(
@@ -301,24 +292,16 @@ export class ScimUsers {
     change: (resource: JsonObject) => JsonObject,
     ifVersion?: number,
   ): Promise<repo.ScimUserRow> {
-    for (let attempt = 1; ; attempt++) {
+    // With the client's ETag a conflict is the client's to resolve; without one, read again.
+    return retryingConflicts(ifVersion === undefined ? PATCH_ATTEMPTS : 1, async () => {
       const current = await this.get(directoryId, scimId);
       const next = change({
         ...(JSON.parse(current.resource) as JsonObject),
         userName: current.user_name,
         active: current.active === 1,
       });
-      try {
-        return await this.replace(actor, directoryId, scimId, next, ifVersion ?? current.version);
-      } catch (err) {
-        const retry =
-          ifVersion === undefined &&
-          attempt < PATCH_ATTEMPTS &&
-          err instanceof GatehouseError &&
-          err.type === 'precondition_failed';
-        if (!retry) throw err;
-      }
-    }
+      return this.replace(actor, directoryId, scimId, next, ifVersion ?? current.version);
+    });
   }
 
   /** DELETE: the account is blocked (never deleted) and the SCIM resource is gone. */

@@ -201,8 +201,8 @@ export class EntryWriter {
       let audit: NewAuditEventRow | undefined;
       const leave = opts.hooks?.created ? (a: NewAuditEventRow) => void (audit = a) : undefined;
       const created = await this.people.insertIn(tx, actor, row, holders, leave);
-      const link = identityRow(provider, entry.externalId, created.id, at);
-      if (audit) pending.created = { link, audit };
+      if (audit)
+        pending.created = { link: identityRow(provider, entry.externalId, created.id, at), audit };
       else await insertIdentity(tx, provider, entry.externalId, created.id, at);
       outcome = {
         action: 'created',

@@ -6,10 +6,9 @@
  */
 import type { Client } from 'ldapts';
 import { toLdapError } from './errors.ts';
-import { binaryAttributes, userAttributes } from './entries.ts';
 import { escapeFilterValue } from './escape.ts';
 import { andFilter, namingContextOf, normalizeDn, scopeFilters } from './scope.ts';
-import { mapperOf, pagedSearch } from './search.ts';
+import { mappedEntriesUnder } from './search.ts';
 import type {
   LdapAttributeMapping,
   LdapConnectionSettings,
@@ -47,34 +46,6 @@ export function loginFilter(
   return alternatives.length === 1 ? alternatives[0] : `(|${alternatives.join('')})`;
 }
 
-/** The entries the filters find under `base`, mapped with `mapping` (map-raw.ts). */
-async function entriesOf(
-  client: Client,
-  conn: LdapConnectionSettings,
-  search: LdapUserSearch,
-  mapping: LdapAttributeMapping,
-  base: string,
-  filters: string[],
-): Promise<MappedEntry[]> {
-  const map = mapperOf(search, mapping);
-  const found = new Map<string, MappedEntry>();
-  for (const filter of filters)
-    for await (const page of pagedSearch(
-      client,
-      conn,
-      base,
-      filter,
-      userAttributes(search),
-      binaryAttributes(search),
-      50,
-    ))
-      for (const raw of page) {
-        const e = map(raw);
-        found.set(e.externalId, e);
-      }
-  return [...found.values()];
-}
-
 function underBase(dn: string, baseDn: string): boolean {
   const d = normalizeDn(dn);
   const b = normalizeDn(baseDn);
@@ -95,7 +66,7 @@ export async function lookupForLogin(
 ): Promise<LoginLookup> {
   const who = loginFilter(search, mapping.email || 'mail', by);
   if (who === undefined) return { kind: 'none' };
-  const inScope = await entriesOf(
+  const inScope = await mappedEntriesUnder(
     client,
     conn,
     search,
@@ -127,7 +98,9 @@ async function explainOutOfScope(
   let anywhere: MappedEntry[];
   try {
     // Ids and usernames only; what the sync would read does not matter out of scope.
-    anywhere = await entriesOf(client, conn, { ...search, attributes: [] }, {}, root, [who]);
+    anywhere = await mappedEntriesUnder(client, conn, { ...search, attributes: [] }, {}, root, [
+      who,
+    ]);
   } catch (err) {
     // The scoped search worked, so the directory is up; the wider one may be out of the
     // reader's rights. Unknown means not found here: the refusal says no directory has it.
@@ -139,7 +112,7 @@ async function explainOutOfScope(
   if (!underBase(entry.dn, search.baseDn))
     return { kind: 'out_of_scope', why: `${entry.dn} is not under the base DN ${search.baseDn}` };
   if (search.syncGroupDn) {
-    const byFilter = await entriesOf(
+    const byFilter = await mappedEntriesUnder(
       client,
       conn,
       { ...search, attributes: [] },

@@ -276,6 +276,37 @@ export async function readAllIds(
 }
 
 /**
+ * The entries the filters find under `base`, mapped with `mapping` (mapperOf), each entry
+ * once however many filters find it: the lookups of one person (sign-in, just in time).
+ */
+export async function mappedEntriesUnder(
+  client: Client,
+  conn: LdapConnectionSettings,
+  search: LdapUserSearch,
+  mapping: LdapAttributeMapping,
+  base: string,
+  filters: string[],
+): Promise<MappedEntry[]> {
+  const map = mapperOf(search, mapping);
+  const found = new Map<string, MappedEntry>();
+  for (const filter of filters)
+    for await (const page of pagedSearch(
+      client,
+      conn,
+      base,
+      filter,
+      userAttributes(search),
+      binaryAttributes(search),
+      50,
+    ))
+      for (const raw of page) {
+        const e = map(raw);
+        found.set(e.externalId, e);
+      }
+  return [...found.values()];
+}
+
+/**
  * The search's one entry for a username (or an email), within its scope, mapped with
  * `mapping` (none: its ids, username, DN and disabled flag); the sign-in bind's lookup.
  */
@@ -291,26 +322,14 @@ export async function findUserWith(
   const alternatives = [`(${search.usernameAttribute}=${v})`, `(mail=${v})`];
   if (search.activeDirectory) alternatives.push(`(userPrincipalName=${v})`);
   const who = `(|${alternatives.join('')})`;
-  const filters = await scopeFilters(client, conn, search, who);
-  const map = mapperOf(search, mapping);
-  const found = new Map<string, MappedEntry>();
-  for (const filter of filters) {
-    for await (const raw of pagedSearch(
-      client,
-      conn,
-      search.baseDn,
-      filter,
-      userAttributes(search),
-      binaryAttributes(search),
-      50,
-    )) {
-      for (const r of raw) {
-        const e = map(r);
-        found.set(e.externalId, e);
-      }
-    }
-  }
-  const all = [...found.values()];
+  const all = await mappedEntriesUnder(
+    client,
+    conn,
+    search,
+    mapping,
+    search.baseDn,
+    await scopeFilters(client, conn, search, who),
+  );
   const wanted = usernameOrEmail.trim().toLowerCase();
   const byUsername = all.filter((e) => e.username.toLowerCase() === wanted);
   if (byUsername.length === 1) return byUsername[0];
