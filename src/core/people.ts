@@ -41,6 +41,9 @@ import { takenError, withUniqueErrors } from './uniqueness.ts';
 import type { SettingsService } from './settings.ts';
 import type { ProfileFieldsService } from './profile-fields.ts';
 
+/** The fields a list of people can be sorted by (the People API's `sort`). */
+export const PEOPLE_SORT_FIELDS = repo.SORTABLE;
+
 export interface PeopleOptions {
   emailUnique: boolean;
   argon2: Argon2Params;

@@ -5,6 +5,8 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { PROFILE_FIELD_TYPES } from '../../core/profile-field-types.ts';
 import { ERROR_TYPES } from '../../core/errors.ts';
+import { ORIGINS } from '../../core/overview.ts';
+import { PEOPLE_SORT_FIELDS } from '../../core/people.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Str = (max: number, description?: string) =>
@@ -199,24 +201,12 @@ export const UsersQuery = Type.Object(
     directory: Type.Optional(
       Type.String({ pattern: '^(local|[0-9]+)$', description: '"local" or a directory id.' }),
     ),
-    origin: Type.Optional(
-      Type.Enum(['console', 'csv', 'api', 'cli', 'ldap', 'scim', 'sso', 'system']),
-    ),
+    origin: Type.Optional(Type.Enum([...ORIGINS])),
     department: Type.Optional(Type.String({ maxLength: 200 })),
     extranet: Type.Optional(
       Type.String({ pattern: '^(primary|[0-9]+)$', description: '"primary" or an extranet id.' }),
     ),
-    sort: Type.Optional(
-      Type.Enum([
-        'id',
-        'username',
-        'surname',
-        'firstname',
-        'created_at',
-        'last_login_at',
-        'department',
-      ]),
-    ),
+    sort: Type.Optional(Type.Enum([...PEOPLE_SORT_FIELDS])),
     order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
   },
   { additionalProperties: false },
