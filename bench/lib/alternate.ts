@@ -4,6 +4,7 @@
  * process used per operation (steadier than rates on a shared machine).
  */
 import fs from 'node:fs';
+import { median } from './stats.ts';
 
 /** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat. */
 export function processCpuMs(pid: number): number {
@@ -28,6 +29,11 @@ export interface Segment {
   cpuMs: number;
   /** Per-operation latencies in ms, when the segment measures them. */
   latencies?: number[];
+  /**
+   * CPU ms of the load generator (this process) during the segment, when another process does
+   * the work: it runs on the same cores, so it is shown beside the rate it makes.
+   */
+  clientCpuMs?: number;
 }
 
 export interface Side {
@@ -43,14 +49,22 @@ export interface Totals {
   rate: number;
   cpuPerOp: number;
   latencies: number[];
-  /** Rate of each segment, for the spread. */
+  /** Rate of each segment, for the spread, in the order they ran. */
   rates: number[];
+  /** Median of the segments' rates. */
+  medianRate: number;
+  /** The load generator's CPU ms per operation (when the segments give it). */
+  clientCpuPerOp: number | null;
 }
 
 function total(segs: Segment[]): Totals {
   const ops = segs.reduce((a, s) => a + s.ops, 0);
   const seconds = segs.reduce((a, s) => a + s.seconds, 0);
   const cpuMs = segs.reduce((a, s) => a + s.cpuMs, 0);
+  const rates = segs.map((s) => s.ops / s.seconds);
+  const client = segs.every((s) => s.clientCpuMs !== undefined)
+    ? segs.reduce((a, s) => a + s.clientCpuMs!, 0) / ops
+    : null;
   return {
     ops,
     seconds,
@@ -58,7 +72,9 @@ function total(segs: Segment[]): Totals {
     rate: ops / seconds,
     cpuPerOp: cpuMs / ops,
     latencies: segs.flatMap((s) => s.latencies ?? []),
-    rates: segs.map((s) => s.ops / s.seconds),
+    rates,
+    medianRate: median(rates),
+    clientCpuPerOp: client,
   };
 }
 
@@ -90,6 +106,25 @@ export async function alternate(
     }
   }
   return { product: total(p), baseline: total(b) };
+}
+
+/**
+ * Rates as the record: the ratio of the two sides' median segment rates. A segment that a
+ * burst of outside load slowed moves a total, not a median; the pairs run back to back in
+ * alternating order, so a slow drift of the load falls on both medians alike.
+ */
+export function medianRates(r: { product: Totals; baseline: Totals }): {
+  product: number;
+  baseline: number;
+  /** The median of each pair's own ratio (product segment / baseline segment), for context. */
+  pairRatio: number;
+} {
+  const pairs = r.product.rates.map((p, i) => p / r.baseline.rates[i]!);
+  return {
+    product: r.product.medianRate,
+    baseline: r.baseline.medianRate,
+    pairRatio: median(pairs),
+  };
 }
 
 /** "4,210–4,630" : the range of per-segment rates. */

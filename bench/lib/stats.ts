@@ -8,6 +8,14 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
+/** The median (the mean of the two middle values of an even count). */
+export function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
 /** Seconds taken by `fn`, and its result. */
 export async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; result: T }> {
   const t0 = performance.now();

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
+import { applyServeV8Flags } from '../v8-flags.ts';
 
 export function registerServeCommand(program: Command, ctx: CliContext): Command {
   return program
@@ -13,6 +14,8 @@ export function registerServeCommand(program: Command, ctx: CliContext): Command
       // Through the environment, so the overrides get the same validation as PORT and HOST.
       if (opts.port !== undefined) ctx.env.PORT = opts.port;
       if (opts.host !== undefined) ctx.env.HOST = opts.host;
+      // npm start's V8 flags, before the server makes its first objects (v8-flags.ts).
+      applyServeV8Flags();
       // Loaded here: the HTTP stack is the heaviest import, and only `serve` needs it.
       const { serve } = await import('../../main.ts');
       await ctx.run({}, () => serve(ctx.env));
