@@ -5,6 +5,7 @@
 import type {
   NewPersonRow,
   PersonRow,
+  ShownPersonRow,
   PersonRowUpdate,
   PersonState,
   PasswordAuthority,
@@ -124,7 +125,7 @@ export function stateShownTo(p: Pick<Person, 'state'>, admin: boolean): Person['
   return admin || p.state !== 'frozen' ? p.state : 'active';
 }
 
-export function toPerson(row: PersonRow): Person {
+export function toPerson(row: ShownPersonRow): Person {
   const state = effectiveState(row);
   return {
     id: row.id,

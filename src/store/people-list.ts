@@ -10,7 +10,13 @@ import {
   type SelectQueryBuilder,
   type SqlBool,
 } from 'kysely';
-import type { DB, PersonRow, PersonState } from './schema.ts';
+import {
+  SHOWN_PERSON_COLUMNS,
+  type DB,
+  type PersonRow,
+  type PersonState,
+  type ShownPersonRow,
+} from './schema.ts';
 import { likeEscape } from '../core/normalize.ts';
 import type { Capabilities } from './capabilities.ts';
 import { talliedPage } from './people-page.ts';
@@ -118,15 +124,15 @@ export async function listPeople(
   db: Executor,
   filter: PeopleFilter,
   page: PageRequest,
-  caps: Pick<Capabilities, 'concurrentQueries' | 'peopleTally'>,
-): Promise<{ rows: PersonRow[]; total: number }> {
+  caps: Pick<Capabilities, 'concurrentQueries' | 'peopleTally' | 'oneTimeFilters'>,
+): Promise<{ rows: ShownPersonRow[]; total: number }> {
   const now = new Date().toISOString();
   const order = page.order ?? 'asc';
   const sort = page.sort ?? 'id';
-  // Everyone (or everyone listed) in id order: the total from the tally, and a deep page
-  // walked from the nearer end (people-page.ts).
-  if (caps.peopleTally && sort === 'id' && !hasSearchTerm(filter) && !filtersPeople(filter, true))
-    return talliedPage(db, filter.listedOnly === true, {
+  // Everyone (or everyone listed) in id order: the total read in the page's statement, and a
+  // deep page walked from the nearer end (people-page.ts).
+  if (sort === 'id' && !hasSearchTerm(filter) && !filtersPeople(filter, true))
+    return talliedPage(db, caps, filter.listedOnly === true, {
       offset: page.offset,
       limit: page.limit,
       order,
@@ -151,7 +157,7 @@ export async function listPeople(
     .orderBy(searching ? 'people_search.id' : 'people.id', order)
     .limit(page.limit)
     .offset(page.offset);
-  let rowsQ = db.selectFrom('people').selectAll().where('id', 'in', ids);
+  let rowsQ = db.selectFrom('people').select(SHOWN_PERSON_COLUMNS).where('id', 'in', ids);
   for (const c of sortColumns) rowsQ = rowsQ.orderBy(c, order);
   rowsQ = rowsQ.orderBy('id', order);
 

@@ -1,8 +1,9 @@
 /**
  * The list of everyone (and of everyone listed, blocked accounts aside) in id order is exactly
- * LIMIT/OFFSET's page with the exact count, at every offset, in both orders: on PostgreSQL it
- * is taken from the nearer end with the number of people from people_tally (migration 0017,
- * store/people-page.ts), which the triggers must keep exact through every kind of write.
+ * LIMIT/OFFSET's page with the exact count, at every offset, in both orders: it is taken
+ * from the nearer end with the number of people read in the page's own statement
+ * (store/people-page.ts; on PostgreSQL from people_tally, migration 0017, which the triggers
+ * must keep exact through every kind of write; on SQLite from a bare count).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -84,6 +85,41 @@ describe('core: the list of everyone in id order is LIMIT/OFFSET with the count'
   it('at every offset near both ends and the middle, every order and page size', async () => {
     const offsets = [0, 1, 2, 9, 10, 11, 12, 13, 14, 20, 21, 22, 23, 24, 25, 26, 30, 1000];
     await pagesMatch(app, offsets, [1, 2, 5, 10, 24, 25, 100]);
+  });
+
+  it('the total is of the same snapshot as the rows while people are being created', async () => {
+    // Pages at the end of the list while creates commit between and during them: each
+    // page's rows must be what its total says is left after its offset.
+    const before = (await app.core.people.list({}, { offset: 0, limit: 1 })).total;
+    const creates = Array.from({ length: 30 }, (_, i) =>
+      app.core.people.create(csvAdmin, {
+        username: `race${i}`,
+        firstname: 'Race',
+        surname: String(i),
+        email: `race${i}@example.org`,
+      }),
+    );
+    const pages = Array.from({ length: 60 }, (_, i) =>
+      app.core.people.list(
+        { listedOnly: i % 2 === 1 },
+        { offset: before - 4 + (i % 7), limit: 10, order: i % 3 === 0 ? 'desc' : 'asc' },
+      ),
+    );
+    const [, lists] = await Promise.all([Promise.all(creates), Promise.all(pages)]);
+    for (const [i, page] of lists.entries()) {
+      const offset = before - 4 + (i % 7);
+      const left = Math.max(0, Math.min(10, page.total - offset));
+      assert.equal(
+        page.data.length,
+        left,
+        `page ${i}: ${page.data.length} rows, total ${page.total}`,
+      );
+    }
+    for (let i = 0; i < 30; i++) {
+      const p = await app.core.people.list({ q: `race${i}` }, { offset: 0, limit: 5 });
+      for (const x of p.data) await app.core.people.delete(csvAdmin, x.id);
+    }
+    assert.equal((await app.core.people.list({}, { offset: 0, limit: 1 })).total, before);
   });
 
   it('with a filter or another sort, the general path gives the same as before', async () => {
