@@ -6,6 +6,7 @@ import { compiledLookup } from './compiled-lookup.ts';
 import type { IdentityRow } from './identity-repo.ts';
 import { insertAuditRow } from './audit-repo.ts';
 import { RESOURCE_ALIAS } from './scim-filter-sql.ts';
+import { preparedWrite } from './prepared.ts';
 import type {
   NewAuditEventRow,
   ScimGroupsTable,
@@ -218,14 +219,17 @@ export async function insertScimUser(
     filterable.length <= VALUES_PER_INSERT
   ) {
     const made = db.with('made', (q) => q.insertInto('scim_users').values(row));
-    if (created)
-      await made
-        .with('linked', (q) => q.insertInto('external_identities').values(created.link))
-        .with('audited', (q) => q.insertInto('audit_events').values(created.audit))
-        .insertInto('scim_values')
-        .values(filterable)
-        .execute();
-    else await made.insertInto('scim_values').values(filterable).execute();
+    const q = created
+      ? made
+          .with('linked', (w) => w.insertInto('external_identities').values(created.link))
+          .with('audited', (w) => w.insertInto('audit_events').values(created.audit))
+          .insertInto('scim_values')
+          .values(filterable)
+      : made.insertInto('scim_values').values(filterable);
+    // A few shapes (the number of values, the audit row's optional columns): prepared.
+    const compiled = q.compile();
+    preparedWrite(compiled.sql);
+    await db.executeQuery(compiled);
     return;
   }
   if (created) {
