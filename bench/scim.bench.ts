@@ -9,7 +9,7 @@
  * 3. A PATCH adding 1,000 members to a group of 10,000, beside one adding a single member;
  *    target: well within Entra's 60 s.
  */
-import { randomUUID } from 'node:crypto';
+import { newScimUserId } from '../src/core/scim/ids.ts';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { ENGINES, freshBenchDatabase, personRows, usernameOf, type Engine } from './lib/people.ts';
@@ -245,7 +245,7 @@ async function seed(engine: Engine, log: (s: string) => void) {
     const values = [];
     for (let j = i; j < Math.min(N, i + 500); j++) {
       const userName = `${usernameOf(j)}@example.org`;
-      const scimId = randomUUID();
+      const scimId = newScimUserId(); // as a create makes them (time-ordered)
       scimIds.push(scimId);
       const resource = {
         userName,

@@ -33,6 +33,7 @@ import * as m0013 from './migrations/0013_directory_groups.ts';
 import * as m0015 from './migrations/0015_sso_browser_binding.ts';
 import * as m0016 from './migrations/0016_directory_runs_runner.ts';
 import * as m0017 from './migrations/0017_people_tally.ts';
+import * as m0018 from './migrations/0018_scim_compact.ts';
 import { ensureTrigramIndex } from './search-index.ts';
 import { prepareLookups } from './prepared.ts';
 
@@ -132,6 +133,7 @@ class StaticMigrations implements MigrationProvider {
       '0015_sso_browser_binding': { up: (db) => m0015.up(db) },
       '0016_directory_runs_runner': { up: (db) => m0016.up(db) },
       '0017_people_tally': { up: (db) => m0017.up(db, caps) },
+      '0018_scim_compact': { up: (db) => m0018.up(db, caps) },
     });
   }
 }

@@ -61,3 +61,21 @@ export function prepareLookups(pool: pg.Pool): void {
     };
   });
 }
+
+/**
+ * At most this many write statements are prepared by their text (preparedWrite): each
+ * connection keeps the ones it ran, so their number must stay small.
+ */
+const MAX_WRITE_SHAPES = 32;
+let writeShapes = 0;
+
+/**
+ * Prepares a write whose text has a fixed shape (one row into each table: the SCIM create's
+ * one statement), named by first use. Like the lookups, its plan cannot depend on the
+ * values; PostgreSQL parsed and planned that four-insert WITH anew for every create
+ * (bench/scim.bench.ts, docs/benchmarks.md session 9).
+ */
+export function preparedWrite(sqlText: string): void {
+  if (names.has(sqlText) || writeShapes >= MAX_WRITE_SHAPES) return;
+  names.set(sqlText, `gatehouse_write_${writeShapes++}`);
+}

@@ -383,6 +383,8 @@ export interface ScimGroupsTable {
 export interface ScimValuesTable {
   scim_id: string;
   directory_id: number;
+  /** The value's place among its user's values (with directory_id and scim_id, the key). */
+  seq: number;
   attr: string;
   type: string | null;
   is_primary: number;

@@ -43,6 +43,18 @@ const GROUP_COLUMNS: Record<string, Column> = {
   'meta.lastmodified': { column: 'updated_at', folded: false, type: 'dateTime' },
 };
 
+/**
+ * The attributes whose values have an index (one partial index each, migration 0018):
+ * those identity providers look users up by (Entra: `emails[type eq "work"].value`, or the
+ * employee number as a matching attribute). A filter on one of them reads that index; on any
+ * other it is still one SQL query, over the directory's value rows, and no create writes an
+ * index entry for values that no provider looks up (one page each: docs/benchmarks.md).
+ */
+export const INDEXED_VALUE_ATTRS: ReadonlySet<string> = new Set([
+  'emails',
+  'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber',
+]);
+
 /** Sub-attributes of a user's multi-valued values (scim_values columns). */
 const VALUE_COLUMNS: Record<string, Column> = {
   value: { column: 'value_key', folded: true, type: 'string' },
@@ -88,6 +100,17 @@ export class ScimFilterCompiler {
       return is ? sql<SqlBool>`(1 = 1)` : sql<SqlBool>`(1 = 0)`;
     }
     const own = (this.table === 'User' ? USER_COLUMNS : GROUP_COLUMNS)[path];
+    // A user's userName is its account's username: people's unique index finds it (scim_users
+    // has no index of its own on it, migration 0018).
+    if (
+      own &&
+      this.table === 'User' &&
+      path === 'username' &&
+      node.kind === 'compare' &&
+      node.op === 'eq' &&
+      typeof node.value === 'string'
+    )
+      return sql<SqlBool>`(${sql.ref(`${this.alias}.person_id`)} IN (SELECT p.id FROM people p WHERE p.username_key = ${this.operand(node.value, own)}))`;
     if (own) return this.condition(sql.ref(`${this.alias}.${own.column}`), own, node);
     if (this.table === 'Group')
       fail(
@@ -106,8 +129,16 @@ export class ScimFilterCompiler {
     return this.valuesExist(node.attr.path, inner);
   }
 
+  /**
+   * Whether the user has a value of `attr` meeting `inner`. For an indexed attribute, the
+   * users found through the value index (the attribute as a literal from the fixed set above,
+   * so that the planner knows the partial index applies); for the others, the user's own
+   * value rows, under its key.
+   */
   private valuesExist(attr: string, inner: Cond): Cond {
-    return sql<SqlBool>`EXISTS (SELECT 1 FROM scim_values v WHERE v.directory_id = ${this.directoryId} AND v.attr = ${attr} AND v.scim_id = ${sql.ref(`${this.alias}.scim_id`)} AND ${inner})`;
+    if (INDEXED_VALUE_ATTRS.has(attr))
+      return sql<SqlBool>`(${sql.ref(`${this.alias}.scim_id`)} IN (SELECT v.scim_id FROM scim_values v WHERE v.directory_id = ${this.directoryId} AND v.attr = ${sql.lit(attr)} AND ${inner}))`;
+    return sql<SqlBool>`EXISTS (SELECT 1 FROM scim_values v WHERE v.directory_id = ${this.directoryId} AND v.scim_id = ${sql.ref(`${this.alias}.scim_id`)} AND v.attr = ${attr} AND ${inner})`;
   }
 
   private valuePath(attr: FilterAttr, filter: FilterNode): Cond {

@@ -6,6 +6,7 @@ import { compiledLookup } from './compiled-lookup.ts';
 import type { IdentityRow } from './identity-repo.ts';
 import { insertAuditRow } from './audit-repo.ts';
 import { RESOURCE_ALIAS } from './scim-filter-sql.ts';
+import { preparedWrite } from './prepared.ts';
 import type {
   NewAuditEventRow,
   ScimGroupsTable,
@@ -75,18 +76,22 @@ const SCIM_USER_COLUMNS = [
 
 /**
  * The directory's user with a userName (its lower-cased key): what `filter=userName eq "…"`,
- * the lookup Okta and Entra make before every create, selects. The unique index on
- * (directory_id, user_name_key) gives at most one row, so this needs no ORDER BY, paging or
- * COUNT. Every column by name (prepared on PostgreSQL: prepared.ts); a row without an account
- * is no resource, as in `resources` above.
+ * the lookup Okta and Entra make before every create, selects. A SCIM user's userName is its
+ * account's username, so people's unique username_key index finds the account and
+ * scim_users_person_unique its row (scim_users has no userName index of its own: migration
+ * 0018): at most one row, with no ORDER BY, paging or COUNT. Every column by name (prepared
+ * on PostgreSQL: prepared.ts); a row without an account is no resource, as in `resources`.
  */
 export function scimUserByUserNameQuery(db: Executor, directoryId: number, userNameKey: string) {
-  return db
-    .selectFrom('scim_users')
-    .select(SCIM_USER_COLUMNS)
-    .where('directory_id', '=', directoryId)
-    .where('user_name_key', '=', userNameKey)
-    .where('person_id', 'is not', null);
+  return (
+    db
+      .selectFrom('people as p')
+      .innerJoin('scim_users as s', 's.person_id', 'p.id')
+      .select(SCIM_USER_COLUMNS.map((c) => `s.${c}` as const))
+      // In the arguments' order: the statement is compiled once (compiledLookup).
+      .where('s.directory_id', '=', directoryId)
+      .where('p.username_key', '=', userNameKey)
+  );
 }
 
 // Compiled once: building the query was a tenth of a lookup's CPU time (compiled-lookup.ts).
@@ -139,16 +144,14 @@ export async function listScimResources<K extends ScimKind>(
 ): Promise<{ rows: Rows[K][]; total: number }> {
   let q = resources(db, kind, directoryId);
   if (cond) q = q.where(cond);
+  let page = q.selectAll(RESOURCE_ALIAS);
+  // Users page in their key's order, (directory_id, scim_id), which is creation order for
+  // ids made since migration 0018 (core/scim/ids.ts); groups by their list index.
+  if (kind === 'Group') page = page.orderBy(`${RESOURCE_ALIAS}.created_at`);
   const rows =
     limit === 0
       ? []
-      : await q
-          .selectAll(RESOURCE_ALIAS)
-          .orderBy(`${RESOURCE_ALIAS}.created_at`)
-          .orderBy(`${RESOURCE_ALIAS}.scim_id`)
-          .offset(offset)
-          .limit(limit)
-          .execute();
+      : await page.orderBy(`${RESOURCE_ALIAS}.scim_id`).offset(offset).limit(limit).execute();
   // A short first page is the whole answer: the usual lookup by userName needs no COUNT.
   if (limit > 0 && rows.length < limit && (rows.length > 0 || offset === 0))
     return { rows: rows as Rows[K][], total: offset + rows.length };
@@ -170,13 +173,28 @@ async function insertScimValues(db: Executor, filterable: ScimValueRow[]): Promi
 /** Writes the user's row and replaces its filterable values. */
 export async function saveScimUser(
   db: Executor,
+  directoryId: number,
   scimId: string,
   values: Partial<Omit<ScimUserRow, 'scim_id' | 'directory_id'>>,
   filterable: ScimValueRow[],
 ): Promise<void> {
-  await db.updateTable('scim_users').set(values).where('scim_id', '=', scimId).execute();
-  await db.deleteFrom('scim_values').where('scim_id', '=', scimId).execute();
+  await db
+    .updateTable('scim_users')
+    .set(values)
+    .where('directory_id', '=', directoryId)
+    .where('scim_id', '=', scimId)
+    .execute();
+  await deleteScimValues(db, directoryId, scimId);
   await insertScimValues(db, filterable);
+}
+
+/** A user's values: together under its key, (directory_id, scim_id, seq). */
+async function deleteScimValues(db: Executor, directoryId: number, scimId: string) {
+  await db
+    .deleteFrom('scim_values')
+    .where('directory_id', '=', directoryId)
+    .where('scim_id', '=', scimId)
+    .execute();
 }
 
 /**
@@ -201,14 +219,17 @@ export async function insertScimUser(
     filterable.length <= VALUES_PER_INSERT
   ) {
     const made = db.with('made', (q) => q.insertInto('scim_users').values(row));
-    if (created)
-      await made
-        .with('linked', (q) => q.insertInto('external_identities').values(created.link))
-        .with('audited', (q) => q.insertInto('audit_events').values(created.audit))
-        .insertInto('scim_values')
-        .values(filterable)
-        .execute();
-    else await made.insertInto('scim_values').values(filterable).execute();
+    const q = created
+      ? made
+          .with('linked', (w) => w.insertInto('external_identities').values(created.link))
+          .with('audited', (w) => w.insertInto('audit_events').values(created.audit))
+          .insertInto('scim_values')
+          .values(filterable)
+      : made.insertInto('scim_values').values(filterable);
+    // A few shapes (the number of values, the audit row's optional columns): prepared.
+    const compiled = q.compile();
+    preparedWrite(compiled.sql);
+    await db.executeQuery(compiled);
     return;
   }
   if (created) {
@@ -219,9 +240,17 @@ export async function insertScimUser(
   await insertScimValues(db, filterable);
 }
 
-export async function deleteScimUser(db: Executor, scimId: string): Promise<void> {
-  await db.deleteFrom('scim_values').where('scim_id', '=', scimId).execute();
-  await db.deleteFrom('scim_users').where('scim_id', '=', scimId).execute();
+export async function deleteScimUser(
+  db: Executor,
+  directoryId: number,
+  scimId: string,
+): Promise<void> {
+  await deleteScimValues(db, directoryId, scimId);
+  await db
+    .deleteFrom('scim_users')
+    .where('directory_id', '=', directoryId)
+    .where('scim_id', '=', scimId)
+    .execute();
 }
 
 /** SCIM user ids of this directory → their people (unknown ids are left out). */

@@ -163,6 +163,7 @@ export function filterRows(
     rows.push({
       scim_id: scimId,
       directory_id: directoryId,
+      seq: rows.length,
       attr,
       type: type === null ? null : usernameKey(type),
       is_primary: primary ? 1 : 0,

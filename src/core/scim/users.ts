@@ -7,11 +7,12 @@
  * Every write is one transaction through the core (EntryHooks): the resource row commits
  * with the account or not at all.
  * - A create writes its row last, with the account (and, for a new account, the account's
- *   identity link: one statement on PostgreSQL), and the unique (directory, userName) index
- *   refuses a userName the directory has. Of 20 parallel creates of one userName, one makes
- *   the account; the others are refused by the unique indexes or, when they were adopting
- *   or relinking the same account, meet its change as a version conflict, read again and
- *   find the account taken: 409 uniqueness (CREATE_ATTEMPTS).
+ *   identity link: one statement on PostgreSQL). A userName is its account's username, so
+ *   the core refuses one the directory has (its account is linked to the live resource) and
+ *   people's unique username index refuses a second new account. Of 20 parallel creates of
+ *   one userName, one makes the account; the others are refused by the unique indexes or,
+ *   when they were adopting or relinking the same account, meet its change as a version
+ *   conflict, read again and find the account taken: 409 uniqueness (CREATE_ATTEMPTS).
  *   (Claiming the userName with a row first, then giving it its account, wrote the row
  *   twice: one statement more, and on PostgreSQL an UPDATE of an indexed column, which
  *   writes a new entry in each of the row's six indexes; bench/scim.bench.ts.)
@@ -19,7 +20,6 @@
  *   If-Match only while the version is still the one sent: of two writes with one ETag,
  *   one wins and the other is 412.
  */
-import { randomUUID } from 'node:crypto';
 import type { Store } from '../../store/database.ts';
 import type { Executor } from '../../store/people-repo.ts';
 import * as repo from '../../store/scim-repo.ts';
@@ -33,6 +33,7 @@ import type { DirectoriesService } from '../directories.ts';
 import type { EntryOutcome } from '../sync/types.ts';
 import type { CreatedRows } from '../sync/entry-hooks.ts';
 import { retryingConflicts } from '../retry.ts';
+import { newScimUserId } from './ids.ts';
 import type { FilterNode } from '../../gates/scim/filter/parse.ts';
 import type { JsonObject } from '../../gates/scim/patch.ts';
 import {
@@ -168,7 +169,7 @@ export class ScimUsers {
     resource: JsonObject,
   ): Promise<repo.ScimUserRow> {
     const { directory, mapping } = await this.directoryOf(directoryId);
-    const scimId = randomUUID();
+    const scimId = newScimUserId();
     const entry = entryOf(resource, scimId, mapping);
     const at = nowIso();
     const columns = resourceColumns(resource, entry.active, at);
@@ -272,7 +273,9 @@ export class ScimUsers {
           row.person_id = o.personId;
           const values = filterRows(resource, scimId, directoryId);
           const { scim_id: _id, directory_id: _d, created_at: _c, version: _v, ...set } = row;
-          await this.unique(columns.user_name, () => repo.saveScimUser(tx, scimId, set, values));
+          await this.unique(columns.user_name, () =>
+            repo.saveScimUser(tx, directoryId, scimId, set, values),
+          );
         },
       },
     });
@@ -316,7 +319,7 @@ export class ScimUsers {
       before: async (tx) => {
         await this.nextVersion(tx, directoryId, scimId, ifVersion, at);
       },
-      after: (tx) => repo.deleteScimUser(tx, scimId),
+      after: (tx) => repo.deleteScimUser(tx, directoryId, scimId),
     });
     if (outcome.action === 'error') throw entryError(outcome);
   }
