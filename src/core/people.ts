@@ -335,7 +335,7 @@ export class PeopleService {
   ): Promise<Person> {
     const current = await this.row(id);
     const columns = await passwordChange(
-      this.store,
+      this.store.db,
       this.settings,
       this.opts.argon2,
       actor,

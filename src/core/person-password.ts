@@ -1,4 +1,4 @@
-import type { Store } from '../store/database.ts';
+import type { Executor } from '../store/people-repo.ts';
 import type { PersonRow, PersonRowUpdate } from '../store/schema.ts';
 import { hashPassword, isSupportedHash, type Argon2Params } from '../auth/passwords.ts';
 import { type Actor, nowIso } from './context.ts';
@@ -13,7 +13,7 @@ import type { SettingsService } from './settings.ts';
  * A forced change at next sign-in is only for someone else's password.
  */
 export async function passwordChange(
-  store: Store,
+  db: Executor,
   settings: SettingsService,
   argon2: Argon2Params,
   actor: Actor,
@@ -21,7 +21,7 @@ export async function passwordChange(
   password: string,
   mustChange: boolean,
 ): Promise<PersonRowUpdate> {
-  if (current.directory_id !== null) await assertNotOwned(store.db, current, ['password'], actor);
+  if (current.directory_id !== null) await assertNotOwned(db, current, ['password'], actor);
   if (current.password_authority !== 'local') {
     fail(
       'conflict',
