@@ -3,7 +3,8 @@ import type { Insertable, RawBuilder, Selectable, SqlBool } from 'kysely';
 import type { Executor } from './people-repo.ts';
 import type { Capabilities } from './capabilities.ts';
 import { compiledLookup } from './compiled-lookup.ts';
-import type { IdentityRow } from './identity-repo.ts';
+import { SCIM_USER_COLUMNS, VALUE_COLUMNS, scimUserInsert, valuesInserts } from './scim-inserts.ts';
+import { insertIdentityRow, type IdentityRow } from './identity-repo.ts';
 import { insertAuditRow } from './audit-repo.ts';
 import { RESOURCE_ALIAS } from './scim-filter-sql.ts';
 import { preparedWrite } from './prepared.ts';
@@ -56,23 +57,6 @@ export async function findScimResource<K extends ScimKind>(
     .executeTakeFirst();
   return row as Rows[K] | undefined;
 }
-
-const SCIM_USER_COLUMNS = [
-  'scim_id',
-  'directory_id',
-  'person_id',
-  'user_name',
-  'user_name_key',
-  'external_id',
-  'display_name',
-  'display_name_key',
-  'name_formatted',
-  'active',
-  'resource',
-  'created_at',
-  'updated_at',
-  'version',
-] as const satisfies readonly (keyof ScimUsersTable)[];
 
 /**
  * The directory's user with a userName (its lower-cased key): what `filter=userName eq "…"`,
@@ -163,6 +147,11 @@ export async function listScimResources<K extends ScimKind>(
 const VALUES_PER_INSERT = 500;
 
 async function insertScimValues(db: Executor, filterable: ScimValueRow[]): Promise<void> {
+  const compiled = valuesInserts[filterable.length];
+  if (compiled) {
+    await compiled(db, ...filterable.flatMap((r) => VALUE_COLUMNS.map((c) => r[c])));
+    return;
+  }
   for (let i = 0; i < filterable.length; i += VALUES_PER_INSERT)
     await db
       .insertInto('scim_values')
@@ -209,7 +198,7 @@ async function deleteScimValues(db: Executor, directoryId: number, scimId: strin
 export async function insertScimUser(
   db: Executor,
   caps: Capabilities,
-  row: Insertable<ScimUsersTable>,
+  row: ScimUserRow,
   filterable: ScimValueRow[],
   created?: { link: IdentityRow; audit: NewAuditEventRow },
 ): Promise<void> {
@@ -233,10 +222,10 @@ export async function insertScimUser(
     return;
   }
   if (created) {
-    await db.insertInto('external_identities').values(created.link).execute();
+    await insertIdentityRow(db, created.link);
     await insertAuditRow(db, created.audit);
   }
-  await db.insertInto('scim_users').values(row).execute();
+  await scimUserInsert(db, ...SCIM_USER_COLUMNS.map((c) => row[c]));
   await insertScimValues(db, filterable);
 }
 

@@ -223,3 +223,48 @@ test('a create writes the account, its link, one audit event and the resource', 
     assert.equal(found.body.Resources[0].id, r.body.id);
   }
 });
+
+test('a user with few or many filterable values keeps all of them, and is found by each', async () => {
+  // Up to 8 values go through an insert compiled once per count (store/scim-inserts.ts),
+  // more through Kysely: every count must write each value once, in order. Each user has
+  // its name and one email (3 values) and n phone numbers.
+  for (const n of [0, 5, 6, 30]) {
+    const userName = `values.${n}@example.org`;
+    const phones = (k: number) =>
+      Array.from({ length: k }, (_, i) => ({ value: `+1 555 ${n}-${i}`, type: 'work' }));
+    const user = (k: number) => ({
+      userName,
+      name: { givenName: 'Val', familyName: `Ues ${n}` },
+      emails: [{ value: userName, type: 'work', primary: true }],
+      ...(k > 0 ? { phoneNumbers: phones(k) } : {}),
+    });
+    const stored = async (id: string) =>
+      (
+        await s.app.store.db
+          .selectFrom('scim_values')
+          .select(['seq', 'value'])
+          .where('scim_id', '=', id)
+          .orderBy('seq')
+          .execute()
+      ).map((v) => [v.seq, v.value]);
+    const expected = (k: number) =>
+      [`Ues ${n}`, 'Val', userName, ...phones(k).map((p) => p.value)].map((v, i) => [i, v]);
+    const r = await s.scim('POST', '/Users', user(n));
+    assert.equal(r.status, 201, r.text);
+    assert.deepEqual(await stored(r.body.id), expected(n));
+    for (const p of phones(n).slice(-2)) {
+      const found = await s.scim(
+        'GET',
+        `/Users?filter=${encodeURIComponent(`phoneNumbers.value eq "${p.value}"`)}`,
+      );
+      assert.deepEqual(
+        found.body.Resources.map((u: { id: string }) => u.id),
+        [r.body.id],
+      );
+    }
+    // A replace rewrites them through the same inserts.
+    const put = await s.scim('PUT', `/Users/${r.body.id}`, user(Math.max(0, n - 1)));
+    assert.equal(put.status, 200, put.text);
+    assert.deepEqual(await stored(r.body.id), expected(Math.max(0, n - 1)));
+  }
+});

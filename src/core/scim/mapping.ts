@@ -36,9 +36,90 @@ function text(v: Json | undefined): string | undefined {
   return undefined;
 }
 
+/**
+ * keyOf (patch.ts: the exact name, else the first key equal to it ignoring case) for one
+ * resource that is only read: a create reads about thirty paths from it (the mapping's and
+ * SCALARS), most of them absent, and listing and lower-casing an object's keys for each miss
+ * was a third of the mapping's CPU (bench/scim.bench.ts, session 9). Each object's keys are
+ * lower-cased once.
+ */
+class KeyIndex {
+  private readonly lowered = new WeakMap<JsonObject, Map<string, string>>();
+
+  keyOf(obj: JsonObject, name: string, lower: string): string | undefined {
+    if (name in obj) return name;
+    let keys = this.lowered.get(obj);
+    if (!keys) {
+      keys = new Map();
+      for (const k of Object.keys(obj)) {
+        const l = k.toLowerCase();
+        if (!keys.has(l)) keys.set(l, k);
+      }
+      this.lowered.set(obj, keys);
+    }
+    return keys.get(lower);
+  }
+}
+
+/** A name and its lower case (computed once per path, not per read). */
+interface Name {
+  name: string;
+  lower: string;
+}
+const nameOf = (name: string): Name => ({ name, lower: name.toLowerCase() });
+
+/** A mapping path taken apart once (see readPath for the forms). */
+interface ParsedPath {
+  urn: Name | null;
+  attr: Name;
+  /** `[type eq "…"]`, lower-cased. */
+  type: string | null;
+  sub: Name | null;
+  multi: boolean;
+}
+
+function parsePath(path: string): ParsedPath {
+  let urn: Name | null = null;
+  let rest = path;
+  const colon = path.lastIndexOf(':');
+  if (colon >= 0) {
+    urn = nameOf(path.slice(0, colon));
+    rest = path.slice(colon + 1);
+  }
+  const filtered = /^([A-Za-z]+)\[type eq "([^"]*)"\]\.([A-Za-z]+)$/i.exec(rest);
+  if (filtered) {
+    const [, attr, type, sub] = filtered as unknown as [string, string, string, string];
+    return { urn, attr: nameOf(attr), type: type.toLowerCase(), sub: nameOf(sub), multi: true };
+  }
+  const [attr, sub] = rest.split('.') as [string, string | undefined];
+  return {
+    urn,
+    attr: nameOf(attr),
+    type: null,
+    sub: sub === undefined ? null : nameOf(sub),
+    multi: MULTI.has(attr.toLowerCase()),
+  };
+}
+
+/** Paths parsed so far: SCALARS and the directories' mappings, a few dozen in all. */
+const parsed = new Map<string, ParsedPath>();
+const PARSED_MAX = 1000;
+function parsedPath(path: string): ParsedPath {
+  let p = parsed.get(path);
+  if (!p) {
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(path, (p = parsePath(path)));
+  }
+  return p;
+}
+
+function get(keys: KeyIndex, obj: JsonObject, n: Name): Json | undefined {
+  return obj[keys.keyOf(obj, n.name, n.lower) ?? n.name];
+}
+
 /** The values of a multi-valued attribute, as objects. */
-function valuesOf(resource: JsonObject, attr: string): JsonObject[] {
-  const v = resource[keyOf(resource, attr) ?? attr];
+function valuesOf(keys: KeyIndex, resource: JsonObject, attr: Name): JsonObject[] {
+  const v = get(keys, resource, attr);
   return Array.isArray(v) ? v.filter(isObject) : [];
 }
 
@@ -51,37 +132,35 @@ function preferred(list: JsonObject[]): string | undefined {
   return pick ? text(pick.value) : undefined;
 }
 
+function read(keys: KeyIndex, resource: JsonObject, path: ParsedPath): string | undefined {
+  let container: JsonObject = resource;
+  if (path.urn) {
+    const ext = get(keys, resource, path.urn);
+    if (!isObject(ext)) return undefined;
+    container = ext;
+  }
+  const { attr, sub, type } = path;
+  if (type !== null && sub) {
+    const hit = valuesOf(keys, container, attr).find(
+      (x) => typeof x.type === 'string' && x.type.toLowerCase() === type,
+    );
+    return hit ? text(get(keys, hit, sub)) : undefined;
+  }
+  if (path.multi) {
+    const list = valuesOf(keys, container, attr);
+    return sub === null || sub.name === 'value' ? preferred(list) : undefined;
+  }
+  const v = get(keys, container, attr);
+  if (sub === null) return text(v);
+  return isObject(v) ? text(get(keys, v, sub)) : undefined;
+}
+
 /**
  * Reads one mapping path from a resource: `title`, `name.givenName`, `emails`,
  * `phoneNumbers[type eq "mobile"].value`, `urn:…:enterprise:2.0:User:department`.
  */
 export function readPath(resource: JsonObject, path: string): string | undefined {
-  let container: JsonObject = resource;
-  let rest = path;
-  const colon = path.lastIndexOf(':');
-  if (colon >= 0) {
-    const urn = path.slice(0, colon);
-    const ext = resource[keyOf(resource, urn) ?? urn];
-    if (!isObject(ext)) return undefined;
-    container = ext;
-    rest = path.slice(colon + 1);
-  }
-  const filtered = /^([A-Za-z]+)\[type eq "([^"]*)"\]\.([A-Za-z]+)$/i.exec(rest);
-  if (filtered) {
-    const [, attr, type, sub] = filtered as unknown as [string, string, string, string];
-    const hit = valuesOf(container, attr).find(
-      (x) => typeof x.type === 'string' && x.type.toLowerCase() === type.toLowerCase(),
-    );
-    return hit ? text(hit[keyOf(hit, sub) ?? sub]) : undefined;
-  }
-  const [attr, sub] = rest.split('.') as [string, string | undefined];
-  if (MULTI.has(attr.toLowerCase())) {
-    const list = valuesOf(container, attr);
-    return sub === undefined || sub === 'value' ? preferred(list) : undefined;
-  }
-  const v = container[keyOf(container, attr) ?? attr];
-  if (sub === undefined) return text(v);
-  return isObject(v) ? text(v[keyOf(v, sub) ?? sub]) : undefined;
+  return read(new KeyIndex(), resource, parsedPath(path));
 }
 
 export function userNameOf(resource: JsonObject): string {
@@ -108,8 +187,9 @@ export function entryOf(
   const fields: Partial<Record<SyncableField, string>> = {};
   const profile: Record<string, string> = {};
   let manager: DirectoryEntry['manager'];
+  const keys = new KeyIndex();
   for (const [target, path] of Object.entries(mapping)) {
-    const v = readPath(resource, path);
+    const v = read(keys, resource, parsedPath(path));
     if (target === 'manager_id') manager = v ? { kind: 'external_id', ref: v } : null;
     else if (target.startsWith('profile.')) profile[target.slice('profile.'.length)] = v ?? '';
     // An IdP that sends employeeNumber "" or drops it clears the user code: the core
@@ -149,7 +229,9 @@ const SCALARS = [
     'department',
     'manager.value',
   ].map((a) => `${ENTERPRISE_SCHEMA}:${a}`),
-];
+].map((path) => ({ path, parsed: parsePath(path) }));
+
+const MULTI_FILTERED = [nameOf('emails'), nameOf('phoneNumbers')];
 
 /** The rows that let SQL filter on the resource's attributes (see scim-filter-sql.ts). */
 export function filterRows(
@@ -171,17 +253,17 @@ export function filterRows(
       value_key: usernameKey(value),
     });
   };
-  for (const path of SCALARS) {
-    const v = readPath(resource, path);
-    if (v !== undefined && v !== '')
-      add(path.replace('manager.value', 'manager.value'), v, null, false);
+  const keys = new KeyIndex();
+  for (const { path, parsed } of SCALARS) {
+    const v = read(keys, resource, parsed);
+    if (v !== undefined && v !== '') add(path, v, null, false);
   }
-  for (const attr of ['emails', 'phoneNumbers']) {
-    for (const item of valuesOf(resource, attr).slice(0, 50)) {
+  for (const attr of MULTI_FILTERED) {
+    for (const item of valuesOf(keys, resource, attr).slice(0, 50)) {
       const v = text(item.value);
       if (v === undefined) continue;
       add(
-        attr,
+        attr.name,
         v,
         typeof item.type === 'string' ? item.type : null,
         booleanOf(item.primary) === true,

@@ -84,9 +84,17 @@ function nameTaken(userName: string): GatehouseError {
   );
 }
 
+/**
+ * A user as a create or replace wrote it: the row and the resource its JSON holds, so the
+ * answer is made from the object instead of parsing the JSON just written.
+ */
+export interface WrittenScimUser {
+  row: repo.ScimUserRow;
+  stored: JsonObject;
+}
+
 /** The resource's own columns, as the IdP sent it: what a create or replace writes. */
-function resourceColumns(resource: JsonObject, active: boolean, at: string) {
-  const stored = storedResource(resource);
+function resourceColumns(resource: JsonObject, stored: JsonObject, active: boolean, at: string) {
   const display = typeof stored.displayName === 'string' ? stored.displayName : null;
   const name = stored.name;
   const formatted =
@@ -157,7 +165,7 @@ export class ScimUsers {
     return repo.listScimResources(this.store.db, 'User', directoryId, cond, offset, limit);
   }
 
-  async create(actor: Actor, directoryId: number, resource: JsonObject): Promise<repo.ScimUserRow> {
+  async create(actor: Actor, directoryId: number, resource: JsonObject): Promise<WrittenScimUser> {
     // A parallel create of this userName changed the account this one was adopting or
     // relinking (412 inside): read again, and find the account the other made (409).
     return retryingConflicts(CREATE_ATTEMPTS, () => this.createOnce(actor, directoryId, resource));
@@ -167,12 +175,13 @@ export class ScimUsers {
     actor: Actor,
     directoryId: number,
     resource: JsonObject,
-  ): Promise<repo.ScimUserRow> {
+  ): Promise<WrittenScimUser> {
     const { directory, mapping } = await this.directoryOf(directoryId);
     const scimId = newScimUserId();
     const entry = entryOf(resource, scimId, mapping);
     const at = nowIso();
-    const columns = resourceColumns(resource, entry.active, at);
+    const stored = storedResource(resource);
+    const columns = resourceColumns(resource, stored, entry.active, at);
     const row: repo.ScimUserRow = {
       scim_id: scimId,
       directory_id: directoryId,
@@ -195,7 +204,7 @@ export class ScimUsers {
     });
     if (outcome.action === 'error' || row.person_id === null)
       throw await this.createError(directoryId, columns, outcome);
-    return row;
+    return { row, stored };
   }
 
   /**
@@ -250,11 +259,12 @@ export class ScimUsers {
     scimId: string,
     resource: JsonObject,
     ifVersion?: number,
-  ): Promise<repo.ScimUserRow> {
+  ): Promise<WrittenScimUser> {
     const { directory, mapping } = await this.directoryOf(directoryId);
     const entry = entryOf(resource, scimId, mapping);
     const at = nowIso();
-    const columns = resourceColumns(resource, entry.active, at);
+    const stored = storedResource(resource);
+    const columns = resourceColumns(resource, stored, entry.active, at);
     let row: repo.ScimUserRow | undefined;
     const outcome = await this.sync.applyEntryTo(actor, directory, entry, {
       hooks: {
@@ -280,7 +290,7 @@ export class ScimUsers {
       },
     });
     if (outcome.action === 'error' || !row || row.person_id === null) throw entryError(outcome);
-    return row;
+    return { row, stored };
   }
 
   /**
@@ -294,7 +304,7 @@ export class ScimUsers {
     scimId: string,
     change: (resource: JsonObject) => JsonObject,
     ifVersion?: number,
-  ): Promise<repo.ScimUserRow> {
+  ): Promise<WrittenScimUser> {
     // With the client's ETag a conflict is the client's to resolve; without one, read again.
     return retryingConflicts(ifVersion === undefined ? PATCH_ATTEMPTS : 1, async () => {
       const current = await this.get(directoryId, scimId);

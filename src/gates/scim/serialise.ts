@@ -25,15 +25,22 @@ export function ifMatchVersion(header: string | string[] | undefined): number | 
   return Number(m[1]);
 }
 
-export function userResource(row: ScimUserRow, base: string): JsonObject {
-  const stored = JSON.parse(row.resource) as JsonObject;
+/**
+ * The user as answered. `stored` is the row's resource already parsed: a create or replace
+ * has it from the write, so it need not parse the JSON it has just made (not modified here).
+ */
+export function userResource(
+  row: ScimUserRow,
+  base: string,
+  stored: JsonObject = JSON.parse(row.resource) as JsonObject,
+): JsonObject {
   const schemas: Json[] = [USER_SCHEMA];
   if (keyOf(stored, ENTERPRISE_SCHEMA) !== undefined) schemas.push(ENTERPRISE_SCHEMA);
-  delete stored[keyOf(stored, 'schemas') ?? 'schemas'];
+  const { [keyOf(stored, 'schemas') ?? 'schemas']: _schemas, ...rest } = stored;
   return {
     schemas,
     id: row.scim_id,
-    ...stored,
+    ...rest,
     userName: row.user_name,
     active: row.active === 1,
     meta: {

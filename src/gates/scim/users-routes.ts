@@ -15,13 +15,19 @@ import {
 import { bodyObject, checkSchemas, paging, param } from './query.ts';
 import type { ScimContext } from './routes.ts';
 import type { ScimUserRow } from '../../store/scim-repo.ts';
+import type { JsonObject } from './patch.ts';
 
 type IdParams = { Params: { id: string } };
 
 export function userRoutes(scim: FastifyInstance, ctx: ScimContext): void {
-  const answer = (row: ScimUserRow, base: string, req: Parameters<ScimContext['base']>[0]) =>
+  const answer = (
+    row: ScimUserRow,
+    base: string,
+    req: Parameters<ScimContext['base']>[0],
+    stored?: JsonObject,
+  ) =>
     project(
-      userResource(row, base),
+      userResource(row, base, stored),
       attributeList(param(req, 'attributes'), USER_SCHEMA),
       attributeList(param(req, 'excludedAttributes'), USER_SCHEMA),
     );
@@ -48,14 +54,18 @@ export function userRoutes(scim: FastifyInstance, ctx: ScimContext): void {
   scim.post('/Users', async (req, reply) => {
     const body = bodyObject(req);
     checkSchemas(body, USER_SCHEMA);
-    const row = await ctx.users.create(await ctx.actor(req), ctx.directoryOf(req), body);
+    const { row, stored } = await ctx.users.create(
+      await ctx.actor(req),
+      ctx.directoryOf(req),
+      body,
+    );
     const base = ctx.base(req);
     return reply
       .code(201)
       .type(SCIM_CONTENT_TYPE)
       .header('etag', etagOf(row.version))
       .header('location', `${base}/Users/${row.scim_id}`)
-      .send(answer(row, base, req));
+      .send(answer(row, base, req, stored));
   });
 
   scim.get<IdParams>('/Users/:id', async (req, reply) => {
@@ -69,7 +79,7 @@ export function userRoutes(scim: FastifyInstance, ctx: ScimContext): void {
   scim.put<IdParams>('/Users/:id', async (req, reply) => {
     const body = bodyObject(req);
     checkSchemas(body, USER_SCHEMA);
-    const row = await ctx.users.replace(
+    const { row, stored } = await ctx.users.replace(
       await ctx.actor(req),
       ctx.directoryOf(req),
       req.params.id,
@@ -79,12 +89,12 @@ export function userRoutes(scim: FastifyInstance, ctx: ScimContext): void {
     return reply
       .type(SCIM_CONTENT_TYPE)
       .header('etag', etagOf(row.version))
-      .send(answer(row, ctx.base(req), req));
+      .send(answer(row, ctx.base(req), req, stored));
   });
 
   scim.patch<IdParams>('/Users/:id', async (req, reply) => {
     const ops = readPatchBody(req.body);
-    const row = await ctx.users.patch(
+    const { row, stored } = await ctx.users.patch(
       await ctx.actor(req),
       ctx.directoryOf(req),
       req.params.id,
@@ -94,7 +104,7 @@ export function userRoutes(scim: FastifyInstance, ctx: ScimContext): void {
     return reply
       .type(SCIM_CONTENT_TYPE)
       .header('etag', etagOf(row.version))
-      .send(answer(row, ctx.base(req), req));
+      .send(answer(row, ctx.base(req), req, stored));
   });
 
   scim.delete<IdParams>('/Users/:id', async (req, reply) => {
