@@ -58,4 +58,34 @@ describe('SCIM mapping paths', () => {
       [7, 'phoneNumbers', '+44 1', 'mobile'],
     ]);
   });
+
+  // Regression: the items' sub-attributes were read only as spelled ("value", "type",
+  // "primary"), while every other name was read in any case (RFC 7643 §2.1).
+  it('reads the sub-attributes of multi-valued items in any case', () => {
+    const shouting: JsonObject = {
+      userName: 'grace',
+      emails: [
+        { Value: 'home@example.org', TYPE: 'Home' },
+        { VALUE: 'grace@example.org', Type: 'Work', PRIMARY: true },
+      ],
+      phoneNumbers: [{ Type: 'mobile', Value: '+1 2' }],
+    };
+    assert.equal(readPath(shouting, 'emails'), 'grace@example.org');
+    assert.equal(readPath(shouting, 'emails.value'), 'grace@example.org');
+    assert.equal(readPath(shouting, 'phoneNumbers[type eq "mobile"].value'), '+1 2');
+    const entry = entryOf(shouting, 'id-2', DEFAULT_SCIM_MAPPING);
+    assert.equal(entry.fields.email, 'grace@example.org');
+    assert.equal(entry.fields.mobile, '+1 2');
+    const rows = filterRows(shouting, 'id-2', 7).map((r) => [
+      r.attr,
+      r.value,
+      r.type,
+      r.is_primary,
+    ]);
+    assert.deepEqual(rows, [
+      ['emails', 'home@example.org', 'home', 0],
+      ['emails', 'grace@example.org', 'work', 1],
+      ['phoneNumbers', '+1 2', 'mobile', 0],
+    ]);
+  });
 });

@@ -67,6 +67,10 @@ interface Name {
   lower: string;
 }
 const nameOf = (name: string): Name => ({ name, lower: name.toLowerCase() });
+/** The sub-attributes of a multi-valued attribute's items, read in any case as the rest. */
+const VALUE = nameOf('value');
+const TYPE = nameOf('type');
+const PRIMARY = nameOf('primary');
 
 /** A mapping path taken apart once (see readPath for the forms). */
 interface ParsedPath {
@@ -123,13 +127,19 @@ function valuesOf(keys: KeyIndex, resource: JsonObject, attr: Name): JsonObject[
   return Array.isArray(v) ? v.filter(isObject) : [];
 }
 
+/** An item's `type`, lower-cased, or null. */
+function typeOf(keys: KeyIndex, item: JsonObject): string | null {
+  const t = get(keys, item, TYPE);
+  return typeof t === 'string' ? t.toLowerCase() : null;
+}
+
 /** The one value a field takes from a multi-valued attribute: the primary, else work, else the first. */
-function preferred(list: JsonObject[]): string | undefined {
+function preferred(keys: KeyIndex, list: JsonObject[]): string | undefined {
   const pick =
-    list.find((x) => booleanOf(x.primary) === true) ??
-    list.find((x) => typeof x.type === 'string' && x.type.toLowerCase() === 'work') ??
+    list.find((x) => booleanOf(get(keys, x, PRIMARY)) === true) ??
+    list.find((x) => typeOf(keys, x) === 'work') ??
     list[0];
-  return pick ? text(pick.value) : undefined;
+  return pick ? text(get(keys, pick, VALUE)) : undefined;
 }
 
 function read(keys: KeyIndex, resource: JsonObject, path: ParsedPath): string | undefined {
@@ -141,14 +151,12 @@ function read(keys: KeyIndex, resource: JsonObject, path: ParsedPath): string | 
   }
   const { attr, sub, type } = path;
   if (type !== null && sub) {
-    const hit = valuesOf(keys, container, attr).find(
-      (x) => typeof x.type === 'string' && x.type.toLowerCase() === type,
-    );
+    const hit = valuesOf(keys, container, attr).find((x) => typeOf(keys, x) === type);
     return hit ? text(get(keys, hit, sub)) : undefined;
   }
   if (path.multi) {
     const list = valuesOf(keys, container, attr);
-    return sub === null || sub.name === 'value' ? preferred(list) : undefined;
+    return sub === null || sub.lower === 'value' ? preferred(keys, list) : undefined;
   }
   const v = get(keys, container, attr);
   if (sub === null) return text(v);
@@ -260,13 +268,14 @@ export function filterRows(
   }
   for (const attr of MULTI_FILTERED) {
     for (const item of valuesOf(keys, resource, attr).slice(0, 50)) {
-      const v = text(item.value);
+      const v = text(get(keys, item, VALUE));
       if (v === undefined) continue;
+      const type = get(keys, item, TYPE);
       add(
         attr.name,
         v,
-        typeof item.type === 'string' ? item.type : null,
-        booleanOf(item.primary) === true,
+        typeof type === 'string' ? type : null,
+        booleanOf(get(keys, item, PRIMARY)) === true,
       );
     }
   }
