@@ -5,13 +5,13 @@
 import type {
   NewPersonRow,
   PersonRow,
-  ShownPersonRow,
   PersonRowUpdate,
   PersonState,
   PasswordAuthority,
   Origin,
   BlockedBy,
 } from '../store/schema.ts';
+import type { ShownPersonRow } from '../store/person-columns.ts';
 import type { FieldError } from './errors.ts';
 import { emailKey, isAscii, searchText, usernameKey } from './normalize.ts';
 import type { ProfileValue } from './profile-field-types.ts';

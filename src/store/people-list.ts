@@ -10,16 +10,11 @@ import {
   type SelectQueryBuilder,
   type SqlBool,
 } from 'kysely';
-import {
-  SHOWN_PERSON_COLUMNS,
-  type DB,
-  type PersonRow,
-  type PersonState,
-  type ShownPersonRow,
-} from './schema.ts';
+import type { DB, PersonRow, PersonState } from './schema.ts';
+import { SHOWN_PERSON_COLUMNS, type ShownPersonRow } from './person-columns.ts';
 import { likeEscape } from '../core/normalize.ts';
 import type { Capabilities } from './capabilities.ts';
-import { talliedPage } from './people-page.ts';
+import { idOrderedPage } from './people-page.ts';
 
 type Executor = Kysely<DB>;
 
@@ -132,7 +127,7 @@ export async function listPeople(
   // Everyone (or everyone listed) in id order: the total read in the page's statement, and a
   // deep page walked from the nearer end (people-page.ts).
   if (sort === 'id' && !hasSearchTerm(filter) && !filtersPeople(filter, true))
-    return talliedPage(db, caps, filter.listedOnly === true, {
+    return idOrderedPage(db, caps, filter.listedOnly === true, {
       offset: page.offset,
       limit: page.limit,
       order,

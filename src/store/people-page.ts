@@ -17,7 +17,8 @@
  */
 import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Capabilities } from './capabilities.ts';
-import { SHOWN_PERSON_COLUMNS, type DB, type ShownPersonRow } from './schema.ts';
+import type { DB } from './schema.ts';
+import { SHOWN_PERSON_COLUMNS, type ShownPersonRow } from './person-columns.ts';
 
 type Executor = Kysely<DB>;
 
@@ -90,7 +91,7 @@ function pageIdsOf(db: Executor, caps: PageCaps, listedOnly: boolean, page: Page
 /** Attempts at a page past the end while people are being created (see below). */
 const PAST_END_ATTEMPTS = 3;
 
-export async function talliedPage(
+export async function idOrderedPage(
   db: Executor,
   caps: PageCaps,
   listedOnly: boolean,

@@ -2,7 +2,8 @@
 import type { Kysely } from 'kysely';
 import type { DB, NewPersonRow, PersonRow, PersonRowUpdate } from './schema.ts';
 import type { Capabilities } from './capabilities.ts';
-import { bulkInsert, everyColumn } from './bulk-insert.ts';
+import { bulkInsert } from './bulk-insert.ts';
+import { PERSON_COLUMNS } from './person-columns.ts';
 import { compiledLookup } from './compiled-lookup.ts';
 
 export type Executor = Kysely<DB>;
@@ -53,43 +54,6 @@ export async function findTakenValues(
 export async function insertPerson(db: Executor, row: NewPersonRow): Promise<PersonRow> {
   return db.insertInto('people').values(row).returningAll().executeTakeFirstOrThrow();
 }
-
-const PERSON_COLUMNS = everyColumn<NewPersonRow>()([
-  'username',
-  'username_key',
-  'user_code',
-  'firstname',
-  'surname',
-  'email',
-  'email_key',
-  'job_title',
-  'department',
-  'office',
-  'phone',
-  'mobile',
-  'manager_id',
-  'extranet_id',
-  'state',
-  'frozen_until',
-  'blocked_by',
-  'blocked_reason',
-  'blocked_by_person_id',
-  'directory_id',
-  'password_authority',
-  'password_hash',
-  'password_changed_at',
-  'must_change_password',
-  'failed_logins',
-  'origin',
-  'origin_source',
-  'profile',
-  'has_photo',
-  'last_login_at',
-  'created_at',
-  'updated_at',
-  'version',
-  'search_text',
-]);
 
 /**
  * Inserts many new people (every column given, as newPersonRow makes them) in statements of at

@@ -3,7 +3,8 @@ import type { Insertable, RawBuilder, Selectable, SqlBool } from 'kysely';
 import type { Executor } from './people-repo.ts';
 import type { Capabilities } from './capabilities.ts';
 import { compiledLookup } from './compiled-lookup.ts';
-import { SCIM_USER_COLUMNS, VALUE_COLUMNS, scimUserInsert, valuesInserts } from './scim-inserts.ts';
+import { SCIM_USER_COLUMNS, scimUserInsert } from './scim-inserts.ts';
+import { bulkInsert, everyColumn } from './bulk-insert.ts';
 import { insertIdentityRow, type IdentityRow } from './identity-repo.ts';
 import { insertAuditRow } from './audit-repo.ts';
 import { RESOURCE_ALIAS } from './scim-filter-sql.ts';
@@ -143,25 +144,35 @@ export async function listScimResources<K extends ScimKind>(
   return { rows: rows as Rows[K][], total: Number(c.n) };
 }
 
-/** Filterable values per INSERT: 7 parameters a row, well within both engines' limits. */
+/** Filterable values a PostgreSQL create writes in its one statement; more take separate writes. */
 const VALUES_PER_INSERT = 500;
 
-async function insertScimValues(db: Executor, filterable: ScimValueRow[]): Promise<void> {
-  const compiled = valuesInserts[filterable.length];
-  if (compiled) {
-    await compiled(db, ...filterable.flatMap((r) => VALUE_COLUMNS.map((c) => r[c])));
-    return;
-  }
-  for (let i = 0; i < filterable.length; i += VALUES_PER_INSERT)
-    await db
-      .insertInto('scim_values')
-      .values(filterable.slice(i, i + VALUES_PER_INSERT))
-      .execute();
+const VALUE_COLUMNS = everyColumn<ScimValueRow>()([
+  'scim_id',
+  'directory_id',
+  'seq',
+  'attr',
+  'type',
+  'is_primary',
+  'value',
+  'value_key',
+]);
+
+/** The rows as bulkInsert writes them: one statement whose text is kept per row count. */
+async function insertScimValues(
+  db: Executor,
+  caps: Capabilities,
+  filterable: ScimValueRow[],
+): Promise<void> {
+  await bulkInsert(db, caps, 'scim_values', VALUE_COLUMNS, filterable, {
+    maxParameters: caps.maxParameters,
+  });
 }
 
 /** Writes the user's row and replaces its filterable values. */
 export async function saveScimUser(
   db: Executor,
+  caps: Capabilities,
   directoryId: number,
   scimId: string,
   values: Partial<Omit<ScimUserRow, 'scim_id' | 'directory_id'>>,
@@ -174,7 +185,7 @@ export async function saveScimUser(
     .where('scim_id', '=', scimId)
     .execute();
   await deleteScimValues(db, directoryId, scimId);
-  await insertScimValues(db, filterable);
+  await insertScimValues(db, caps, filterable);
 }
 
 /** A user's values: together under its key, (directory_id, scim_id, seq). */
@@ -226,7 +237,7 @@ export async function insertScimUser(
     await insertAuditRow(db, created.audit);
   }
   await scimUserInsert(db, ...SCIM_USER_COLUMNS.map((c) => row[c]));
-  await insertScimValues(db, filterable);
+  await insertScimValues(db, caps, filterable);
 }
 
 export async function deleteScimUser(

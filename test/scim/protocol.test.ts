@@ -225,8 +225,8 @@ test('a create writes the account, its link, one audit event and the resource', 
 });
 
 test('a user with few or many filterable values keeps all of them, and is found by each', async () => {
-  // Up to 8 values go through an insert compiled once per count (store/scim-inserts.ts),
-  // more through Kysely: every count must write each value once, in order. Each user has
+  // The values go in one insert whose text is kept per row count (store/bulk-insert.ts):
+  // every count must write each value once, in order. Each user has
   // its name and one email (3 values) and n phone numbers.
   for (const n of [0, 5, 6, 30]) {
     const userName = `values.${n}@example.org`;

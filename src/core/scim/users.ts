@@ -284,7 +284,7 @@ export class ScimUsers {
           const values = filterRows(resource, scimId, directoryId);
           const { scim_id: _id, directory_id: _d, created_at: _c, version: _v, ...set } = row;
           await this.unique(columns.user_name, () =>
-            repo.saveScimUser(tx, directoryId, scimId, set, values),
+            repo.saveScimUser(tx, this.store.caps, directoryId, scimId, set, values),
           );
         },
       },

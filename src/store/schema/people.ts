@@ -72,44 +72,6 @@ export interface PeopleTallyTable {
 
 export type PersonRow = Selectable<PeopleTable>;
 
-/**
- * The columns a person is shown from (core/person.ts toPerson), which lists read instead of
- * every column: without the keys, the password's columns and search_text, 200 rows cost
- * about an eighth less to read and make (bench/api.bench.ts, the list page).
- */
-export const SHOWN_PERSON_COLUMNS = [
-  'id',
-  'username',
-  'user_code',
-  'firstname',
-  'surname',
-  'email',
-  'job_title',
-  'department',
-  'office',
-  'phone',
-  'mobile',
-  'manager_id',
-  'extranet_id',
-  'state',
-  'frozen_until',
-  'blocked_by',
-  'blocked_reason',
-  'directory_id',
-  'password_authority',
-  'must_change_password',
-  'origin',
-  'origin_source',
-  'profile',
-  'has_photo',
-  'last_login_at',
-  'created_at',
-  'updated_at',
-  'version',
-] as const satisfies readonly (keyof PersonRow)[];
-
-export type ShownPersonRow = Pick<PersonRow, (typeof SHOWN_PERSON_COLUMNS)[number]>;
-
 export type NewPersonRow = Insertable<PeopleTable>;
 
 export type PersonRowUpdate = Updateable<PeopleTable>;
