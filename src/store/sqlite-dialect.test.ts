@@ -1,17 +1,18 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { Kysely } from 'kysely';
+import { CompiledQuery, Kysely } from 'kysely';
 import type { DB } from './schema.ts';
 import type { Executor } from './people-repo.ts';
 import { compiledLookup } from './compiled-lookup.ts';
 import { DirectSqliteDialect, directReadsOf } from './sqlite-dialect.ts';
+import { withStatementCache } from './statement-cache.ts';
 
 describe('SQLite statements run at once when the connection is free', () => {
   const raw = new Database(':memory:');
   raw.exec('CREATE TABLE people (id INTEGER PRIMARY KEY, username TEXT)');
   raw.exec("INSERT INTO people VALUES (1, 'ann'), (2, 'bob')");
-  const db = new Kysely<DB>({ dialect: new DirectSqliteDialect(raw) });
+  const db = new Kysely<DB>({ dialect: new DirectSqliteDialect(withStatementCache(raw)) });
   const direct = directReadsOf(db.getExecutor().adapter)!;
   const nameOf = compiledLookup(
     'directNameOf',
@@ -77,6 +78,19 @@ describe('SQLite statements run at once when the connection is free', () => {
     }
     assert.deepEqual(streamed, ['ann', 'bob']);
     assert.deepEqual(await Promise.all(reads), [[{ username: 'bob' }], [{ username: 'bob' }]]);
+  });
+
+  it('gives the rows Kysely gives: the same columns in the same order, the same values', async () => {
+    const sql = 'select id, username, null as gone, 1.5 as half, id as username from people';
+    const viaKysely = (await db.executeQuery(CompiledQuery.raw(sql, []))).rows;
+    const now = direct.runNow(sql, [])!;
+    assert.deepEqual(now, viaKysely);
+    assert.deepEqual(
+      now.map((r) => Object.keys(r as object)),
+      viaKysely.map((r) => Object.keys(r as object)),
+    );
+    assert.deepEqual(now[0], { id: 1, username: 1, gone: null, half: 1.5 });
+    assert.deepEqual(direct.runNow("update people set username = 'bob' where id = ?", [2]), []);
   });
 
   it('does not run a statement at once inside a transaction begun outside Kysely', () => {

@@ -17,20 +17,56 @@
  * whether a transaction is open on it; a statement is run at once only when neither is so,
  * otherwise it goes through the executor and waits its turn, as before.
  */
+import type SQLite from 'better-sqlite3';
 import { SqliteDialect, type DatabaseConnection, type DialectAdapter, type Driver } from 'kysely';
 import type { QueryCompiler, SqliteDatabase, TransactionSettings } from 'kysely';
 
 /** What the direct path needs of the database: the statements, and whether a transaction is open. */
 export interface DirectDatabase extends SqliteDatabase {
   readonly inTransaction: boolean;
+  /** A statement of the direct path's own, not the one Kysely's queries share. */
+  prepareOwn(sql: string): SQLite.Statement;
 }
 
 export interface DirectReads {
   /**
    * The statement's rows (none for a statement that returns none) if it could be run at once;
-   * undefined when the connection is held, and the caller must go through Kysely.
+   * undefined when the connection is held, and the caller must go through Kysely. For the
+   * compiled statements (a fixed few): each is kept, prepared, for the life of the database.
    */
   runNow(sql: string, parameters: readonly unknown[]): unknown[] | undefined;
+}
+
+/**
+ * A statement whose rows are read as arrays and made into objects here. better-sqlite3 makes
+ * a row object in C++ one property at a time, about 4 µs for a person's 28 columns; the same
+ * object made in JavaScript, with the columns always in one order, costs under 1 µs. The rows
+ * are the same: the names of the statement's columns, in their order, with the same values.
+ */
+interface OwnStatement {
+  stmt: SQLite.Statement;
+  names: string[] | null;
+}
+
+function ownStatement(database: DirectDatabase, sql: string): OwnStatement {
+  const stmt = database.prepareOwn(sql);
+  if (!stmt.reader) return { stmt, names: null };
+  stmt.raw(true);
+  return { stmt, names: stmt.columns().map((c) => c.name) };
+}
+
+function rowsOf(own: OwnStatement, parameters: readonly unknown[]): unknown[] {
+  const { stmt, names } = own;
+  if (names === null) {
+    stmt.run(parameters);
+    return [];
+  }
+  const values = stmt.all(parameters) as unknown[][];
+  return values.map((v) => {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) row[names[i]!] = v[i];
+    return row;
+  });
 }
 
 /** Dialect adapters of databases opened with this dialect: one per Kysely instance. */
@@ -43,6 +79,7 @@ export function directReadsOf(adapter: DialectAdapter): DirectReads | undefined 
 
 export class DirectSqliteDialect extends SqliteDialect {
   readonly #database: DirectDatabase;
+  readonly #statements = new Map<string, OwnStatement>();
   #holders = 0;
 
   constructor(database: DirectDatabase) {
@@ -55,11 +92,10 @@ export class DirectSqliteDialect extends SqliteDialect {
     byAdapter.set(adapter, {
       runNow: (sql, parameters) => {
         if (this.#holders > 0 || this.#database.inTransaction) return undefined;
+        let own = this.#statements.get(sql);
+        if (!own) this.#statements.set(sql, (own = ownStatement(this.#database, sql)));
         // As Kysely's SQLite connection runs a statement (executeQuery): rows of a reader.
-        const stmt = this.#database.prepare(sql);
-        if (stmt.reader) return stmt.all(parameters);
-        stmt.run(parameters);
-        return [];
+        return rowsOf(own, parameters);
       },
     });
     return adapter;

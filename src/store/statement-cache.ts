@@ -48,6 +48,7 @@ export function withStatementCache(database: SQLite.Database): DirectDatabase {
     get inTransaction() {
       return database.inTransaction;
     },
+    prepareOwn: (sql) => database.prepare(sql),
     prepare(sql: string) {
       const cache = sql.length <= SHORT_SQL ? short : sql.length <= LONG_SQL ? long : null;
       const hit = cache?.get(sql);
