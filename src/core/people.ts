@@ -29,7 +29,7 @@ import {
   type PersonFields,
 } from './person.ts';
 import { auditView } from './audit-view.ts';
-import { assertNotOwned, checkReferences, personRow } from './person-checks.ts';
+import { assertNotOwned, checkReferences, personRow, shownPersonRow } from './person-checks.ts';
 import { personPhoto, setPersonPhoto } from './person-photo.ts';
 import { setSubordinates, subordinatesOf } from './org-chart.ts';
 import { deletePerson } from './person-delete.ts';
@@ -59,8 +59,9 @@ export class PeopleService {
     private readonly profileFields: ProfileFieldsService,
   ) {}
 
+  /** Read with the shown columns only (toPerson needs no others). */
   async get(id: number): Promise<Person> {
-    return toPerson(await this.row(id));
+    return toPerson(await shownPersonRow(this.store.db, id));
   }
 
   async row(id: number, db: repo.Executor = this.store.db): Promise<PersonRow> {

@@ -5,6 +5,7 @@
 import * as repo from '../store/people-repo.ts';
 import type { Store } from '../store/database.ts';
 import type { PersonRow } from '../store/schema.ts';
+import type { ShownPersonRow } from '../store/person-columns.ts';
 import { findDirectory } from '../store/directory-repo.ts';
 import { findCollectionItem } from '../store/collection-repo.ts';
 import type { Actor } from './context.ts';
@@ -59,6 +60,13 @@ export async function checkReferences(
 /** The person's row, or not_found with the sentence every gate shows. */
 export async function personRow(db: repo.Executor, id: number): Promise<PersonRow> {
   const row = await repo.findPerson(db, id);
+  if (!row) fail('not_found', `No person has id ${id}.`);
+  return row;
+}
+
+/** The same with the shown columns only (store/person-columns.ts), for a person to show. */
+export async function shownPersonRow(db: repo.Executor, id: number): Promise<ShownPersonRow> {
+  const row = await repo.findShownPerson(db, id);
   if (!row) fail('not_found', `No person has id ${id}.`);
   return row;
 }

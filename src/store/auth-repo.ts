@@ -86,8 +86,21 @@ export async function findApiKeyForAuth(db: Executor, keyHash: string) {
   const rows = await apiKeyForAuth(db, keyHash);
   const first = rows[0];
   if (!first) return undefined;
-  const { grant: _grant, ...row } = first;
-  return { ...row, grants: rows.flatMap((r) => (r.grant === null ? [] : [r.grant])) };
+  const grants: string[] = [];
+  for (const r of rows) if (r.grant !== null) grants.push(r.grant);
+  // Named one by one, not `{ ...rest }`: V8 copies a rest/spread object on a slow path, a
+  // few µs of every API request.
+  return {
+    key_id: first.key_id,
+    expires_at: first.expires_at,
+    revoked_at: first.revoked_at,
+    last_used_at: first.last_used_at,
+    person_id: first.person_id,
+    username: first.username,
+    state: first.state,
+    frozen_until: first.frozen_until,
+    grants,
+  };
 }
 
 export function findApiKeyByHash(db: Executor, keyHash: string): Promise<ApiKeyRow | undefined> {

@@ -15,6 +15,7 @@
 import type { Compilable, CompiledQuery } from 'kysely';
 import type { Executor } from './people-repo.ts';
 import { compiledStatement } from './prepared.ts';
+import { directReadsOf } from './sqlite-dialect.ts';
 
 export type CompiledLookup<A extends unknown[], R> = (db: Executor, ...args: A) => Promise<R[]>;
 
@@ -54,6 +55,11 @@ export function compiledLookup<A extends unknown[], R>(
       compiled = compile(db);
       cache.set(executor.adapter, compiled);
       compiledStatement(name, compiled.sql);
+    }
+    // On SQLite, outside a transaction and while no one holds the connection: run it now.
+    if (!db.isTransaction) {
+      const rows = directReadsOf(executor.adapter)?.runNow(compiled.sql, args);
+      if (rows) return rows as R[];
     }
     const result = await db.executeQuery<R>({ ...compiled, parameters: args });
     return result.rows;

@@ -8,7 +8,6 @@ import {
   Kysely,
   Migrator,
   PostgresDialect,
-  SqliteDialect,
   sql,
   type Migration,
   type MigrationProvider,
@@ -16,6 +15,7 @@ import {
 import type Pg from 'pg';
 import type { DB } from './schema.ts';
 import { withStatementCache } from './statement-cache.ts';
+import { DirectSqliteDialect } from './sqlite-dialect.ts';
 import { postgresCapabilities, sqliteCapabilities, type Capabilities } from './capabilities.ts';
 import * as m0001 from './migrations/0001_initial.ts';
 import * as m0002 from './migrations/0002_imports.ts';
@@ -105,10 +105,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   // (measured in bench/), 100,000-row imports are not slower, and the server's memory
   // stays within its budget (64 MiB filled up under list and search load).
   database.pragma('cache_size = -16384');
-  // Statements are prepared once and reused (see statement-cache.ts: a hot-path cost).
-  const db = new Kysely<DB>({
-    dialect: new SqliteDialect({ database: withStatementCache(database) }),
-  });
+  // Statements are prepared once and reused (see statement-cache.ts: a hot-path cost); compiled
+  // lookups run at once when the connection is free (sqlite-dialect.ts).
+  const db = new Kysely<DB>({ dialect: new DirectSqliteDialect(withStatementCache(database)) });
   return { db, caps: sqliteCapabilities, location: file, close: () => db.destroy() };
 }
 

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { DB, NewPersonRow, PersonRow, PersonRowUpdate } from './schema.ts';
 import type { Capabilities } from './capabilities.ts';
 import { bulkInsert } from './bulk-insert.ts';
-import { PERSON_COLUMNS } from './person-columns.ts';
+import { PERSON_COLUMNS, SHOWN_PERSON_COLUMNS, type ShownPersonRow } from './person-columns.ts';
 import { compiledLookup } from './compiled-lookup.ts';
 
 export type Executor = Kysely<DB>;
@@ -30,6 +30,23 @@ const personById = compiledLookup('personById', personByIdQuery, [[1], [2]]);
 
 export async function findPerson(db: Executor, id: number): Promise<PersonRow | undefined> {
   return (await personById(db, id))[0];
+}
+
+/**
+ * A person as shown (core/person.ts toPerson), without the columns no reader is shown: what
+ * `GET /users/{id}` reads; the password hash and search_text were a tenth of its read's cost.
+ */
+export function shownPersonByIdQuery(db: Executor, id: number) {
+  return db.selectFrom('people').select(SHOWN_PERSON_COLUMNS).where('id', '=', id);
+}
+
+const shownPersonById = compiledLookup('shownPersonById', shownPersonByIdQuery, [[1], [2]]);
+
+export async function findShownPerson(
+  db: Executor,
+  id: number,
+): Promise<ShownPersonRow | undefined> {
+  return (await shownPersonById(db, id))[0];
 }
 
 export function findPersonByUsernameKey(db: Executor, key: string): Promise<PersonRow | undefined> {

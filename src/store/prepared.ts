@@ -33,6 +33,7 @@ export const PREPARED = [
   'loginSuccess',
   'sessionInsert',
   'signInWrites',
+  'shownPersonById',
 ];
 
 /**

@@ -13,7 +13,7 @@
  * import. Longer SQL than that is not kept.
  */
 import type SQLite from 'better-sqlite3';
-import type { SqliteDatabase } from 'kysely';
+import type { DirectDatabase } from './sqlite-dialect.ts';
 
 const SHORT_SQL = 2000;
 const SHORT_STATEMENTS = 256;
@@ -40,11 +40,15 @@ class Lru {
   }
 }
 
-export function withStatementCache(database: SQLite.Database): SqliteDatabase {
+export function withStatementCache(database: SQLite.Database): DirectDatabase {
   const short = new Lru(SHORT_STATEMENTS);
   const long = new Lru(LONG_STATEMENTS);
   return {
     close: () => void database.close(),
+    get inTransaction() {
+      return database.inTransaction;
+    },
+    prepareOwn: (sql) => database.prepare(sql),
     prepare(sql: string) {
       const cache = sql.length <= SHORT_SQL ? short : sql.length <= LONG_SQL ? long : null;
       const hit = cache?.get(sql);
