@@ -11,7 +11,8 @@
  * BENCH_SERVER_COMMAND (bench/lib/server.ts) compares other node flags; PROBE_ENV (space-
  * separated NAME=value) adds variables to the server's environment, e.g. to try allocator
  * settings; PROBE_CLIENT=lean sends the sign-ins with bench/lib/post-load.ts instead of
- * autocannon; PROBE_NODE_ARGS adds node flags before the command (e.g. `--cpu-prof
+ * autocannon; PROBE_RAW_AT_ONCE sets how many verifies alone run at a time (default one per
+ * core, as the server's lanes); PROBE_NODE_ARGS adds node flags before the command (e.g. `--cpu-prof
  * --cpu-prof-dir=/tmp/p`: the profile is written when the server stops). PROBE_PERF=DIR runs
  * `perf record -e cpu-clock --per-thread` on the server through the first measured sign-in
  * segment (DIR/server.data) and on this process through the first verifies' (DIR/raw.data);
@@ -222,7 +223,7 @@ async function main(): Promise<void> {
         const stop = t0 + seconds * 1000;
         let ops = 0;
         await Promise.all(
-          Array.from({ length: CORES }, async () => {
+          Array.from({ length: Number(process.env.PROBE_RAW_AT_ONCE ?? CORES) }, async () => {
             while (performance.now() < stop) {
               if (!(await argon2Verify(hash, PASSWORD))) throw new Error('verify failed');
               ops++;
