@@ -13,7 +13,7 @@ import type {
 } from '../store/schema.ts';
 import * as repo from '../store/people-repo.ts';
 import { deleteSessionsOf } from '../store/auth-repo.ts';
-import { auditRow, recordAudit, diff } from '../audit/record.ts';
+import { auditRow, recordAudit, diff, type Changes } from '../audit/record.ts';
 import { insertAuditRow } from '../store/audit-repo.ts';
 import type { Argon2Params } from '../auth/passwords.ts';
 import { type Actor, nowIso } from './context.ts';
@@ -109,14 +109,16 @@ export class PeopleService {
    * `holders`: the people holding any of the row's unique keys, if the caller has just read
    * them in this transaction (repo.peopleHoldingKeys), so the check needs no read of its own.
    * `leaveAudit`: takes the audit row instead, which the caller then writes in the same
-   * transaction (with its own rows: one statement on PostgreSQL; sync/apply-entry.ts).
+   * transaction (with its own rows: one statement on PostgreSQL; sync/apply-entry.ts), and
+   * the changes it records, which the caller need not work out again (the row's whole audit
+   * view: a SCIM create computed it twice).
    */
   async insertIn(
     tx: Tx,
     actor: Actor,
     row: NewPersonRow,
     holders?: readonly repo.KeyHolder[],
-    leaveAudit?: (audit: NewAuditEventRow) => void,
+    leaveAudit?: (audit: NewAuditEventRow, changes: Changes) => void,
   ): Promise<PersonRow> {
     const taken = holders
       ? repo.conflictsAmong(row, holders)
@@ -128,15 +130,16 @@ export class PeopleService {
       JSON.parse(row.profile ?? '{}') as Record<string, unknown>,
     );
     const inserted = await repo.insertPerson(tx, row);
+    const changes = diff(null, auditView(inserted));
     const audit = auditRow(actor, {
       action: 'person.create',
       targetType: 'person',
       targetId: inserted.id,
       targetLabel: inserted.username,
-      changes: diff(null, auditView(inserted)),
+      changes,
       at: inserted.created_at,
     });
-    if (leaveAudit) leaveAudit(audit);
+    if (leaveAudit) leaveAudit(audit, changes);
     else await insertAuditRow(tx, audit);
     return inserted;
   }

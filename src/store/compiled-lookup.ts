@@ -14,7 +14,7 @@
  */
 import type { Compilable, CompiledQuery } from 'kysely';
 import type { Executor } from './people-repo.ts';
-import { compiledStatement } from './prepared.ts';
+import { compiledStatement, preparedWrite } from './prepared.ts';
 import { directReadsOf } from './sqlite-dialect.ts';
 
 export type CompiledLookup<A extends unknown[], R> = (db: Executor, ...args: A) => Promise<R[]>;
@@ -28,6 +28,8 @@ export function compiledLookup<A extends unknown[], R>(
   name: string,
   build: (db: Executor, ...args: A) => Compilable<R>,
   samples: readonly [A, A],
+  /** A write of a fixed shape, prepared on PostgreSQL by its text (prepared.ts preparedWrite). */
+  opts: { preparedWrite?: boolean } = {},
 ): CompiledLookup<A, R> {
   if (defined.has(name)) throw new Error(`Two compiled lookups are named ${name}.`);
   defined.add(name);
@@ -54,7 +56,8 @@ export function compiledLookup<A extends unknown[], R>(
     if (!compiled) {
       compiled = compile(db);
       cache.set(executor.adapter, compiled);
-      compiledStatement(name, compiled.sql);
+      if (opts.preparedWrite) preparedWrite(compiled.sql);
+      else compiledStatement(name, compiled.sql);
     }
     // On SQLite, outside a transaction and while no one holds the connection: run it now.
     if (!db.isTransaction) {

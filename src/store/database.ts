@@ -34,6 +34,7 @@ import * as m0015 from './migrations/0015_sso_browser_binding.ts';
 import * as m0016 from './migrations/0016_directory_runs_runner.ts';
 import * as m0017 from './migrations/0017_people_tally.ts';
 import * as m0018 from './migrations/0018_scim_compact.ts';
+import * as m0019 from './migrations/0019_identity_links_keyed.ts';
 import { ensureTrigramIndex } from './search-index.ts';
 import { prepareLookups } from './prepared.ts';
 
@@ -133,6 +134,7 @@ class StaticMigrations implements MigrationProvider {
       '0016_directory_runs_runner': { up: (db) => m0016.up(db) },
       '0017_people_tally': { up: (db) => m0017.up(db, caps) },
       '0018_scim_compact': { up: (db) => m0018.up(db, caps) },
+      '0019_identity_links_keyed': { up: (db) => m0019.up(db, caps) },
     });
   }
 }

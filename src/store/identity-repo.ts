@@ -15,7 +15,7 @@ export function identityRow(
   return { provider, external_id: externalId, person_id: personId, created_at: at };
 }
 
-const IDENTITY_COLUMNS = [
+export const IDENTITY_COLUMNS = [
   'provider',
   'external_id',
   'person_id',

@@ -3,8 +3,14 @@ import type { Insertable, RawBuilder, Selectable, SqlBool } from 'kysely';
 import type { Executor } from './people-repo.ts';
 import type { Capabilities } from './capabilities.ts';
 import { compiledLookup } from './compiled-lookup.ts';
-import { SCIM_USER_COLUMNS, scimUserInsert } from './scim-inserts.ts';
-import { bulkInsert, everyColumn } from './bulk-insert.ts';
+import {
+  SCIM_USER_COLUMNS,
+  VALUE_COLUMNS,
+  compiledCreateValues,
+  scimCreate,
+  scimUserInsert,
+} from './scim-inserts.ts';
+import { bulkInsert } from './bulk-insert.ts';
 import { insertIdentityRow, type IdentityRow } from './identity-repo.ts';
 import { insertAuditRow } from './audit-repo.ts';
 import { RESOURCE_ALIAS } from './scim-filter-sql.ts';
@@ -147,17 +153,6 @@ export async function listScimResources<K extends ScimKind>(
 /** Filterable values a PostgreSQL create writes in its one statement; more take separate writes. */
 const VALUES_PER_INSERT = 500;
 
-const VALUE_COLUMNS = everyColumn<ScimValueRow>()([
-  'scim_id',
-  'directory_id',
-  'seq',
-  'attr',
-  'type',
-  'is_primary',
-  'value',
-  'value_key',
-]);
-
 /** The rows as bulkInsert writes them: one statement whose text is kept per row count. */
 async function insertScimValues(
   db: Executor,
@@ -201,8 +196,8 @@ async function deleteScimValues(db: Executor, directoryId: number, scimId: strin
  * A create's one write of the resource: its row, with the account the core made or took,
  * its filterable values and, for a new account, the account's identity link and audit
  * event, which the core leaves to this write (`created`: sync/apply-entry.ts
- * EntryHooks.created). The unique (directory_id, user_name_key) index refuses a userName
- * the directory already has. On PostgreSQL all go in one statement (a data-modifying
+ * EntryHooks.created). The unique (person_id, directory_id) index refuses a second
+ * resource for the account (people's username index, a second account). On PostgreSQL all go in one statement (a data-modifying
  * WITH): every statement is a round trip with its cost in the server's CPU
  * (bench/scim.bench.ts); SQLite runs them one after the other.
  */
@@ -213,6 +208,11 @@ export async function insertScimUser(
   filterable: ScimValueRow[],
   created?: { link: IdentityRow; audit: NewAuditEventRow },
 ): Promise<void> {
+  // The usual create (a new account, a few values): compiled once, prepared.
+  if (caps.writesInOneStatement && created && compiledCreateValues(filterable.length)) {
+    await scimCreate(db, row, filterable, created);
+    return;
+  }
   if (
     caps.writesInOneStatement &&
     filterable.length > 0 &&

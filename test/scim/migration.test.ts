@@ -72,7 +72,7 @@ describe('migrations: 0018 on a database that already holds SCIM users', () => {
             ${type === 'work' ? 1 : 0}, ${value}, ${value})`.execute(app.store.db);
       }
 
-      assert.deepEqual(await migrate(app.store), ['0018_scim_compact']);
+      assert.deepEqual(await migrate(app.store, '0018_scim_compact'), ['0018_scim_compact']);
 
       const seqs = await app.store.db
         .selectFrom('scim_values')

@@ -197,9 +197,13 @@ export class EntryWriter {
         fresh ?? (await this.newRow(tx, directory, entry, managerId, state, provider));
       if (errors.length > 0)
         return errorOutcome(new GatehouseError('validation_failed', undefined, errors), null);
-      // The link and the audit event are left to the gate's `created` hook when it has one.
+      // The link and the audit event are left to the gate's `created` hook when it has one
+      // (with the changes the event records, the outcome's too).
       let audit: NewAuditEventRow | undefined;
-      const leave = opts.hooks?.created ? (a: NewAuditEventRow) => void (audit = a) : undefined;
+      let changes: Changes | undefined;
+      const leave = opts.hooks?.created
+        ? (a: NewAuditEventRow, c: Changes) => void ((audit = a), (changes = c))
+        : undefined;
       const created = await this.people.insertIn(tx, actor, row, holders, leave);
       if (audit)
         pending.created = { link: identityRow(provider, entry.externalId, created.id, at), audit };
@@ -207,7 +211,7 @@ export class EntryWriter {
       outcome = {
         action: 'created',
         personId: created.id,
-        changes: diff(null, auditView(created)),
+        changes: changes ?? diff(null, auditView(created)),
       };
     } else {
       const before = match.person;
