@@ -8,8 +8,10 @@ import assert from 'node:assert/strict';
 import { startTestApp } from '../helpers/app.ts';
 import { batchRow, csvAdmin } from '../helpers/batch.ts';
 import type { App } from '../../src/app.ts';
+import { sql } from 'kysely';
 import { bulkInsert } from '../../src/store/bulk-insert.ts';
-import { insertPeople } from '../../src/store/people-repo.ts';
+import { inBulkWrite } from '../../src/store/bulk-write.ts';
+import { insertPeople, type Executor } from '../../src/store/people-repo.ts';
 import { newPersonRow } from '../../src/core/person.ts';
 import type { NewPersonRow } from '../../src/store/schema.ts';
 
@@ -157,5 +159,36 @@ describe('core: bulk writes of people batches', () => {
     const secret = await auditChangesOf(app, 'withpassword');
     assert.deepEqual(secret.password, ['[redacted]', '[redacted]']);
     assert.ok(!JSON.stringify(secret).includes('argon2'), 'no hash in the audit');
+  });
+
+  it('a batch writes with statement journals in memory on SQLite, and leaves the setting as it was', async () => {
+    const tempStore = async (db: Executor) =>
+      (await sql<{ temp_store: number }>`PRAGMA temp_store`.execute(db)).rows[0]?.temp_store;
+    const sqlite = app.store.caps.engine === 'sqlite';
+    if (sqlite) assert.equal(await tempStore(app.store.db), 0);
+    let during: number | undefined;
+    const r = await app.core.batch.apply(
+      csvAdmin,
+      Array.from({ length: 120 }, (_, i) => batchRow(i + 2, `journal${i}`)),
+      {
+        beforeCommit: async (tx) => {
+          if (sqlite) during = await tempStore(tx);
+        },
+      },
+    );
+    assert.equal(r.applied, true, JSON.stringify(r.outcomes.filter((o) => o.errors)));
+    assert.equal(r.summary.create, 120);
+    if (!sqlite) return;
+    assert.equal(during, 2, 'MEMORY inside the write');
+    assert.equal(await tempStore(app.store.db), 0, 'back to the default after it');
+    // Overlapping bulk writes: the setting is undone when the last one ends, and after a failure.
+    await inBulkWrite(app.store, async () => {
+      await assert.rejects(
+        inBulkWrite(app.store, () => Promise.reject(new Error('inner failed'))),
+        /inner failed/,
+      );
+      assert.equal(await tempStore(app.store.db), 2, 'still MEMORY while the outer write runs');
+    });
+    assert.equal(await tempStore(app.store.db), 0);
   });
 });

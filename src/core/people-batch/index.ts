@@ -11,6 +11,7 @@
  * transaction, rather than holding a new record for every row between plan and write.
  */
 import type * as repo from '../../store/people-repo.ts';
+import { inBulkWrite } from '../../store/bulk-write.ts';
 import type { Store } from '../../store/database.ts';
 import type { Actor } from '../context.ts';
 import { GatehouseError } from '../errors.ts';
@@ -87,20 +88,23 @@ export class PeopleBatch {
     const changes = report.summary.create + report.summary.update;
     await options.onWrite?.(changes);
     const progress = options.onWriteProgress;
+    const { store } = this.services;
     try {
-      await this.services.store.db.transaction().execute(async (tx) => {
-        await writeBatch(
-          this.services,
-          tx,
-          ctx,
-          rows,
-          kept,
-          hashes,
-          options.origin ?? null,
-          (done) => progress?.(done, changes),
-        );
-        await options.beforeCommit?.(tx);
-      });
+      await inBulkWrite(store, () =>
+        store.db.transaction().execute(async (tx) => {
+          await writeBatch(
+            this.services,
+            tx,
+            ctx,
+            rows,
+            kept,
+            hashes,
+            options.origin ?? null,
+            (done) => progress?.(done, changes),
+          );
+          await options.beforeCommit?.(tx);
+        }),
+      );
     } catch (err) {
       const e = translateUnique(this.services.store.caps, err);
       if (e instanceof GatehouseError)

@@ -111,15 +111,20 @@ export async function planRow(
     what: string,
   ) => {
     if (names === undefined) return undefined;
-    const unknown = names.filter((n) => !m.has(nameKey(n)));
-    if (unknown.length > 0)
+    // One plain loop (each name's key made once): this runs twice a row on each pass.
+    const ids: number[] = [];
+    let unknown: string[] | undefined;
+    for (const n of names) {
+      const id = m.get(nameKey(n));
+      if (id === undefined) (unknown ??= []).push(n);
+      else if (!ids.includes(id)) ids.push(id);
+    }
+    if (unknown)
       errors.push({
         field,
         message: `Unknown ${what}: ${unknown.join(', ')}. Create them first.`,
       });
-    return [
-      ...new Set(names.map((n) => m.get(nameKey(n))).filter((x): x is number => x !== undefined)),
-    ].sort((a, b) => a - b);
+    return ids.sort((a, b) => a - b);
   };
   const groupIds = idsOf(input.groups, groups, 'groups', 'groups');
   const roleIds = idsOf(input.roles, roles, 'roles', 'roles');

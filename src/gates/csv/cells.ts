@@ -21,6 +21,23 @@ export function splitNames(cell: string): string[] {
     .filter((s) => s !== '');
 }
 
+/**
+ * splitNames of a groups or roles cell, remembering the last few cells: most rows of a file
+ * name the same few lists, and every row is read on each pass of the core (three in an
+ * apply). Each call gets its own array, so a row's list is never shared with another's.
+ */
+const namesSeen = new Map<string, readonly string[]>();
+const NAMES_KEPT = 64;
+function namesOf(cell: string): string[] {
+  let names = namesSeen.get(cell);
+  if (names === undefined) {
+    names = splitNames(cell);
+    if (namesSeen.size >= NAMES_KEPT) namesSeen.clear();
+    namesSeen.set(cell, names);
+  }
+  return names.slice();
+}
+
 /** Converts a record (cells in header order) to a BatchRow; `row` is its spreadsheet row number. */
 export function toBatchRow(
   targets: readonly ColumnTarget[],
@@ -117,10 +134,10 @@ function readCell(
       out.extranet = v === '' ? null : v;
       return undefined;
     case 'roles':
-      out.roles = splitNames(v);
+      out.roles = namesOf(v);
       return undefined;
     case 'groups':
-      out.groups = splitNames(v);
+      out.groups = namesOf(v);
       return undefined;
   }
   return undefined;
