@@ -12,7 +12,8 @@
  * go when its write transaction begins, so the setting is made before the transaction opens
  * and undone after it ends. Only for bulk writes: the same setting would also keep the
  * server's large sorts and temporary indexes in memory, which the server's memory budget
- * leaves to files.
+ * leaves to files. Changing temp_store also drops the connection's temporary tables, indexes,
+ * triggers and views; Gatehouse makes none.
  *
  * PostgreSQL has no statement journal (its undo is the rows' versions): nothing to set.
  */
