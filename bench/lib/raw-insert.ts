@@ -97,13 +97,24 @@ interface Plain {
   close(): Promise<void>;
 }
 
-function plainSqlite(env: Record<string, string>): Plain {
+/** How the raw side runs; the figures' baseline is the default (the server's pragmas only). */
+export interface RawOptions {
+  /**
+   * SQLite only: statement journals in memory (`temp_store = MEMORY`), as the product's own
+   * batch writes set them (src/store/bulk-write.ts). An information row, not the baseline:
+   * a plain implementation would not set it, and issue 11 defines the raw insert as plain.
+   */
+  tempStoreMemory?: boolean;
+}
+
+function plainSqlite(env: Record<string, string>, options: RawOptions = {}): Plain {
   const db = new Database(path.join(env.GATEHOUSE_DATA_DIR!, SQLITE_FILE));
   // The server's pragmas (src/store/database.ts).
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('cache_size = -16384');
+  if (options.tempStoreMemory) db.pragma('temp_store = MEMORY');
   return {
     all: (table) => Promise.resolve(db.prepare(`SELECT * FROM ${table}`).all() as Rows),
     insertAll(tables) {
@@ -141,8 +152,10 @@ async function plainPostgres(env: Record<string, string>): Promise<Plain> {
   };
 }
 
-const plain = (copy: DatabaseCopy) =>
-  copy.engine === 'sqlite' ? Promise.resolve(plainSqlite(copy.env)) : plainPostgres(copy.env);
+const plain = (copy: DatabaseCopy, options?: RawOptions) =>
+  copy.engine === 'sqlite'
+    ? Promise.resolve(plainSqlite(copy.env, options))
+    : plainPostgres(copy.env);
 
 /** What a product run wrote: the rows of WRITTEN tables that the template did not hold. */
 export interface Written {
@@ -174,8 +187,12 @@ export async function capturedWrites(before: DatabaseCopy, after: DatabaseCopy):
 }
 
 /** Seconds to insert `written` into `copy` (the connection is opened before the clock starts). */
-export async function rawInsert(copy: DatabaseCopy, written: Written): Promise<number> {
-  const p = await plain(copy);
+export async function rawInsert(
+  copy: DatabaseCopy,
+  written: Written,
+  options?: RawOptions,
+): Promise<number> {
+  const p = await plain(copy, options);
   try {
     const t0 = performance.now();
     await p.insertAll(written.tables);
