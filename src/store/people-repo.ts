@@ -1,10 +1,10 @@
 /** SQL for people. Callers pass the executor: the database or an open transaction. */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB, NewPersonRow, PersonRow, PersonRowUpdate } from './schema.ts';
 import type { Capabilities } from './capabilities.ts';
 import { bulkInsert } from './bulk-insert.ts';
 import { PERSON_COLUMNS, SHOWN_PERSON_COLUMNS, type ShownPersonRow } from './person-columns.ts';
-import { compiledLookup } from './compiled-lookup.ts';
+import { compiledLookup, type CompiledLookup } from './compiled-lookup.ts';
 
 export type Executor = Kysely<DB>;
 
@@ -198,10 +198,31 @@ export type KeyHolder = Pick<PersonRow, 'id' | UniqueKey>;
 export async function peopleHoldingKeys(db: Executor, values: UniqueKeys): Promise<KeyHolder[]> {
   const checks = keysSet(values);
   if (checks.length === 0) return [];
-  return db
-    .selectFrom('people')
-    .select(['id', 'username_key', 'user_code', 'email_key'])
-    .where((eb) => eb.or(checks.map((c) => eb(c, '=', values[c] as string))))
-    .limit(3)
-    .execute();
+  return holdersOf(checks)(db, ...checks.map((c) => values[c] as string));
+}
+
+/**
+ * The holders' read for one set of keys, compiled once (compiled-lookup.ts): built with Kysely
+ * on every SCIM create it was about 20 µs of the server's CPU (docs/benchmarks.md, session
+ * 11). At most seven sets (which of the three keys a row sets); the limit is written into the
+ * text so that the parameters are the keys' values alone.
+ */
+const holderLookups = new Map<string, CompiledLookup<string[], KeyHolder>>();
+function holdersOf(checks: readonly UniqueKey[]): CompiledLookup<string[], KeyHolder> {
+  const name = checks.join(',');
+  let lookup = holderLookups.get(name);
+  if (!lookup) {
+    lookup = compiledLookup(
+      `peopleHoldingKeys(${name})`,
+      (db: Executor, ...keys: string[]) =>
+        db
+          .selectFrom('people')
+          .select(['id', 'username_key', 'user_code', 'email_key'])
+          .where((eb) => eb.or(checks.map((c, i) => eb(c, '=', keys[i]!))))
+          .limit(sql.lit(3)),
+      [checks.map((_, i) => `a${i}`), checks.map((_, i) => `b${i}`)],
+    );
+    holderLookups.set(name, lookup);
+  }
+  return lookup;
 }
