@@ -11,9 +11,11 @@
  * BENCH_SERVER_COMMAND (bench/lib/server.ts) compares other node flags; PROBE_ENV (space-
  * separated NAME=value) adds variables to the server's environment, e.g. to try allocator
  * settings; PROBE_CLIENT=lean sends the sign-ins with bench/lib/post-load.ts instead of
- * autocannon; PROBE_RAW_AT_ONCE sets how many verifies alone run at a time (default one per
- * core, as the server's lanes); PROBE_NODE_ARGS adds node flags before the command (e.g. `--cpu-prof
- * --cpu-prof-dir=/tmp/p`: the profile is written when the server stops). PROBE_PERF=DIR runs
+ * autocannon; PROBE_RAW_AT_ONCE sets how many verifies alone run at a time (default the
+ * server's lanes, src/auth/passwords.ts); PROBE_NODE_ARGS adds node flags before the command
+ * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`: the profile is written when the server stops).
+ * PROBE_WARMUP_SECONDS (default 2) is the server's warm-up before the pairs (~20 s makes the
+ * 3,000 sign-ins of bench/api.bench.ts's). PROBE_PERF=DIR runs
  * `perf record -e cpu-clock --per-thread` on the server through the first measured sign-in
  * segment (DIR/server.data) and on this process through the first verifies' (DIR/raw.data);
  * with PROBE_NODE_ARGS=--perf-basic-prof perf also names the server's JavaScript.
@@ -22,9 +24,9 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import autocannon from 'autocannon';
+import { ARGON2_LANES } from '../src/auth/passwords.ts';
 import { createAdministrator } from '../src/bootstrap.ts';
 import { SYSTEM_ACTOR } from '../src/core/context.ts';
 import { freshBenchDatabase, type Engine } from './lib/people.ts';
@@ -36,7 +38,6 @@ const ROUNDS = Number(process.env.PROBE_ROUNDS ?? 4);
 const SECONDS = Number(process.env.PROBE_SECONDS ?? 3);
 const PASSWORD = 'bench-password-1';
 const ARGON2 = { memoryKib: 19456, iterations: 2 };
-const CORES = os.availableParallelism();
 const CLOCK_TICKS = 100;
 
 /** Per-thread counters of a process, summed by group. */
@@ -223,18 +224,21 @@ async function main(): Promise<void> {
         const stop = t0 + seconds * 1000;
         let ops = 0;
         await Promise.all(
-          Array.from({ length: Number(process.env.PROBE_RAW_AT_ONCE ?? CORES) }, async () => {
-            while (performance.now() < stop) {
-              if (!(await argon2Verify(hash, PASSWORD))) throw new Error('verify failed');
-              ops++;
-            }
-          }),
+          Array.from(
+            { length: Number(process.env.PROBE_RAW_AT_ONCE ?? ARGON2_LANES) },
+            async () => {
+              while (performance.now() < stop) {
+                if (!(await argon2Verify(hash, PASSWORD))) throw new Error('verify failed');
+                ops++;
+              }
+            },
+          ),
         );
         const wall = (performance.now() - t0) / 1000;
         await stopPerf?.();
         return { rate: (ops / wall).toFixed(1), ...diff(s0, counters(process.pid), ops) };
       };
-      await product(2, false);
+      await product(Number(process.env.PROBE_WARMUP_SECONDS ?? 2), false);
       await raw(2, false);
       for (let i = 0; i < ROUNDS; i++) {
         const order = i % 2 === 0 ? [product, raw] : [raw, product];

@@ -24,18 +24,21 @@ export interface Argon2Params {
 export const OWASP_ARGON2: Argon2Params = { memoryKib: 19456, iterations: 2 };
 
 /**
- * At most one argon2 computation per CPU core at a time; others wait their turn, in order.
- * Each computation holds `memoryKib` (19 MiB at OWASP's parameters) while it runs, and
- * libuv's thread pool would run four at once: on a 2-core server that doubles the memory of
- * a burst of sign-ins for no more throughput (bench/api.bench.ts measures both), and it
- * leaves pool threads free for file system work.
+ * At most one argon2 computation per CPU core at a time, and one more; others wait their
+ * turn, in order. Each computation holds `memoryKib` (19 MiB at OWASP's parameters) while it
+ * runs, and libuv's thread pool would run four at once: on a 2-core server that doubles the
+ * memory of a burst of sign-ins for no more throughput, and it leaves pool threads free for
+ * file system work. The one more: with exactly one per core, a core whose verify ended sat
+ * idle until the main thread, busy with another request's answer or query, got round to
+ * starting the next verify; with one queued on the pool already, the cores always have
+ * argon2 to run (+19 MiB at peak; bench/api.bench.ts, docs/benchmarks.md session 11).
  */
-const LANES = Math.max(1, os.availableParallelism());
+export const ARGON2_LANES = Math.max(1, os.availableParallelism()) + 1;
 let running = 0;
 const waiting: (() => void)[] = [];
 
 async function inLane<T>(work: () => Promise<T>): Promise<T> {
-  if (running < LANES) running++;
+  if (running < ARGON2_LANES) running++;
   else await new Promise<void>((resolve) => waiting.push(resolve)); // the slot is handed over
   try {
     return await work();
