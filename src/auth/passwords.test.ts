@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import bcrypt from 'bcryptjs';
 import {
+  argon2Lanes,
   hashPassword,
   isSupportedHash,
   needsRehash,
@@ -11,6 +12,14 @@ import {
 import { constantTimeEqual, tokenHash } from './tokens.ts';
 
 describe('passwords', () => {
+  it('runs one argon2 computation per core and one more, leaving a pool thread free', () => {
+    assert.equal(argon2Lanes(2, 4), 3);
+    assert.equal(argon2Lanes(1, 4), 2);
+    assert.equal(argon2Lanes(8, 4), 3); // libuv's default pool caps it
+    assert.equal(argon2Lanes(8, 10), 9);
+    assert.equal(argon2Lanes(0, 1), 1); // never none
+  });
+
   it('hashes with argon2id at OWASP parameters and verifies', async () => {
     const h = await hashPassword('correct horse');
     assert.match(h, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);

@@ -33,7 +33,20 @@ export const OWASP_ARGON2: Argon2Params = { memoryKib: 19456, iterations: 2 };
  * starting the next verify; with one queued on the pool already, the cores always have
  * argon2 to run (+19 MiB at peak; bench/api.bench.ts, docs/benchmarks.md session 11).
  */
-export const ARGON2_LANES = Math.max(1, os.availableParallelism()) + 1;
+export const ARGON2_LANES = argon2Lanes(
+  os.availableParallelism(),
+  Number(process.env.UV_THREADPOOL_SIZE) || 4,
+);
+
+/**
+ * Cores + 1, but always one thread of libuv's pool left to file system work and DNS: on a
+ * machine of 4 cores or more the pool (4 threads unless UV_THREADPOOL_SIZE says more) caps
+ * the lanes, and an operator who wants every core on sign-ins raises UV_THREADPOOL_SIZE
+ * (docs/operations.md).
+ */
+export function argon2Lanes(cores: number, poolSize: number): number {
+  return Math.max(1, Math.min(Math.max(1, cores) + 1, poolSize - 1));
+}
 let running = 0;
 const waiting: (() => void)[] = [];
 
