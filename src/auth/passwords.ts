@@ -45,7 +45,7 @@ export const ARGON2_LANES = argon2Lanes(
  * (docs/operations.md).
  */
 export function argon2Lanes(cores: number, poolSize: number): number {
-  return Math.max(1, Math.min(Math.max(1, cores) + 1, poolSize - 1));
+  return Math.max(1, Math.min(cores + 1, poolSize - 1));
 }
 let running = 0;
 const waiting: (() => void)[] = [];
